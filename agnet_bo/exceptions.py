@@ -1,0 +1,47 @@
+"""The exception tree of agnet-bo.
+
+Every error raised on purpose by the library derives from :class:`AgnetBOError`. Errors caused by
+bad user input also derive from :class:`ValueError`, so callers can catch either. Messages say
+what was expected, what was received and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgnetBOError",
+    "InputError",
+    "InvalidArchitectureError",
+    "UnknownNameError",
+    "SamplingError",
+]
+
+
+class AgnetBOError(Exception):
+    """Base class of every error raised on purpose by agnet-bo."""
+
+
+class InputError(AgnetBOError, ValueError):
+    """A value passed by the user is not acceptable."""
+
+
+class InvalidArchitectureError(InputError):
+    """An architecture is malformed, or is not a member of the search space it was used with."""
+
+
+class UnknownNameError(InputError):
+    """A name (metric, dataset, device, operation, space) is not one of the known names.
+
+    The message lists the valid names.
+    """
+
+
+class SamplingError(AgnetBOError, RuntimeError):
+    """Could not draw the requested number of distinct valid architectures."""
+
+
+def unknown_name(kind: str, got: object, valid: "list[str] | tuple[str, ...]", hint: str = "") -> UnknownNameError:
+    """Build an :class:`UnknownNameError` listing the valid names."""
+    msg = f"Unknown {kind} {got!r}. Expected one of: {', '.join(map(repr, valid))}."
+    if hint:
+        msg += " " + hint
+    return UnknownNameError(msg)

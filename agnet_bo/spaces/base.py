@@ -1,0 +1,265 @@
+"""The :class:`SearchSpace` base class."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from agnet_bo import _graph
+from agnet_bo.architecture import INPUT, OUTPUT, Architecture
+from agnet_bo.exceptions import InputError, InvalidArchitectureError
+
+if TYPE_CHECKING:  # torch and torch_geometric are imported lazily to keep `import agnet_bo` fast
+    import torch
+    from torch_geometric.data import Data
+
+__all__ = ["SearchSpace", "SeedLike", "make_rng"]
+
+SeedLike = Union[int, np.random.Generator, None]
+"""A seed: an ``int``, a ``numpy.random.Generator`` (used as is), or ``None`` for fresh entropy."""
+
+
+def make_rng(seed: SeedLike) -> np.random.Generator:
+    """A ``numpy`` generator from a :data:`SeedLike`; never touches global random state.
+
+    Raises:
+        InputError: If ``seed`` is not an int, a Generator or None.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        if seed is not None and int(seed) < 0:
+            raise InputError(f"`seed` must be a non-negative integer, got {seed}.")
+        return np.random.default_rng(seed)
+    raise InputError(
+        f"`seed` must be an int, a numpy.random.Generator or None, got {type(seed).__name__} {seed!r}."
+    )
+
+
+def serialize(arch: Architecture) -> str:
+    """A compact, exact string form of an architecture: ``"op,op,...|<hex of upper-triangle bits>"``."""
+    n = arch.num_nodes
+    bits = arch.adjacency[np.triu_indices(n, k=1)]
+    return ",".join(arch.ops) + "|" + np.packbits(bits).tobytes().hex()
+
+
+class SearchSpace(ABC):
+    r"""A set of architectures (node-labelled DAGs) that a search runs over.
+
+    Subclasses implement :meth:`validate` and :meth:`sample` and describe their structure through
+    :attr:`node_types`, :attr:`max_nodes` (and optionally :attr:`min_nodes`,
+    :attr:`fixed_adjacency`, :attr:`max_edges`, :meth:`node_type_mask`, :meth:`edge_mask`): the
+    graph generator reads these to build only valid graphs. Everything else has a default:
+
+    * :meth:`canonical` / :meth:`key`: an exact canonical form of the labelled DAG, so equal keys
+      mean isomorphic graphs (the same network);
+    * :meth:`encode`: one-hot operations and adjacency of the canonical form, padded to
+      :attr:`max_nodes` (``n x d``);
+    * :meth:`to_graph`: a ``torch_geometric.data.Data``.
+
+    Shapes use ``n`` for a number of architectures, ``d`` for :attr:`encoding_dim`, ``N`` for a
+    number of nodes and ``A`` for ``len(node_types)``.
+
+    Run :class:`agnet_bo.testing.SearchSpaceTests` (or :func:`agnet_bo.testing.check_search_space`)
+    on a new space to check that it honours this contract.
+    """
+
+    name: str = "search-space"
+
+    # -- structure (what the generator needs) ------------------------------------------------
+    @property
+    @abstractmethod
+    def node_types(self) -> tuple[str, ...]:
+        """All node labels of the space, ``"input"`` first and ``"output"`` last."""
+
+    @property
+    @abstractmethod
+    def max_nodes(self) -> int:
+        """The largest number of nodes of an architecture, input and output included."""
+
+    @property
+    def min_nodes(self) -> int:
+        """The smallest number of nodes of an architecture (default: :attr:`max_nodes`)."""
+        return self.max_nodes
+
+    @property
+    def fixed_adjacency(self) -> np.ndarray | None:
+        """The ``N x N`` adjacency shared by every architecture, or ``None`` if edges vary."""
+        return None
+
+    @property
+    def max_edges(self) -> int | None:
+        """The largest number of edges, or ``None`` for no limit."""
+        return None
+
+    @property
+    def size(self) -> int | None:
+        """The number of distinct architectures (distinct keys), or ``None`` if not known."""
+        return None
+
+    def node_type_mask(self) -> np.ndarray:
+        """Which node types may appear at each position of a generated graph.
+
+        Returns:
+            A ``max_nodes x A`` boolean array; row ``t`` allows the types of node ``t``. The
+            default allows ``"input"`` only at 0, ``"output"`` from ``min_nodes - 1`` on and any
+            other type elsewhere.
+        """
+        types = self.node_types
+        n = self.max_nodes
+        mask = np.zeros((n, len(types)), dtype=bool)
+        i_in, i_out = types.index(INPUT), types.index(OUTPUT)
+        mask[0, i_in] = True
+        mask[1:, :] = True
+        mask[1:, i_in] = False
+        mask[:, i_out] = False
+        mask[max(self.min_nodes - 1, 1) :, i_out] = True
+        mask[n - 1, :] = False
+        mask[n - 1, i_out] = True
+        return mask
+
+    def edge_mask(self) -> np.ndarray:
+        """Which edges ``u -> v`` may exist (a ``max_nodes x max_nodes`` boolean array).
+
+        Defaults to :attr:`fixed_adjacency` if set, else the strict upper triangle.
+        """
+        fixed = self.fixed_adjacency
+        if fixed is not None:
+            return np.asarray(fixed, dtype=bool)
+        return np.triu(np.ones((self.max_nodes, self.max_nodes), dtype=bool), k=1)
+
+    # -- membership ---------------------------------------------------------------------------
+    @abstractmethod
+    def validate(self, arch: Architecture) -> None:
+        """Raise :class:`~agnet_bo.exceptions.InvalidArchitectureError` saying why ``arch`` is not in the space."""
+
+    def is_valid(self, arch: Architecture) -> bool:
+        """Whether ``arch`` is a member of the space (see :meth:`validate` for the reason if not)."""
+        try:
+            self.validate(arch)
+        except InvalidArchitectureError:
+            return False
+        return True
+
+    @abstractmethod
+    def sample(self, n: int, seed: SeedLike = None) -> list[Architecture]:
+        """Draw ``n`` valid architectures with distinct keys.
+
+        Args:
+            n: How many.
+            seed: Seed or generator; the same seed gives the same list.
+
+        Raises:
+            InputError: If ``n`` is negative or larger than the space.
+            SamplingError: If ``n`` distinct valid architectures could not be found.
+        """
+
+    # -- identity -----------------------------------------------------------------------------
+    def canonical(self, arch: Architecture) -> Architecture:
+        """The canonical representative of ``arch``: isomorphic architectures map to the same one.
+
+        The default reorders the nodes by an exact canonical labelling (topological order kept).
+        """
+        self._check_arch(arch)
+        perm = _graph.canonical_order(arch.ops, arch.adjacency)
+        ops, adj = _graph.permute(arch.ops, arch.adjacency, perm)
+        return Architecture(ops, adj)
+
+    def key(self, arch: Architecture) -> str:
+        """A string identity: equal for two architectures exactly when they are the same network."""
+        return serialize(self.canonical(arch))
+
+    # -- encodings ----------------------------------------------------------------------------
+    @property
+    def encoding_dim(self) -> int:
+        """``d``, the length of one row of :meth:`encode`."""
+        n, a = self.max_nodes, len(self.node_types)
+        return n * a + n * (n - 1) // 2
+
+    def encode_one(self, arch: Architecture) -> np.ndarray:
+        """The fixed-length encoding of one architecture (a ``d``-vector of ``float64``).
+
+        The default: canonical form padded to :attr:`max_nodes` (output in the last slot), one-hot
+        node types (``max_nodes x A``, row-major) followed by the strict upper triangle of the
+        padded adjacency.
+        """
+        can = self.canonical(arch)
+        n_max, types = self.max_nodes, self.node_types
+        m = can.num_nodes
+        slots = list(range(m - 1)) + [n_max - 1]
+        onehot = np.zeros((n_max, len(types)))
+        for slot, op in zip(slots, can.ops):
+            onehot[slot, self._type_index(op)] = 1.0
+        adj = np.zeros((n_max, n_max))
+        adj[np.ix_(slots, slots)] = can.adjacency
+        return np.concatenate([onehot.ravel(), adj[np.triu_indices(n_max, k=1)]])
+
+    def encode(self, archs: Architecture | Sequence[Architecture], dtype: Any = None) -> torch.Tensor:
+        """Fixed-length encodings of architectures.
+
+        Args:
+            archs: One architecture or a sequence of ``n``.
+            dtype: A torch dtype (default ``torch.float64``, what BoTorch expects).
+
+        Returns:
+            An ``n x d`` tensor (``1 x d`` for a single architecture); equal keys give equal rows.
+        """
+        import torch
+
+        if isinstance(archs, Architecture):
+            archs = [archs]
+        rows = [self.encode_one(self._check_arch(a)) for a in archs]
+        data = np.stack(rows) if rows else np.zeros((0, self.encoding_dim))
+        return torch.as_tensor(data, dtype=dtype or torch.float64)
+
+    def to_graph(self, arch: Architecture) -> Data:
+        """The architecture as a PyG graph.
+
+        Returns:
+            ``Data`` with ``x`` (``N x A`` one-hot node types, float32), ``edge_index``
+            (``2 x E``, int64) and ``num_nodes``.
+        """
+        import torch
+        from torch_geometric.data import Data
+
+        self._check_arch(arch)
+        idx = torch.tensor([self._type_index(op) for op in arch.ops])
+        x = torch.nn.functional.one_hot(idx, num_classes=len(self.node_types)).to(torch.float32)
+        edge_index = torch.as_tensor(np.argwhere(arch.adjacency).T.copy(), dtype=torch.long).reshape(2, -1)
+        return Data(x=x, edge_index=edge_index, num_nodes=arch.num_nodes)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _type_index(self, op: str) -> int:
+        lookup = self.__dict__.get("_type_lookup")
+        if lookup is None:
+            lookup = {t: i for i, t in enumerate(self.node_types)}
+            self.__dict__["_type_lookup"] = lookup
+        try:
+            return lookup[op]
+        except KeyError:
+            raise InvalidArchitectureError(
+                f"Operation {op!r} is not a node type of {self.name}; expected one of {list(self.node_types)}."
+            ) from None
+
+    @staticmethod
+    def _check_arch(arch: object) -> Architecture:
+        if not isinstance(arch, Architecture):
+            raise InputError(
+                f"Expected an agnet_bo.Architecture, got {type(arch).__name__} {arch!r}. "
+                "Build one with Architecture(ops, adjacency) or a space's from_* helpers."
+            )
+        return arch
+
+    @staticmethod
+    def _check_count(n: object, size: int | None = None) -> int:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 0:
+            raise InputError(f"`n` must be a non-negative integer, got {n!r}.")
+        if size is not None and int(n) > size:
+            raise InputError(f"Asked for {int(n)} distinct architectures, but the space has only {size}.")
+        return int(n)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
