@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -223,36 +224,84 @@ class DAGSpace(SearchSpace):
             raise InvalidArchitectureError(f"{arch!r} violates the constraint of {self.name}.")
 
     # -- sampling -----------------------------------------------------------------------------
+    def _size_weights(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sampling weights of the node count ``m`` and, per ``m``, of the edge count ``k``.
+
+        ``m`` is drawn in proportion to ``len(ops) ** (m - 2)`` times the number of edge sets with
+        at most ``max_edges`` edges, and ``k`` in proportion to ``C(m (m - 1) / 2, k)``: together
+        (with rejection of graphs that have dead nodes) this is uniform over labelled DAGs whose
+        nodes all lie on input-output paths, so large cells are not under-represented as they are
+        when a random 0/1 matrix is pruned.
+        """
+        cached = self.__dict__.get("_weights")
+        if cached is not None:
+            return cached
+        sizes = range(self._min, self._max + 1)
+        log_w, k_weights = [], []
+        for m in sizes:
+            pairs = m * (m - 1) // 2
+            k_hi = pairs if self._max_edges is None else min(pairs, self._max_edges)
+            ks = np.arange(m - 1, k_hi + 1) if m > 2 else np.array([1])
+            logc = np.array([math.lgamma(pairs + 1) - math.lgamma(k + 1) - math.lgamma(pairs - k + 1) for k in ks])
+            if len(ks) == 0 or (m > 2 and k_hi < m - 1):
+                log_w.append(-np.inf)
+                k_weights.append(np.zeros(0))
+                continue
+            top = logc.max()
+            w = np.exp(logc - top)
+            log_w.append((m - 2) * math.log(len(self._ops)) + top + math.log(w.sum()))
+            k_weights.append(np.stack([ks, w / w.sum()]))
+        lw = np.array(log_w)
+        if not np.isfinite(lw).any():
+            raise SamplingError(f"{self.name}: no node count in {self._min}..{self._max} admits max_edges={self._max_edges}.")
+        pm = np.exp(lw - lw[np.isfinite(lw)].max())
+        out = (pm / pm.sum(), k_weights)
+        self.__dict__["_weights"] = out
+        return out
+
     def _random_batch(self, rng: np.random.Generator, batch: int) -> list[Architecture]:
         n = self._max
-        ops = rng.integers(len(self._ops), size=(batch, n - 2))
         if self._fixed is not None:
+            ops = rng.integers(len(self._ops), size=(batch, n - 2))
             names = [(INPUT, *(self._ops[i] for i in row), OUTPUT) for row in ops]
             return [Architecture(o, self._fixed) for o in names]
-        n_pairs = n * (n - 1) // 2
-        p = 0.5
-        if self._max_edges is not None:
-            p = min(0.5, 1.25 * self._max_edges / n_pairs)
-        bits = rng.random((batch, n_pairs)) < p
-        iu = np.triu_indices(n, k=1)
-        out = []
-        for row, b in zip(ops, bits):
-            adj = np.zeros((n, n), dtype=np.uint8)
-            adj[iu] = b
-            arch = Architecture((INPUT, *(self._ops[i] for i in row), OUTPUT), adj)
-            live = _graph.live_mask(adj)
-            if not live[0]:
+        pm, k_weights = self._size_weights()
+        counts = rng.multinomial(batch, pm)
+        out: list[Architecture] = []
+        for m, count in zip(range(self._min, self._max + 1), counts):
+            if count == 0:
                 continue
-            out.append(self.prune(arch))
-        return out
+            if m == 2:
+                out.extend([Architecture((INPUT, OUTPUT), [[0, 1], [0, 0]])] * int(count))
+                continue
+            ks, wk = k_weights[m - self._min]
+            k = rng.choice(ks, size=count, p=wk).astype(int)
+            iu = np.triu_indices(m, k=1)
+            # a uniformly random k-subset of the pairs: the k smallest of i.i.d. uniform keys
+            ranks = np.argsort(np.argsort(rng.random((count, len(iu[0]))), axis=1), axis=1)
+            bits = ranks < k[:, None]
+            adj = np.zeros((count, m, m), dtype=bool)
+            adj[:, iu[0], iu[1]] = bits
+            fwd = np.zeros((count, m), dtype=bool)
+            fwd[:, 0] = True
+            bwd = np.zeros((count, m), dtype=bool)
+            bwd[:, -1] = True
+            for _ in range(m - 1):
+                fwd |= np.einsum("bu,buv->bv", fwd, adj)
+                bwd |= np.einsum("bv,buv->bu", bwd, adj)
+            live = (fwd & bwd).all(axis=1)
+            ops = rng.integers(len(self._ops), size=(count, m - 2))
+            for a, row in zip(adj[live], ops[live]):
+                out.append(Architecture((INPUT, *(self._ops[i] for i in row), OUTPUT), a))
+        return [out[i] for i in rng.permutation(len(out))]  # node counts were drawn in blocks
 
     def sample(self, n: int, seed: SeedLike = None) -> list[Architecture]:
         n = self._check_count(n, self.size)
         rng = make_rng(seed)
         found: dict[str, Architecture] = {}
-        draws, max_draws = 0, max(2000, 500 * n)
+        draws, max_draws = 0, max(200_000, 500 * n)
         while len(found) < n and draws < max_draws:
-            batch = min(max(2 * (n - len(found)), 16), 4096)
+            batch = 4096 if self._fixed is None else min(max(2 * (n - len(found)), 16), 4096)
             draws += batch
             for arch in self._random_batch(rng, batch):
                 if not self.is_valid(arch):
