@@ -131,6 +131,41 @@ class SearchSpace(ABC):
             return np.asarray(fixed, dtype=bool)
         return np.triu(np.ones((self.max_nodes, self.max_nodes), dtype=bool), k=1)
 
+    def allowed_sources(self, t: int, op: str, ops: Sequence[str], adjacency: np.ndarray) -> np.ndarray:
+        """Which earlier nodes may feed node ``t`` of a graph being generated node by node.
+
+        Args:
+            t: Index of the new node.
+            op: Its (already chosen) node type.
+            ops: The types of nodes ``0..t`` (``ops[t] == op``).
+            adjacency: The ``t x t`` adjacency among nodes ``0..t-1``.
+
+        Returns:
+            A boolean vector of length ``t``. The default is column ``t`` of :meth:`edge_mask`;
+            spaces whose rules depend on earlier choices override it.
+        """
+        return np.asarray(self.edge_mask()[:t, t], dtype=bool)
+
+    def in_degree_bounds(self, t: int, op: str) -> tuple[int, int]:
+        """The smallest and largest number of incoming edges node ``t`` with type ``op`` may have.
+
+        The generator samples exactly one source when both bounds are 1 and takes every allowed
+        source when the lower bound equals their number. The default is ``(1, t)`` (a node
+        without inputs would be dead), or the in-degree of :attr:`fixed_adjacency`.
+        """
+        fixed = self.fixed_adjacency
+        if fixed is not None:
+            d = int(np.asarray(fixed)[:, t].sum())
+            return d, d
+        return (1, t) if t > 0 else (0, 0)
+
+    def simplify(self, arch: Architecture) -> Architecture:
+        """The preferred representation of ``arch`` (same key), e.g. with dead nodes removed.
+
+        Generators return simplified architectures. The default returns ``arch`` unchanged.
+        """
+        return arch
+
     # -- membership ---------------------------------------------------------------------------
     @abstractmethod
     def validate(self, arch: Architecture) -> None:

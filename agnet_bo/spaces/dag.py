@@ -192,6 +192,10 @@ class DAGSpace(SearchSpace):
         keep = np.flatnonzero(live)
         return Architecture([arch.ops[i] for i in keep], arch.adjacency[np.ix_(keep, keep)])
 
+    def simplify(self, arch: Architecture) -> Architecture:
+        """With free edges, the pruned architecture; with a fixed adjacency, ``arch`` itself."""
+        return arch if self._fixed is not None else self.prune(arch)
+
     def validate(self, arch: Architecture) -> None:
         self._check_arch(arch)
         unknown = sorted({op for op in arch.ops[1:-1] if op not in self._op_index})

@@ -85,6 +85,23 @@ def _fixed_labels() -> dict[int, str]:
 
 _FIXED = _fixed_labels()
 _OP_NODES = tuple((cell, slot, _op_node(cell, slot)) for cell in range(2) for slot in range(_NUM_SLOTS))
+_SLOT_OF_NODE = {v: (cell, slot) for cell, slot, v in _OP_NODES}
+
+
+def _edge_mask() -> np.ndarray:
+    mask = np.zeros((_N, _N), dtype=bool)
+    for cell, slot, v in _OP_NODES:
+        for source in range(2 + slot // 2):
+            mask[_source_node(cell, source), v] = True
+        mask[v, _add_node(cell, slot // 2)] = True
+    for cell in range(2):
+        for k in range(_NUM_INTERMEDIATE):
+            mask[_add_node(cell, k), _CELL_OUT[cell]] = True
+    mask.setflags(write=False)
+    return mask
+
+
+_EDGE_MASK = _edge_mask()
 
 
 def _build(cells: tuple[_Cell, _Cell]) -> Architecture:
@@ -304,17 +321,30 @@ class DARTSSpace(SearchSpace):
         its cell's concat node.
 
         Returns:
-            A ``28 x 28`` boolean array.
+            A ``28 x 28`` boolean array (a fresh copy).
         """
-        mask = np.zeros((_N, _N), dtype=bool)
-        for cell, slot, v in _OP_NODES:
-            for source in range(2 + slot // 2):
-                mask[_source_node(cell, source), v] = True
-            mask[v, _add_node(cell, slot // 2)] = True
-        for cell in range(2):
-            for k in range(_NUM_INTERMEDIATE):
-                mask[_add_node(cell, k), _CELL_OUT[cell]] = True
-        return mask
+        return _EDGE_MASK.copy()
+
+    def allowed_sources(self, t: int, op: str, ops: Sequence[str], adjacency: np.ndarray) -> np.ndarray:
+        """Sources of node ``t``; the second op node of an intermediate node avoids its sibling's source.
+
+        Together with :meth:`in_degree_bounds` this lets a generator build only valid cells.
+        """
+        allowed = _EDGE_MASK[:t, t].copy()
+        slot = _SLOT_OF_NODE.get(t)
+        if slot is not None and slot[1] % 2 == 1:
+            sibling = t - 1
+            allowed &= ~np.asarray(adjacency[:t, sibling], dtype=bool)
+        return allowed
+
+    def in_degree_bounds(self, t: int, op: str) -> tuple[int, int]:
+        """Op nodes have exactly one source; ``add`` and cell-output nodes take all their inputs."""
+        if t == 0:
+            return 0, 0
+        if t in _SLOT_OF_NODE:
+            return 1, 1
+        d = int(_EDGE_MASK[:, t].sum())
+        return d, d
 
     # -- membership ---------------------------------------------------------------------------
     def _decode(self, arch: Architecture) -> tuple[_Cell, _Cell]:

@@ -58,6 +58,15 @@ def check_structure(space: SearchSpace, n: int = 32, seed: int = 0) -> None:
             assert tmask[t, types.index(op)], f"node_type_mask forbids {op!r} at position {t}, but {arch} has it"
         for u, v in arch.edges:
             assert emask[u, v], f"edge_mask forbids {u}->{v}, but sampled {arch} has it"
+        assert space.simplify(arch) == arch, f"sample returned {arch}, which simplify() changes"
+        adj = arch.adjacency
+        for t in range(1, m):
+            allowed = np.asarray(space.allowed_sources(t, arch.ops[t], arch.ops[: t + 1], adj[:t, :t]))
+            assert allowed.shape == (t,) and allowed.dtype == bool, f"allowed_sources({t}) shape {allowed.shape}"
+            sources = np.flatnonzero(adj[:t, t])
+            assert allowed[sources].all(), f"allowed_sources forbids an edge into node {t} of sampled {arch}"
+            lo, hi = space.in_degree_bounds(t, arch.ops[t])
+            assert lo <= len(sources) <= hi, f"node {t} of {arch} has in-degree {len(sources)} outside [{lo}, {hi}]"
 
 
 def check_sample(space: SearchSpace, n: int = 32, seed: int = 0) -> None:
