@@ -13,6 +13,7 @@ __all__ = [
     "InvalidArchitectureError",
     "UnknownNameError",
     "SamplingError",
+    "NotFittedError",
 ]
 
 
@@ -37,6 +38,10 @@ class UnknownNameError(InputError):
 
 class SamplingError(AgnetBOError, RuntimeError):
     """Could not draw the requested number of distinct valid architectures."""
+
+
+class NotFittedError(AgnetBOError, RuntimeError):
+    """A model (e.g. a surrogate) was used before it was fitted."""
 
 
 def unknown_name(kind: str, got: object, valid: "list[str] | tuple[str, ...]", hint: str = "") -> UnknownNameError:
