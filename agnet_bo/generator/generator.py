@@ -585,7 +585,7 @@ class Generator:
             out[j] = e
         return out
 
-    def _generate(self, noise: dict[str, np.ndarray]) -> list[Architecture]:
+    def _generate(self, noise: dict[str, np.ndarray]) -> list[Architecture | None]:
         model = self._sampler
         if model is None:
             model = copy.deepcopy(self.model).double().eval()
@@ -623,15 +623,28 @@ class Generator:
                 done = new_t == self._i_out
                 length[rows[done]] = t + 1
                 active[rows[done]] = False
-        archs = []
+        archs: list[Architecture | None] = []
         for j in range(count):
             m = int(length[j])
             ops = [self._types[i] for i in types[j, :m]]
             try:
                 archs.append(Architecture(ops, adj[j, :m, :m].astype(np.uint8)))
             except InvalidArchitectureError:
-                archs.append(None)  # type: ignore[arg-type]
+                archs.append(None)
         return archs
+
+    def draw(self, n: int, seed: int = 0, *, start: int = 0, batch_size: int = 256) -> list[Architecture | None]:
+        """Raw draws ``start .. start + n - 1`` of :meth:`sample`'s sequence, before any check.
+
+        Entries are ``None`` where the decoded graph is not even a well-formed architecture. Use
+        it to measure the generator (validity, diversity); :meth:`sample` is what a search uses.
+        """
+        self._check_trained()
+        out: list[Architecture | None] = []
+        for first in range(start, start + n, batch_size):
+            count = min(batch_size, start + n - first)
+            out.extend(self._generate(self._noise(int(seed), first, count)))
+        return out
 
     def sample(self, n: int, seed: int = 0, exclude: Iterable[str] = (), *, batch_size: int = 256, max_draws: int | None = None) -> list[Architecture]:
         """Draw ``n`` valid architectures with distinct keys, none of whose keys is in ``exclude``.

@@ -1,0 +1,216 @@
+import numpy as np
+import pytest
+import torch
+
+from agnet_bo import Architecture
+from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError, SamplingError
+from agnet_bo.generator import Generator, GeneratorConfig, rank_weights
+from agnet_bo.spaces import DAGSpace, DARTSSpace, NB101Space, NB201Space
+
+
+@pytest.fixture(scope="module")
+def nb201_gen():
+    gen = Generator(NB201Space(), seed=0)
+    gen.pretrain(n_samples=512, epochs=2, progress=False)
+    return gen
+
+
+def test_untrained_generator_refuses_to_sample():
+    gen = Generator(DAGSpace(ops=["a", "b"], num_nodes=(3, 5)))
+    assert not gen.is_trained
+    with pytest.raises(NotFittedError, match="pretrain"):
+        gen.sample(3)
+    with pytest.raises(NotFittedError):
+        gen.log_likelihood([])
+
+
+def test_samples_are_valid_distinct_and_reproducible(nb201_gen):
+    space = nb201_gen.space
+    a = nb201_gen.sample(50, seed=1)
+    assert len(a) == 50 and len({space.key(x) for x in a}) == 50
+    assert all(space.is_valid(x) for x in a)
+    assert nb201_gen.last_sample_stats.invalid == 0  # valid by construction
+    assert nb201_gen.sample(50, seed=1) == a
+    assert nb201_gen.sample(50, seed=2) != a
+
+
+def test_sampling_does_not_depend_on_batch_size(nb201_gen):
+    ref = nb201_gen.sample(64, seed=5)
+    for bs in (1, 7, 64):
+        assert nb201_gen.sample(64, seed=5, batch_size=bs) == ref
+    # and a longer request starts with the shorter one
+    assert nb201_gen.sample(80, seed=5)[:64] == ref
+
+
+def test_exclude_skips_keys(nb201_gen):
+    space = nb201_gen.space
+    first = nb201_gen.sample(10, seed=3)
+    keys = {space.key(x) for x in first}
+    again = nb201_gen.sample(10, seed=3, exclude=keys)
+    assert not keys & {space.key(x) for x in again}
+    assert nb201_gen.last_sample_stats.excluded >= 10
+
+
+def test_darts_samples_are_valid_by_construction():
+    space = DARTSSpace()
+    gen = Generator(space, seed=0)
+    gen.pretrain(n_samples=64, epochs=1, progress=False)
+    archs = gen.sample(20, seed=0)
+    assert gen.last_sample_stats.invalid == 0
+    assert all(space.is_valid(a) for a in archs)
+
+
+def test_nb101_rejects_invalid_and_returns_pruned_cells():
+    space = NB101Space()
+    gen = Generator(space, seed=0)
+    gen.pretrain(n_samples=300, epochs=2, progress=False)
+    archs = gen.sample(30, seed=0)
+    assert all(space.is_valid(a) and space.prune(a) == a for a in archs)
+    stats = gen.last_sample_stats
+    assert stats.draws >= 30 and 0.0 < stats.validity <= 1.0
+
+
+def test_user_space_with_a_constraint_needs_no_specific_code():
+    space = DAGSpace(
+        ops=["conv", "pool", "skip"], num_nodes=(3, 6), max_edges=7, constraint=lambda a: a.ops.count("pool") <= 1
+    )
+    gen = Generator(space, seed=1)
+    gen.pretrain(n_samples=200, epochs=2, progress=False)
+    archs = gen.sample(10, seed=0)
+    assert all(space.is_valid(a) and a.ops.count("pool") <= 1 for a in archs)
+    values = [a.ops.count("conv") for a in archs]
+    gen.update(archs, values, epochs=2)
+    assert len(gen.sample(5, seed=1)) == 5
+
+
+def test_update_concentrates_on_good_architectures():
+    space = NB201Space()
+    gen = Generator(space, seed=0)
+    gen.pretrain(n_samples=512, epochs=2, progress=False)
+    archs = space.sample(64, seed=0)
+    # a synthetic objective: number of nor_conv_3x3 operations
+    values = np.array([a.ops.count("nor_conv_3x3") for a in archs], dtype=float)
+    before = np.mean([a.ops.count("nor_conv_3x3") for a in gen.sample(200, seed=9)])
+    gen.update(archs, values, epochs=20, seed=0)
+    after = np.mean([a.ops.count("nor_conv_3x3") for a in gen.sample(200, seed=9)])
+    assert after > before + 0.5
+
+
+def test_update_is_reproducible():
+    space = NB201Space()
+    archs = space.sample(32, seed=0)
+    values = np.arange(32.0)
+    samples = []
+    for _ in range(2):
+        gen = Generator(space, seed=4)
+        gen.pretrain(n_samples=128, epochs=1, progress=False)
+        gen.update(archs, values, epochs=3)
+        samples.append(gen.sample(10, seed=0))
+    assert samples[0] == samples[1]
+
+
+def test_bad_update_arguments(nb201_gen):
+    space = nb201_gen.space
+    archs = space.sample(4, seed=0)
+    with pytest.raises(InputError, match="4 architectures but 3 values"):
+        nb201_gen.update(archs, [1.0, 2.0, 3.0])
+    with pytest.raises(InputError, match="NaN"):
+        nb201_gen.update(archs, [1.0, float("nan"), 3.0, 4.0])
+    with pytest.raises(InputError, match="at least one"):
+        nb201_gen.update([], [])
+    with pytest.raises(InputError, match="weights"):
+        nb201_gen.update(archs, weights=[1.0, -1.0, 0.0, 0.0])
+    with pytest.raises(InputError, match="values"):
+        nb201_gen.update(archs)
+    foreign = Architecture.from_edges(["input", "nor_conv_3x3", "output"], [(0, 1), (1, 2)])
+    with pytest.raises(InvalidArchitectureError, match=r"archs\[0\]"):
+        nb201_gen.update([foreign], [1.0])
+    with pytest.raises(InputError, match="Architecture"):
+        nb201_gen.update(["|none~0|"], [1.0])
+    with pytest.raises(InputError, match="`n`"):
+        nb201_gen.sample(-1)
+    with pytest.raises(InputError, match="`seed`"):
+        nb201_gen.sample(1, seed=-3)
+
+
+def test_state_round_trip(tmp_path, nb201_gen):
+    path = tmp_path / "gen.pt"
+    nb201_gen.save(path)
+    loaded = Generator.load(path, NB201Space())
+    assert loaded.sample(20, seed=11) == nb201_gen.sample(20, seed=11)
+    state = torch.load(path, weights_only=True)  # no pickled code in the file
+    assert state["format"].startswith("agnet_bo.generator")
+    other = Generator(DAGSpace(ops=["a"], num_nodes=3))
+    with pytest.raises(InputError, match="saved for NB201Space"):
+        other.load_state_dict(state)
+    with pytest.raises(InputError, match="configuration"):
+        Generator(NB201Space(), hidden_dim=16).load_state_dict(state)
+    with pytest.raises(InputError, match="Not an agnet-bo generator state"):
+        other.load_state_dict({"model": {}})
+
+
+def test_paper_mode_trains_its_joint_surrogate():
+    space = NB201Space()
+    gen = Generator(space, seed=0, mode="paper")
+    gen.pretrain(n_samples=128, epochs=1, progress=False)
+    archs = space.sample(48, seed=2)
+    values = np.array([a.ops.count("nor_conv_3x3") + 0.5 * a.ops.count("skip_connect") for a in archs])
+    with pytest.raises(InputError, match="needs `values`"):
+        gen.update(archs, weights=np.ones(48))
+    gen.update(archs, values, epochs=30, seed=0)
+    pred = gen.predict(archs).numpy()
+    assert pred.shape == (48,)
+    assert np.corrcoef(pred, values)[0, 1] > 0.5
+    assert all(space.is_valid(a) for a in gen.sample(10, seed=0))
+    with pytest.raises(InputError, match="autoregressive"):
+        Generator(space).predict(archs)
+
+
+def test_rank_weights():
+    w = rank_weights([3.0, 1.0, 2.0], k=0.01)
+    assert w.argmax() == 0 and w.argmin() == 1 and abs(w.sum() - 1) < 1e-12
+    # k sets the sharpness: w_best / w_worst = (kN + N - 1) / (kN)
+    w = rank_weights(np.arange(100.0), k=0.01)
+    assert abs(w[-1] / w[0] - 100.0) < 1e-9
+    with pytest.raises(InputError):
+        rank_weights([])
+    with pytest.raises(InputError):
+        rank_weights([1.0, float("inf")])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(mode="vae"), "mode"),
+        (dict(hidden_dim=0), "hidden_dim"),
+        (dict(alpha=1.0), "alpha"),
+        (dict(rank_k=0.0), "rank_k"),
+        (dict(lr=-1.0), "lr"),
+        (dict(label_smoothing=0.7), "label_smoothing"),
+    ],
+)
+def test_bad_config(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        GeneratorConfig(**kwargs)
+    with pytest.raises(InputError, match="Unknown GeneratorConfig"):
+        GeneratorConfig.from_dict({"depth": 3})
+
+
+def test_generation_does_not_touch_global_rng(nb201_gen):
+    torch.manual_seed(123)
+    np.random.seed(123)
+    expected_t, expected_n = torch.rand(1), np.random.rand()
+    torch.manual_seed(123)
+    np.random.seed(123)
+    Generator(NB201Space(), seed=7).pretrain(n_samples=32, epochs=1, progress=False)
+    nb201_gen.sample(5, seed=0)
+    assert torch.rand(1) == expected_t and np.random.rand() == expected_n
+
+
+def test_sampling_error_when_space_is_exhausted():
+    space = DAGSpace.chain(["a", "b"], num_layers=2)  # 4 architectures
+    gen = Generator(space, seed=0)
+    gen.pretrain(archs=space.sample(4, seed=0), epochs=2, progress=False)
+    assert len(gen.sample(4, seed=0, max_draws=5000)) == 4
+    with pytest.raises(SamplingError, match="found only 4"):
+        gen.sample(5, seed=0, max_draws=500)
