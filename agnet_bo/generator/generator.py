@@ -37,8 +37,8 @@ def rank_weights(values: Any, k: float = 0.01) -> np.ndarray:
 
     Example:
         >>> w = rank_weights([0.1, 0.9, 0.5], k=0.01)
-        >>> [round(x, 3) for x in w]
-        [0.194, 0.515, 0.291]
+        >>> [round(float(x), 3) for x in w]  # 1 / (0.03 + rank), normalised
+        [0.014, 0.958, 0.028]
     """
     from scipy.stats import rankdata
 
