@@ -166,8 +166,14 @@ class Generator:
 
     # -- construction helpers -----------------------------------------------------------------
     @classmethod
-    def from_pretrained(cls, space: SearchSpace, mode: str = "autoregressive", *, seed: int = 0) -> Generator:
+    def from_pretrained(cls, space: SearchSpace, mode: str = "autoregressive", *, seed: int = 0, **overrides: Any) -> Generator:
         """A generator with the state shipped in the package for a built-in space.
+
+        Args:
+            space: An ``NB201Space``, ``NB101Space`` or ``DARTSSpace``.
+            mode: ``"autoregressive"`` or ``"paper"``.
+            seed: Seed of later training.
+            **overrides: Training settings (``epochs``, ``rank_k``, ...) to change.
 
         Raises:
             InputError: If no state is shipped for this space and mode (pretrain one with
@@ -183,8 +189,20 @@ class Generator:
             )
         with path.open("rb") as fh:
             state = torch.load(fh, weights_only=True)
-        gen = cls(space, GeneratorConfig.from_dict(state["config"]), seed=seed)
+        return cls._from_state(state, space, seed, overrides)
+
+    @classmethod
+    def _from_state(cls, state: Any, space: SearchSpace, seed: int | None, overrides: dict[str, Any]) -> Generator:
+        if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
+            raise InputError("Not an agnet-bo generator state (no configuration in it).")
+        bad = sorted(set(overrides) & set(_SHAPE_FIELDS))
+        if bad:
+            raise InputError(f"{bad} are fixed by the saved network and cannot be overridden.")
+        config = GeneratorConfig.from_dict({**state["config"], **overrides})
+        gen = cls(space, config, seed=int(state.get("seed", 0)) if seed is None else seed)
         gen.load_state_dict(state)
+        if seed is not None:
+            gen._seed = int(seed)
         return gen
 
     @property
@@ -738,10 +756,12 @@ class Generator:
                 f"and {theirs.get('max_nodes')} nodes, not for {fp['space']} with {fp['node_types']} and "
                 f"{fp['max_nodes']} nodes. Load it into a generator for the same space."
             )
-        if state["config"] != self.config.to_dict():
+        ours = self.config.to_dict()
+        mismatch = {k: (state["config"].get(k), ours[k]) for k in _SHAPE_FIELDS if state["config"].get(k) != ours[k]}
+        if mismatch:
             raise InputError(
-                f"The state's configuration {state['config']} differs from this generator's {self.config.to_dict()}; "
-                "build the generator with GeneratorConfig.from_dict(state['config'])."
+                f"The state's network differs from this generator's (field: (state, this)): {mismatch}. "
+                "Build the generator with the state's sizes and mode, e.g. Generator.load(path, space)."
             )
         self.model.load_state_dict(state["model"])
         if self.surrogate_head is not None and state["surrogate_head"] is not None:
@@ -749,7 +769,6 @@ class Generator:
         self._target_stats = tuple(state["target_stats"])  # type: ignore[assignment]
         self._trained = bool(state["trained"])
         self._steps = int(state["steps"])
-        self._seed = int(state.get("seed", self._seed))
         self._sampler = None
         self.model.eval()
 
@@ -761,14 +780,13 @@ class Generator:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: str | Path, space: SearchSpace) -> Generator:
-        """A generator for ``space`` from a file written by :meth:`save` (``weights_only=True``)."""
+    def load(cls, path: str | Path, space: SearchSpace, **overrides: Any) -> Generator:
+        """A generator for ``space`` from a file written by :meth:`save` (``weights_only=True``).
+
+        ``overrides`` change training settings (not the network's sizes or mode).
+        """
         state = torch.load(Path(path), weights_only=True)
-        if not isinstance(state, dict) or "config" not in state:
-            raise InputError(f"{path} is not an agnet-bo generator state.")
-        gen = cls(space, GeneratorConfig.from_dict(state["config"]), seed=int(state.get("seed", 0)))
-        gen.load_state_dict(state)
-        return gen
+        return cls._from_state(state, space, None, overrides)
 
     def with_config(self, **changes: Any) -> Generator:
         """A copy with some training settings changed (sizes and mode must stay)."""
@@ -789,6 +807,7 @@ class Generator:
 
 
 _PRETRAINED = {"NB201Space": "nb201", "NB101Space": "nb101", "DARTSSpace": "darts"}
+_SHAPE_FIELDS = ("mode", "hidden_dim", "latent_dim", "num_layers")
 
 
 def _inverse_cdf(p: np.ndarray, u: np.ndarray) -> np.ndarray:

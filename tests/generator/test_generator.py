@@ -143,8 +143,12 @@ def test_state_round_trip(tmp_path, nb201_gen):
     other = Generator(DAGSpace(ops=["a"], num_nodes=3))
     with pytest.raises(InputError, match="saved for NB201Space"):
         other.load_state_dict(state)
-    with pytest.raises(InputError, match="configuration"):
+    with pytest.raises(InputError, match="hidden_dim"):
         Generator(NB201Space(), hidden_dim=16).load_state_dict(state)
+    tuned = Generator.load(path, NB201Space(), epochs=3, rank_k=0.1)
+    assert tuned.config.epochs == 3 and tuned.sample(5, seed=11) == nb201_gen.sample(5, seed=11)
+    with pytest.raises(InputError, match="cannot be overridden"):
+        Generator.load(path, NB201Space(), mode="paper")
     with pytest.raises(InputError, match="Not an agnet-bo generator state"):
         other.load_state_dict({"model": {}})
 
