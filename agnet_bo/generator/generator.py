@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -23,6 +24,24 @@ __all__ = ["Generator", "rank_weights", "space_fingerprint", "SampleStats"]
 
 _FORMAT = "agnet_bo.generator/1"
 _NONE, _CATEGORICAL, _BERNOULLI = 0, 1, 2
+
+
+def _threads(method: Any) -> Any:
+    """Run a Generator method with ``self.num_threads`` torch threads, restoring the setting after."""
+
+    @functools.wraps(method)
+    def wrapper(self: Generator, *args: Any, **kwargs: Any) -> Any:
+        n = self.num_threads
+        if n is None:
+            return method(self, *args, **kwargs)
+        before = torch.get_num_threads()
+        torch.set_num_threads(n)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+
+    return wrapper
 
 
 def rank_weights(values: Any, k: float = 0.01) -> np.ndarray:
@@ -120,6 +139,9 @@ class Generator:
         space: The search space.
         config: Sizes and training settings (``GeneratorConfig()``).
         seed: Seed of the parameter initialisation and of training.
+        num_threads: torch intra-op threads while the generator computes (restored afterwards).
+            The network is tiny, so one thread is fastest, and on a loaded machine more threads
+            are catastrophically slow (60x measured on 2 busy cores); ``None`` leaves torch's setting.
         **overrides: Shortcuts for ``config`` fields, e.g. ``mode="paper"``.
 
     Example:
@@ -132,7 +154,15 @@ class Generator:
         (5, True)
     """
 
-    def __init__(self, space: SearchSpace, config: GeneratorConfig | None = None, *, seed: int = 0, **overrides: Any) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        config: GeneratorConfig | None = None,
+        *,
+        seed: int = 0,
+        num_threads: int | None = 1,
+        **overrides: Any,
+    ) -> None:
         if not isinstance(space, SearchSpace):
             raise InputError(f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__}.")
         config = config or GeneratorConfig()
@@ -141,6 +171,7 @@ class Generator:
         self.space = space
         self.config = config
         self._seed = int(seed)
+        self.num_threads = num_threads
         self._types = tuple(space.node_types)
         self._type_index = {t: i for i, t in enumerate(self._types)}
         self._n = int(space.max_nodes)
@@ -192,14 +223,14 @@ class Generator:
         return cls._from_state(state, space, seed, overrides)
 
     @classmethod
-    def _from_state(cls, state: Any, space: SearchSpace, seed: int | None, overrides: dict[str, Any]) -> Generator:
+    def _from_state(cls, state: Any, space: SearchSpace, seed: int | None, overrides: dict[str, Any], num_threads: int | None = 1) -> Generator:
         if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
             raise InputError("Not an agnet-bo generator state (no configuration in it).")
         bad = sorted(set(overrides) & set(_SHAPE_FIELDS))
         if bad:
             raise InputError(f"{bad} are fixed by the saved network and cannot be overridden.")
         config = GeneratorConfig.from_dict({**state["config"], **overrides})
-        gen = cls(space, config, seed=int(state.get("seed", 0)) if seed is None else seed)
+        gen = cls(space, config, seed=int(state.get("seed", 0)) if seed is None else seed, num_threads=num_threads)
         gen.load_state_dict(state)
         if seed is not None:
             gen._seed = int(seed)
@@ -380,6 +411,7 @@ class Generator:
         return self._recon_loss(torch.stack(type_logps, 1), torch.stack(elogs, 1), batch)
 
     # -- training -----------------------------------------------------------------------------
+    @_threads
     def _train(self, archs: Sequence[Architecture], probs: np.ndarray | None, values: np.ndarray | None, epochs: int, seed: SeedLike, progress: bool, desc: str) -> dict[str, float]:
         rng = make_rng(self._seed + 7919 * self._steps if seed is None else seed)
         recs = [self._record(a) for a in archs]
@@ -511,6 +543,7 @@ class Generator:
         return self._train(archs, probs, vals, epochs, seed, progress, "updating generator")
 
     # -- the paper surrogate ------------------------------------------------------------------
+    @_threads
     def predict(self, archs: Sequence[Architecture]) -> Tensor:
         """Paper mode only: the jointly trained surrogate's predictions (``n``, in the values' units).
 
@@ -531,6 +564,7 @@ class Generator:
         mean, std = self._target_stats
         return pred * std + mean
 
+    @_threads
     def log_likelihood(self, archs: Sequence[Architecture]) -> Tensor:
         """Teacher-forced log-probability of each architecture (``n``; ``z = 0`` in paper mode)."""
         self._check_trained()
@@ -651,6 +685,7 @@ class Generator:
                 archs.append(None)
         return archs
 
+    @_threads
     def draw(self, n: int, seed: int = 0, *, start: int = 0, batch_size: int = 256) -> list[Architecture | None]:
         """Raw draws ``start .. start + n - 1`` of :meth:`sample`'s sequence, before any check.
 
@@ -664,6 +699,7 @@ class Generator:
             out.extend(self._generate(self._noise(int(seed), first, count)))
         return out
 
+    @_threads
     def sample(self, n: int, seed: int = 0, exclude: Iterable[str] = (), *, batch_size: int = 256, max_draws: int | None = None) -> list[Architecture]:
         """Draw ``n`` valid architectures with distinct keys, none of whose keys is in ``exclude``.
 

@@ -218,3 +218,32 @@ def test_sampling_error_when_space_is_exhausted():
     assert len(gen.sample(4, seed=0, max_draws=5000)) == 4
     with pytest.raises(SamplingError, match="found only 4"):
         gen.sample(5, seed=0, max_draws=500)
+
+
+@pytest.mark.parametrize("space_cls", [NB201Space, NB101Space, DARTSSpace])
+@pytest.mark.parametrize("mode", ["autoregressive", "paper"])
+def test_shipped_pretrained_states_load_and_sample(space_cls, mode):
+    space = space_cls()
+    gen = Generator.from_pretrained(space, mode)
+    assert gen.is_trained and gen.config.mode == mode
+    archs = gen.sample(8, seed=0)
+    assert len(archs) == 8 and all(space.is_valid(a) for a in archs)
+
+
+def test_pretrained_nb201_is_close_to_uniform():
+    space = NB201Space()
+    gen = Generator.from_pretrained(space)
+    draws = gen.draw(3000, seed=0)
+    counts = np.zeros((6, 5))
+    for a in draws:
+        for p, op in enumerate(a.ops[1:-1]):
+            counts[p, space.ops.index(op)] += 1
+    assert np.abs(counts / 3000 - 0.2).max() < 0.035  # sampling noise at n = 3000 is ~0.007
+    assert len({space.key(a) for a in draws}) > 0.95 * 2730  # uniform: 15625 (1 - e^(-3000/15625))
+
+
+def test_no_pretrained_state_for_a_user_space():
+    with pytest.raises(InputError, match="No pretrained generator"):
+        Generator.from_pretrained(DAGSpace(ops=["a"], num_nodes=3))
+    with pytest.raises(InputError, match="cannot be overridden"):
+        Generator.from_pretrained(NB201Space(), hidden_dim=8)
