@@ -1,0 +1,41 @@
+"""Surrogates: swappable models of architecture performance behind one small interface.
+
+* :class:`Surrogate`: the base class (``fit(archs, Y)``, ``predict(archs) -> (mean, variance)``,
+  ``as_botorch_model(pool)`` for BoTorch acquisition functions, ``state_dict``).
+* :class:`GPSurrogate`: BoTorch ``SingleTaskGP`` with a Hamming, RBF or Weisfeiler-Lehman kernel.
+* :class:`GNNSurrogate`: a deep ensemble of GIN networks (PyTorch Geometric) on the graphs.
+* :class:`EnsembleSurrogate`: an equally weighted mixture of any surrogates.
+* :func:`make_surrogate`: build one by name (``"gp"``, ``"gnn"``, ``"ensemble"``).
+* Target transforms (``target_transform=``): BoTorch's ``Standardize`` and :class:`CopulaTransform`.
+
+The paper's own surrogate (an MLP on the generator's output scores, trained jointly with the
+generator) is part of the generator and lives in :mod:`agnet_bo.generator`, not here.
+
+Check a surrogate of your own with :class:`agnet_bo.testing.SurrogateTests` or
+:func:`agnet_bo.testing.check_surrogate`.
+"""
+
+from agnet_bo.surrogates.adapter import PoolModel
+from agnet_bo.surrogates.base import Surrogate
+from agnet_bo.surrogates.ensemble import EnsembleSurrogate
+from agnet_bo.surrogates.gnn import GNNSurrogate
+from agnet_bo.surrogates.gp import GP_KERNELS, GPSurrogate
+from agnet_bo.surrogates.registry import DEFAULT_ENSEMBLE, SURROGATES, make_surrogate
+from agnet_bo.surrogates.transforms import TARGET_TRANSFORMS, CopulaTransform, make_target_transform
+from agnet_bo.surrogates.wl import WLFeatures
+
+__all__ = [
+    "Surrogate",
+    "GPSurrogate",
+    "GNNSurrogate",
+    "EnsembleSurrogate",
+    "make_surrogate",
+    "SURROGATES",
+    "DEFAULT_ENSEMBLE",
+    "GP_KERNELS",
+    "CopulaTransform",
+    "TARGET_TRANSFORMS",
+    "make_target_transform",
+    "PoolModel",
+    "WLFeatures",
+]

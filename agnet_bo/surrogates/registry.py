@@ -1,0 +1,103 @@
+"""Build surrogates by name: ``make_surrogate("gp", space, kernel="wl", seed=0)``."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable
+
+import numpy as np
+
+from agnet_bo.exceptions import InputError, unknown_name
+from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.surrogates.base import Surrogate
+from agnet_bo.surrogates.ensemble import EnsembleSurrogate
+from agnet_bo.surrogates.gnn import GNNSurrogate
+from agnet_bo.surrogates.gp import GPSurrogate
+
+__all__ = ["SURROGATES", "DEFAULT_ENSEMBLE", "make_surrogate"]
+
+SURROGATES: tuple[str, ...] = ("gnn", "gp", "ensemble")
+"""The names :func:`make_surrogate` knows."""
+
+MemberSpec = str | tuple[str, Mapping[str, Any]]
+
+DEFAULT_ENSEMBLE: tuple[MemberSpec, ...] = (("gp", {"kernel": "hamming"}), ("gp", {"kernel": "wl"}))
+"""Members of ``make_surrogate("ensemble", ...)`` unless ``members=`` is given: a Hamming-kernel GP
+and a WL-kernel GP (a label view and a graph view of the architecture; see bench/RESULTS.md)."""
+
+_CLASSES: dict[str, Callable[..., Surrogate]] = {"gnn": GNNSurrogate, "gp": GPSurrogate}
+
+
+def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
+    """Build a surrogate by name.
+
+    Args:
+        name: ``"gnn"`` (:class:`GNNSurrogate`), ``"gp"`` (:class:`GPSurrogate`) or ``"ensemble"``
+            (an :class:`EnsembleSurrogate`).
+        space: The search space.
+        kwargs: Constructor arguments of the chosen class. For ``"ensemble"``: ``members`` (a
+            sequence of names, or ``(name, kwargs)`` pairs; default :data:`DEFAULT_ENSEMBLE`),
+            ``target_transform`` (shared by all members, default ``"copula"``) and ``seed`` (member
+            seeds are spawned from it).
+
+    Returns:
+        The (unfitted) surrogate.
+
+    Raises:
+        UnknownNameError: If ``name`` (or a member name) is not one of :data:`SURROGATES`.
+        InputError: If a keyword argument is not accepted by the chosen class.
+
+    Example:
+        >>> from agnet_bo.spaces import NB201Space
+        >>> make_surrogate("gp", NB201Space(), kernel="rbf", seed=0)
+        GPSurrogate(NB201Space(), kernel='rbf', wl_iterations=2, zero_ops=['none'], target_transform='copula', seed=0)
+    """
+    if not isinstance(name, str) or name not in SURROGATES:
+        raise unknown_name("surrogate", name, SURROGATES, "Or pass your own Surrogate instance.")
+    if name != "ensemble":
+        return _build(name, space, kwargs)
+    members = kwargs.pop("members", DEFAULT_ENSEMBLE)
+    seed = kwargs.pop("seed", None)
+    target_transform = kwargs.pop("target_transform", "copula")
+    if kwargs:
+        raise InputError(
+            f"make_surrogate('ensemble', ...) got unexpected argument(s) {sorted(kwargs)}; it accepts "
+            "members, target_transform and seed. Put member arguments in members=[(name, {...}), ...]."
+        )
+    if isinstance(members, str) or not isinstance(members, Sequence) or not members:
+        raise InputError(f"`members` must be a non-empty sequence of names or (name, kwargs) pairs, got {members!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise InputError(f"`seed` must be a non-negative int or None, got {seed!r}.")
+    seeds: list[int | None] = (
+        [None] * len(members)
+        if seed is None
+        else [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(len(members))]
+    )
+    built = []
+    for spec, member_seed in zip(members, seeds):
+        if isinstance(spec, str):
+            member_name, member_kwargs = spec, {}
+        elif isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[1], Mapping):
+            member_name, member_kwargs = spec[0], dict(spec[1])
+        else:
+            raise InputError(f"An ensemble member must be a name or a (name, kwargs) pair, got {spec!r}.")
+        if member_name not in _CLASSES:
+            raise unknown_name("ensemble member", member_name, tuple(_CLASSES))
+        for key in ("seed", "target_transform"):
+            if key in member_kwargs:
+                raise InputError(f"Set `{key}` on the ensemble, not on member {spec!r}: members share it.")
+        member_kwargs.update(seed=member_seed, target_transform=target_transform)
+        built.append(_build(member_name, space, member_kwargs))
+    return EnsembleSurrogate(built)
+
+
+def _build(name: str, space: SearchSpace, kwargs: dict[str, Any]) -> Surrogate:
+    cls = _CLASSES[name]
+    accepted = [p for p in inspect.signature(cls).parameters if p != "space"]
+    unexpected = sorted(set(kwargs) - set(accepted))
+    if unexpected:
+        raise InputError(
+            f"{cls.__name__} does not accept argument(s) {unexpected}; it accepts {accepted}."
+        )
+    return cls(space, **kwargs)

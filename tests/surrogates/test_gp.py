@@ -1,0 +1,124 @@
+import numpy as np
+import pytest
+import torch
+from botorch.exceptions.warnings import InputDataWarning
+from botorch.models import SingleTaskGP
+from botorch.posteriors import GPyTorchPosterior
+from gpytorch.distributions import MultitaskMultivariateNormal
+
+from agnet_bo.exceptions import InputError, UnknownNameError
+from agnet_bo.spaces import NB201Space
+from agnet_bo.surrogates import GP_KERNELS, GPSurrogate
+from agnet_bo.testing import SurrogateTests
+
+
+class TestHammingGP(SurrogateTests):
+    def make_surrogate(self, space):
+        return GPSurrogate(space, kernel="hamming", seed=0)
+
+
+class TestWLGPStandardized(SurrogateTests):
+    def make_surrogate(self, space):
+        return GPSurrogate(space, kernel="wl", target_transform="standardize", seed=0)
+
+
+@pytest.fixture(scope="module")
+def space():
+    return NB201Space()
+
+
+@pytest.fixture(scope="module")
+def data(space):
+    archs = space.sample(24, seed=0)
+    Y = np.array([[a.ops.count("nor_conv_3x3"), a.ops.count("avg_pool_3x3")] for a in archs], dtype=float)
+    return archs, Y
+
+
+def test_rbf_kernel_raw_targets(space, data):
+    archs, Y = data
+    with pytest.warns(InputDataWarning, match="not standardized"):  # BoTorch's advice stands for raw targets
+        gp = GPSurrogate(space, kernel="rbf", target_transform=None, seed=0).fit(archs, Y[:, :1])
+    mean, var = gp.predict(archs[:4])
+    assert mean.shape == var.shape == (4, 1) and (var > 0).all()
+    assert abs(mean - torch.as_tensor(Y[:4, :1])).max() < 1.0  # raw units
+
+
+def test_model_is_a_botorch_single_task_gp(space, data):
+    gp = GPSurrogate(space, kernel="hamming", seed=0).fit(*data)
+    assert isinstance(gp.model_, SingleTaskGP)
+    assert gp.model_.train_inputs[0].shape == (2, 24, space.encoding_dim)  # m = 2 batched outputs
+    assert not hasattr(gp.model_, "outcome_transform")  # the surrogate transforms the targets itself
+    assert GPSurrogate(space, seed=0).kernel == "wl"
+
+
+def test_joint_posterior_over_q_points(space, data):
+    archs, Y = data
+    gp = GPSurrogate(space, seed=0).fit(archs, Y)
+    model = gp.as_botorch_model(archs[:10])  # training points: strongly correlated through the data
+    post = model.posterior(torch.tensor([[[0.0], [1.0], [2.0]]]))
+    assert isinstance(post, GPyTorchPosterior)
+    assert isinstance(post.distribution, MultitaskMultivariateNormal)
+    cov = post.distribution.covariance_matrix
+    assert cov.shape == (1, 6, 6)
+    off_diagonal = cov[0] - torch.diag(torch.diag(cov[0]))
+    assert off_diagonal.abs().max() > 1e-6  # a joint posterior, not independent marginals
+    # its marginals are predict()'s
+    mean, var = gp.predict(archs[:3])
+    torch.testing.assert_close(post.mean[0], mean)
+    torch.testing.assert_close(post.variance[0], var)
+
+
+def test_standardized_posterior_is_in_target_units(space, data):
+    archs, Y = data
+    gp = GPSurrogate(space, kernel="wl", target_transform="standardize", seed=0).fit(archs, Y)
+    post = gp.as_botorch_model(archs).posterior(torch.arange(5.0).reshape(5, 1, 1))
+    mean, var = gp.predict(archs[:5])
+    torch.testing.assert_close(post.mean.squeeze(-2), mean)
+    torch.testing.assert_close(post.variance.squeeze(-2), var)
+
+
+def test_observation_noise_adds_variance(space, data):
+    archs, Y = data
+    model = GPSurrogate(space, seed=0).fit(archs, Y[:, :1]).as_botorch_model(space.sample(5, seed=3))
+    X = model.choices.unsqueeze(-2)
+    assert (model.posterior(X, observation_noise=True).variance > model.posterior(X).variance).all()
+
+
+def test_fit_leaves_global_rng_alone(space, data):
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    GPSurrogate(space, seed=5).fit(*data)
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_equivalent_cells_look_alike(space, data):
+    """Cells differing only in nodes cut off by `none` get the same features (zero_ops)."""
+    cut = "|none~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|"  # op(0->1) dead
+    other = "|none~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_1x1~2|"
+    a, b = space.from_string(cut), space.from_string(other)
+    for kernel in ("hamming", "wl"):
+        gp = GPSurrogate(space, kernel=kernel, seed=0).fit(*data)
+        assert torch.equal(gp._features([a]), gp._features([b])), kernel
+        plain = GPSurrogate(space, kernel=kernel, zero_ops=(), seed=0).fit(*data)
+        assert not torch.equal(plain._features([a]), plain._features([b])), kernel
+
+
+def test_wl_vocabulary_is_part_of_the_state(space, data):
+    archs, Y = data
+    gp = GPSurrogate(space, kernel="wl", wl_iterations=1, seed=0).fit(archs, Y)
+    state = gp.state_dict()
+    assert state["model"]["wl_vocabulary"] == gp.wl_.vocabulary_
+    assert state["model"]["train_X"].shape == (24, len(gp.wl_.vocabulary_))
+    restored = GPSurrogate(space, kernel="wl", wl_iterations=1).load_state_dict(state)
+    new = space.sample(6, seed=9)
+    assert torch.equal(restored.predict(new)[0], gp.predict(new)[0])
+
+
+def test_hyperparameter_errors(space):
+    assert GP_KERNELS == ("hamming", "rbf", "wl")
+    with pytest.raises(UnknownNameError, match="'hamming', 'rbf', 'wl'"):
+        GPSurrogate(space, kernel="matern")
+    with pytest.raises(InputError, match="wl_iterations"):
+        GPSurrogate(space, wl_iterations=-1)
+    with pytest.raises(InputError, match="zero_ops"):
+        GPSurrogate(space, zero_ops="none")
