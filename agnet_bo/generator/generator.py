@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from agnet_bo._threads import torch_threads
 from agnet_bo.architecture import OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError, SamplingError
 from agnet_bo.generator.model import GeneratorConfig, GraphDecoder, _mlp
@@ -31,15 +32,8 @@ def _threads(method: Any) -> Any:
 
     @functools.wraps(method)
     def wrapper(self: Generator, *args: Any, **kwargs: Any) -> Any:
-        n = self.num_threads
-        if n is None:
+        with torch_threads(self.num_threads):
             return method(self, *args, **kwargs)
-        before = torch.get_num_threads()
-        torch.set_num_threads(n)
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
 
     return wrapper
 
