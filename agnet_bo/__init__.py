@@ -5,15 +5,35 @@ The AG-Net method (Lukasik, Jung, Keuper, ECCV 2022) as an ask/tell Bayesian-opt
 
 from agnet_bo import exceptions, spaces
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
+from agnet_bo.trial import Trial, TrialState
 
 __version__ = "0.1.0"
 
-__all__ = ["Architecture", "INPUT", "OUTPUT", "exceptions", "spaces", "benchmarks", "__version__"]
+__all__ = [
+    "Architecture",
+    "INPUT",
+    "OUTPUT",
+    "Optimizer",
+    "Trial",
+    "TrialState",
+    "exceptions",
+    "spaces",
+    "benchmarks",
+    "generator",
+    "surrogates",
+    "proposers",
+    "__version__",
+]
+
+_LAZY_MODULES = ("benchmarks", "generator", "surrogates", "proposers", "acquisition", "pareto", "testing")
 
 
-def __getattr__(name: str):  # lazy: benchmarks load data files only when used
-    if name == "benchmarks":
-        import importlib
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    # Lazy imports keep `import agnet_bo` fast: torch, BoTorch and PyG load on first use.
+    import importlib
 
-        return importlib.import_module("agnet_bo.benchmarks")
+    if name == "Optimizer":
+        return importlib.import_module("agnet_bo.optimizer").Optimizer
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"agnet_bo.{name}")
     raise AttributeError(f"module 'agnet_bo' has no attribute {name!r}")

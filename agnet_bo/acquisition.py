@@ -1,0 +1,232 @@
+"""Choosing ``q`` architectures from a candidate pool with BoTorch acquisition functions.
+
+The surrogate is wrapped as a BoTorch model over the pool (inputs are pool indices, see
+:class:`agnet_bo.surrogates.adapter.PoolModel`), and :func:`botorch.optim.optimize_acqf_discrete`
+picks the batch by sequential greedy selection, each pick conditioning the next through
+``X_pending``. Pending trials (asked, not told) enter as ``X_pending`` too, so workers that ask one
+architecture at a time still get a diverse batch.
+
+Values are in the surrogate's units (normal scores with the copula transform) and every objective
+is maximised here; the optimizer has already flipped "minimize" objectives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from agnet_bo.architecture import Architecture
+from agnet_bo.exceptions import InputError, unknown_name
+from agnet_bo.pareto import non_dominated_ranks
+
+__all__ = ["ACQUISITIONS", "SINGLE_OBJECTIVE", "MULTI_OBJECTIVE", "AcquisitionContext", "select"]
+
+SINGLE_OBJECTIVE = ("ucb", "greedy", "qlogei", "qlognei")
+MULTI_OBJECTIVE = ("qlogehvi", "qlognehvi", "parego", "rank-sum", "rank-constrained")
+ACQUISITIONS = SINGLE_OBJECTIVE + MULTI_OBJECTIVE
+
+
+@dataclass
+class AcquisitionContext:
+    """What an acquisition needs besides the surrogate and the pool.
+
+    Attributes:
+        train_archs: Evaluated architectures (``n``).
+        train_Y: Their modelled outputs in the surrogate's units, maximised (``n x m``).
+        pending: Asked but not yet told architectures.
+        objectives: Column indices of ``train_Y`` that are objectives (the rest are only
+            constrained).
+        constraints: ``(column, upper_bound)`` pairs in the surrogate's units: feasible when the
+            modelled output is ``<= upper_bound`` (the optimizer turns ``>=`` constraints into this
+            form by negation... of the threshold's side; see :meth:`Optimizer`).
+        kappa: UCB's exploration weight (``mean + kappa * std``).
+        mc_samples: Quasi-Monte-Carlo samples of the q-batch acquisitions.
+        seed: Seed of the QMC sampler and of ParEGO's weights.
+    """
+
+    train_archs: list[Architecture]
+    train_Y: Tensor
+    pending: list[Architecture] = field(default_factory=list)
+    objectives: list[int] = field(default_factory=lambda: [0])
+    constraints: list[tuple[int, float, int]] = field(default_factory=list)
+    kappa: float = 2.0
+    mc_samples: int = 256
+    seed: int = 0
+
+
+def _constraint_callables(ctx: AcquisitionContext) -> list[Callable[[Tensor], Tensor]]:
+    """BoTorch outcome constraints: a callable per constraint, feasible where it is ``<= 0``."""
+    out = []
+    for col, bound, sign in ctx.constraints:
+        out.append(lambda Z, c=col, b=bound, s=sign: s * (Z[..., c] - b))
+    return out
+
+
+def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx: AcquisitionContext) -> list[int]:
+    """Indices of the ``q`` pool members chosen by acquisition ``name``.
+
+    Args:
+        name: One of :data:`ACQUISITIONS`.
+        surrogate: A fitted :class:`~agnet_bo.surrogates.Surrogate` modelling ``train_Y``'s columns.
+        pool: ``N >= q`` candidates (none evaluated or pending).
+        q: How many to choose.
+        ctx: Training data, pending architectures, objectives, constraints, settings.
+
+    Returns:
+        ``q`` distinct indices into ``pool``.
+    """
+    if name not in ACQUISITIONS:
+        raise unknown_name("acquisition", name, ACQUISITIONS)
+    if q > len(pool):
+        raise InputError(f"Cannot choose {q} architectures from a pool of {len(pool)}.")
+    if name in ("greedy", "rank-sum", "rank-constrained"):
+        return _rank_based(name, surrogate, pool, q, ctx)
+    from botorch.optim import optimize_acqf_discrete
+    from botorch.sampling import SobolQMCNormalSampler
+
+    candidates = list(pool) + list(ctx.pending) + list(ctx.train_archs)
+    model = surrogate.as_botorch_model(candidates)
+    n_pool, n_pend = len(pool), len(ctx.pending)
+    idx = torch.arange(len(candidates), dtype=torch.float64).unsqueeze(-1)
+    choices = idx[:n_pool]
+    x_pending = idx[n_pool : n_pool + n_pend] if n_pend else None
+    x_base = idx[n_pool + n_pend :]
+    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([ctx.mc_samples]), seed=ctx.seed)
+    constraints = _constraint_callables(ctx) or None
+    Y = ctx.train_Y
+    from botorch.acquisition.objective import GenericMCObjective
+
+    j0 = ctx.objectives[0]
+    scalar: Callable[..., Tensor] = lambda Z, X=None: Z[..., j0]  # noqa: E731
+    if name == "parego":
+        from botorch.utils.multi_objective.scalarization import get_chebyshev_scalarization
+        from botorch.utils.sampling import sample_simplex
+
+        w = sample_simplex(len(ctx.objectives), n=1, qmc=False, seed=ctx.seed).squeeze(0).to(Y)
+        cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, ctx.objectives])
+        cols = list(ctx.objectives)
+        scalar = lambda Z, X=None: cheb(Z[..., cols])  # noqa: E731
+    objective: Any = None
+    if Y.shape[-1] > 1 or name == "parego":
+        objective = GenericMCObjective(scalar)
+    infeasible_obj = None
+    if constraints:
+        # Where no baseline sample is feasible, BoTorch bounds the objective by probing random
+        # *continuous* inputs, which a pool of indices cannot answer: give it the bound instead.
+        mean, var = surrogate.predict(candidates)
+        low = scalar((mean - 6 * var.clamp(min=0).sqrt()).unsqueeze(0)).reshape(-1)
+        infeasible_obj = low.min().reshape(1)
+    if name == "ucb":
+        from botorch.acquisition import qUpperConfidenceBound
+
+        if constraints:
+            raise InputError('"ucb" does not handle outcome constraints; use "qlognei" or "qlogei".')
+        acq = qUpperConfidenceBound(model, beta=ctx.kappa**2, sampler=sampler, objective=objective, X_pending=x_pending)
+    elif name == "qlogei":
+        from botorch.acquisition.logei import qLogExpectedImprovement
+
+        feas = _feasible(Y, ctx)
+        y = Y[:, j0]
+        best = y[feas].max() if feas.any() else y.min()
+        acq = qLogExpectedImprovement(
+            model, best_f=best, sampler=sampler, objective=objective, X_pending=x_pending, constraints=constraints
+        )
+    elif name in ("qlognei", "parego"):
+        acq = _pool_lognei()(
+            model, X_baseline=x_base, sampler=sampler, objective=objective, X_pending=x_pending,
+            constraints=constraints, prune_baseline=True, cache_root=False,
+        )
+        acq.agnet_infeasible_obj = infeasible_obj
+    elif name == "qlogehvi":
+        from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
+        from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+        from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+
+        obj = IdentityMCMultiOutputObjective(outcomes=list(ctx.objectives))
+        feas = _feasible(Y, ctx)
+        Yo = Y[:, ctx.objectives]
+        ref = _ref_point(Yo)
+        partitioning = FastNondominatedPartitioning(ref_point=ref, Y=Yo[feas] if feas.any() else Yo[:0])
+        acq = qLogExpectedHypervolumeImprovement(
+            model, ref_point=ref.tolist(), partitioning=partitioning, sampler=sampler, objective=obj,
+            constraints=constraints, X_pending=x_pending,
+        )
+    else:  # qlognehvi
+        from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+        from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+
+        obj = IdentityMCMultiOutputObjective(outcomes=list(ctx.objectives))
+        ref = _ref_point(Y[:, ctx.objectives])
+        acq = qLogNoisyExpectedHypervolumeImprovement(
+            model, ref_point=ref.tolist(), X_baseline=x_base, sampler=sampler, objective=obj,
+            constraints=constraints, X_pending=x_pending, prune_baseline=True, cache_root=False,
+        )
+    chosen, _ = optimize_acqf_discrete(acq, q=q, choices=choices, unique=True)
+    out = [int(round(float(x))) for x in chosen.view(-1)]
+    if len(set(out)) != q:  # optimize_acqf_discrete can return fewer when values tie at -inf
+        rest = [i for i in range(n_pool) if i not in out]
+        out = list(dict.fromkeys(out)) + rest[: q - len(set(out))]
+    return out
+
+
+def _pool_lognei() -> type:
+    """``qLogNoisyExpectedImprovement`` that takes the infeasible-objective bound from us."""
+    from botorch.acquisition.logei import qLogNoisyExpectedImprovement
+    from botorch.acquisition.utils import compute_best_feasible_objective
+
+    class PoolLogNEI(qLogNoisyExpectedImprovement):
+        agnet_infeasible_obj: Tensor | None = None
+
+        def _compute_best_feasible_objective(self, samples: Tensor, obj: Tensor) -> Tensor:
+            return compute_best_feasible_objective(
+                samples=samples,
+                obj=obj,
+                constraints=self._constraints,
+                model=self.model,
+                objective=self.objective,
+                posterior_transform=self.posterior_transform,
+                X_baseline=self.X_baseline,
+                infeasible_obj=self.agnet_infeasible_obj,
+            )
+
+    return PoolLogNEI
+
+
+def _feasible(Y: Tensor, ctx: AcquisitionContext) -> Tensor:
+    ok = torch.ones(Y.shape[0], dtype=torch.bool)
+    for col, bound, sign in ctx.constraints:
+        ok &= sign * (Y[:, col] - bound) <= 0
+    return ok
+
+
+def _ref_point(Y: Tensor) -> Tensor:
+    lo, hi = Y.min(dim=0).values, Y.max(dim=0).values
+    return lo - 0.1 * (hi - lo).clamp(min=1e-6)
+
+
+def _rank_based(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx: AcquisitionContext) -> list[int]:
+    """Greedy by the predicted mean (the paper's rule) and the paper's hardware-aware rank sums.
+
+    ``rank-sum`` is AG-Net's Eq. 4 (rank by every objective, summed), ``rank-constrained`` its
+    Eq. 5 (rank by the first objective alone); both multiply the rank by 1000 when a predicted
+    constraint is violated. With one objective and no constraints ``greedy`` is the same rule.
+    """
+    mean, _ = surrogate.predict(list(pool))
+    mean = mean.detach().cpu().numpy()
+    objs = ctx.objectives if name == "rank-sum" else ctx.objectives[:1]
+    score = np.zeros(len(pool))
+    for j in objs:
+        score += np.argsort(np.argsort(-mean[:, j], kind="stable"), kind="stable")
+    for col, bound, sign in ctx.constraints:
+        score = np.where(sign * (mean[:, col] - bound) > 0, score * 1000 + 1000, score)
+    return [int(i) for i in np.argsort(score, kind="stable")[:q]]
+
+
+def pareto_utilities(Y: Any) -> np.ndarray:
+    """Scalar utilities of multi-objective points for rank weights: minus the non-dominated rank."""
+    return -non_dominated_ranks(Y).astype(float)

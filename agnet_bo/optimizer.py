@@ -1,0 +1,649 @@
+"""The ask/tell :class:`Optimizer`: AG-Net search embedded in the user's own training loop."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from agnet_bo._threads import torch_threads
+from agnet_bo.acquisition import ACQUISITIONS, MULTI_OBJECTIVE, AcquisitionContext, select
+from agnet_bo.architecture import Architecture
+from agnet_bo.exceptions import AgnetBOError, InputError, unknown_name
+from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
+from agnet_bo.proposers import Proposer, make_proposer
+from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.trial import Trial, TrialState
+
+__all__ = ["Optimizer", "FORMAT_VERSION", "StateFileError"]
+
+FORMAT_VERSION = 1
+"""Version of the file written by :meth:`Optimizer.save`."""
+
+DIRECTIONS = ("maximize", "minimize")
+
+
+class StateFileError(AgnetBOError, ValueError):
+    """A saved optimizer file is corrupted, from a newer version, or does not match the arguments."""
+
+
+class ObjectiveValueWarning(UserWarning):
+    """A told value was NaN or infinite; the trial was recorded as failed."""
+
+
+def _parse_objectives(objectives: Any) -> dict[str, str]:
+    if objectives is None:
+        return {"value": "maximize"}
+    if isinstance(objectives, str):
+        return {objectives: "maximize"}
+    if isinstance(objectives, Mapping):
+        out = {}
+        for name, d in objectives.items():
+            if not isinstance(name, str) or d not in DIRECTIONS:
+                raise InputError(
+                    f"`objectives` maps names to 'maximize' or 'minimize', got {name!r}: {d!r}. "
+                    'Example: {"valid-accuracy": "maximize", "latency": "minimize"}.'
+                )
+            out[name] = d
+        if not out:
+            raise InputError("`objectives` must name at least one objective.")
+        return out
+    if isinstance(objectives, Sequence) and all(isinstance(o, str) for o in objectives) and objectives:
+        return {o: "maximize" for o in objectives}
+    raise InputError(f"`objectives` must be a name, a list of names or a dict name -> direction; got {objectives!r}.")
+
+
+def _parse_constraints(constraints: Any) -> dict[str, tuple[str, float]]:
+    if constraints is None:
+        return {}
+    if not isinstance(constraints, Mapping):
+        raise InputError(f'`constraints` must be a dict like {{"latency": ("<=", 5.0)}}, got {constraints!r}.')
+    out = {}
+    for name, spec in constraints.items():
+        ok = isinstance(spec, (tuple, list)) and len(spec) == 2 and spec[0] in ("<=", ">=")
+        if not ok or not isinstance(spec[1], (int, float)) or not math.isfinite(float(spec[1])):
+            raise InputError(f'A constraint is ("<=" or ">=", finite number); got {name!r}: {spec!r}.')
+        out[str(name)] = (spec[0], float(spec[1]))
+    return out
+
+
+class Optimizer:
+    r"""Ask/tell neural architecture search with AG-Net's generator as the proposal distribution.
+
+    Each :meth:`ask` after the initial design runs one round: the surrogate is refitted and the
+    proposer (the generator, retrained with rank weights) updated on every completed trial, a pool
+    of new valid architectures (neither evaluated nor pending) is proposed, and an acquisition
+    function picks ``q`` of them. Refits happen lazily, only when something was told since the
+    last round.
+
+    Everything is maximised internally: ``"minimize"`` objectives are negated once on the way in.
+
+    Args:
+        space: The search space.
+        objectives: An objective name (maximised), a list of names, or a dict name ->
+            ``"maximize"`` / ``"minimize"``. Default ``{"value": "maximize"}``.
+        constraints: Outcome constraints, e.g. ``{"latency": ("<=", 5.0)}``; a constrained metric
+            that is not an objective is modelled too and must be told with the objectives.
+        surrogate: ``"gp"``, ``"gnn"``, ``"ensemble"``, ``"none"`` (pick by the generator alone) or
+            a :class:`~agnet_bo.surrogates.Surrogate`.
+        proposer: ``"agnet"``, ``"random"``, ``"mutation"`` or a :class:`~agnet_bo.proposers.Proposer`.
+        acquisition: One of :data:`~agnet_bo.acquisition.ACQUISITIONS`; default ``"ucb"`` for one
+            objective, ``"qlognei"`` with constraints, ``"qlogehvi"`` for several objectives
+            (``"qlognehvi"`` models observation noise but is an order of magnitude slower).
+        n_initial: Trials drawn at random by ``space.sample`` before the model takes over.
+        pool_size: Candidates proposed per round.
+        kappa: UCB's exploration weight.
+        seed: Seed of everything stochastic; same seed and same history give the same asks.
+        surrogate_kwargs: Arguments of the surrogate when given by name.
+        proposer_kwargs: Arguments of the proposer when given by name.
+        num_threads: torch threads while the optimizer computes (restored after each call);
+            the models are small, so 1 is fastest. ``None`` leaves torch's setting.
+
+    Example:
+        >>> import agnet_bo as ab
+        >>> space = ab.spaces.NB201Space()
+        >>> bench = ab.benchmarks.NB201("cifar10")
+        >>> opt = ab.Optimizer(space, objectives={"valid-accuracy": "maximize"}, n_initial=4, pool_size=50, seed=0)
+        >>> for _ in range(2):
+        ...     for trial in opt.ask(4):
+        ...         opt.tell(trial, bench.evaluate(trial.arch, metrics=["valid-accuracy"]))
+        >>> len(opt.trials), opt.best_trial.state.value
+        (8, 'COMPLETE')
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        objectives: Any = None,
+        *,
+        constraints: Any = None,
+        surrogate: Any = "gp",
+        proposer: Any = "agnet",
+        acquisition: str | None = None,
+        n_initial: int = 16,
+        pool_size: int = 300,
+        kappa: float = 2.0,
+        seed: int = 0,
+        surrogate_kwargs: Mapping[str, Any] | None = None,
+        proposer_kwargs: Mapping[str, Any] | None = None,
+        num_threads: int | None = 1,
+    ) -> None:
+        if not isinstance(space, SearchSpace):
+            raise InputError(f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__}.")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputError(f"`seed` must be a non-negative int, got {seed!r}.")
+        for name, v, lo in (("n_initial", n_initial, 1), ("pool_size", pool_size, 1)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise InputError(f"`{name}` must be an int >= {lo}, got {v!r}.")
+        if not kappa >= 0:
+            raise InputError(f"`kappa` must be >= 0, got {kappa!r}.")
+        self.space = space
+        self.objectives = _parse_objectives(objectives)
+        self.constraints = _parse_constraints(constraints)
+        self.metrics = list(self.objectives) + [c for c in self.constraints if c not in self.objectives]
+        self._sign = np.array([-1.0 if self.objectives.get(m) == "minimize" else 1.0 for m in self.metrics])
+        multi = len(self.objectives) > 1
+        if acquisition is None:
+            acquisition = "qlogehvi" if multi else ("qlognei" if self.constraints else "ucb")
+        if acquisition not in ACQUISITIONS:
+            raise unknown_name("acquisition", acquisition, ACQUISITIONS)
+        if acquisition in MULTI_OBJECTIVE and acquisition not in ("rank-sum", "rank-constrained") and not multi:
+            raise InputError(f'Acquisition "{acquisition}" needs several objectives; got {list(self.objectives)}.')
+        if multi and acquisition not in MULTI_OBJECTIVE:
+            raise InputError(
+                f'Acquisition "{acquisition}" is single-objective but there are {len(self.objectives)} objectives; '
+                f"use one of {MULTI_OBJECTIVE}."
+            )
+        self.acquisition = acquisition
+        self.num_threads = num_threads
+        self.n_initial, self.pool_size, self.kappa, self.seed = int(n_initial), int(pool_size), float(kappa), int(seed)
+        self._surrogate_spec = surrogate if isinstance(surrogate, str) else None
+        self._surrogate_kwargs = dict(surrogate_kwargs or {})
+        self._proposer_spec = proposer if isinstance(proposer, str) else None
+        self._proposer_kwargs = dict(proposer_kwargs or {})
+        self.surrogate = self._make_surrogate(surrogate)
+        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **self._proposer_kwargs)
+        self._trials: list[Trial] = []
+        self._by_key: dict[str, Trial] = {}
+        self._dirty = True
+        self._rounds = 0
+
+    # -- components ---------------------------------------------------------------------------
+    def _make_surrogate(self, surrogate: Any) -> Any:
+        from agnet_bo.surrogates import Surrogate, make_surrogate
+
+        if isinstance(surrogate, Surrogate):
+            return surrogate
+        if surrogate == "none":
+            return None
+        if surrogate == "paper":
+            return "paper"
+        kwargs = {"seed": self.seed, **self._surrogate_kwargs}
+        return make_surrogate(surrogate, self.space, **kwargs)
+
+    # -- public views -------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[Trial]:
+        """All trials in creation order."""
+        return list(self._trials)
+
+    @property
+    def pending_trials(self) -> list[Trial]:
+        """Trials asked but not yet told."""
+        return [t for t in self._trials if t.state is TrialState.PENDING]
+
+    def _completed(self) -> list[Trial]:
+        return [t for t in self._trials if t.state is TrialState.COMPLETE]
+
+    def _Y(self, trials: Sequence[Trial]) -> np.ndarray:
+        """Modelled values (``n x m``), maximisation sense."""
+        if not trials:
+            return np.zeros((0, len(self.metrics)))
+        return np.array([[t._values[m] for m in self.metrics] for t in trials]) * self._sign  # type: ignore[index]
+
+    def _feasible(self, trials: Sequence[Trial]) -> np.ndarray:
+        ok = np.ones(len(trials), dtype=bool)
+        for name, (op, bound) in self.constraints.items():
+            v = np.array([t._values[name] for t in trials])  # type: ignore[index]
+            ok &= v <= bound if op == "<=" else v >= bound
+        return ok
+
+    @property
+    def best_trial(self) -> Trial:
+        """The best complete (and feasible) trial of a single-objective search.
+
+        Raises:
+            InputError: With several objectives (use :meth:`pareto_front`) or before any result.
+        """
+        if len(self.objectives) > 1:
+            raise InputError("best_trial is defined for one objective; use pareto_front() for several.")
+        done = self._completed()
+        feas = self._feasible(done)
+        cands = [t for t, f in zip(done, feas) if f]
+        if not cands:
+            raise InputError("No complete feasible trial yet: tell some results first.")
+        y = self._Y(cands)[:, 0]
+        return cands[int(np.argmax(y))]
+
+    def pareto_front(self) -> list[Trial]:
+        """The complete, feasible trials that no other such trial dominates (all objectives)."""
+        done = [t for t, f in zip(self._completed(), self._feasible(self._completed())) if f]
+        if not done:
+            return []
+        y = self._Y(done)[:, : len(self.objectives)]
+        return [t for t, r in zip(done, non_dominated_ranks(y)) if r == 0]
+
+    def hypervolume(self, ref_point: Mapping[str, float] | Sequence[float] | None = None) -> float:
+        """Hypervolume of the feasible front, in the objectives' own units and directions.
+
+        Args:
+            ref_point: Per objective, a value worse than any of interest (e.g. ``{"acc": 0,
+                "latency": 50}``). Default: the nadir of the found front minus 10 % of its range
+                (:func:`agnet_bo.pareto.reference_point`) — fine for monitoring, but pass a fixed
+                point to compare runs.
+        """
+        front = self.pareto_front()
+        names = list(self.objectives)
+        sign = self._sign[: len(names)]
+        if not front:
+            return 0.0
+        y = self._Y(front)[:, : len(names)]
+        if ref_point is None:
+            ref = reference_point(y)
+        else:
+            r = [ref_point[n] for n in names] if isinstance(ref_point, Mapping) else list(ref_point)
+            if len(r) != len(names):
+                raise InputError(f"`ref_point` needs one value per objective {names}, got {ref_point!r}.")
+            ref = np.asarray(r, dtype=float) * sign
+        return hypervolume(y, ref)
+
+    # -- ask ----------------------------------------------------------------------------------
+    def ask(self, q: int = 1) -> list[Trial]:
+        """Ask for ``q`` new architectures to evaluate.
+
+        Returns:
+            ``q`` PENDING :class:`Trial` objects with distinct, valid architectures that were never
+            asked before (pending, complete or failed).
+
+        Raises:
+            InputError: If ``q`` is not a positive int.
+            SamplingError: If the space has no new architectures left.
+        """
+        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
+            raise InputError(f"`q` must be a positive int, got {q!r}.")
+        q = int(q)
+        seed = int(np.random.default_rng([self.seed, len(self._trials), 17]).integers(2**31 - 1))
+        exclude = set(self._by_key)
+        done = self._completed()
+        n_random = 0
+        if len(done) < 2 or len(self._trials) < self.n_initial:
+            n_random = q if len(done) < 2 else min(q, self.n_initial - len(self._trials))
+        archs: list[tuple[Architecture, str]] = []
+        if n_random:
+            from agnet_bo.proposers import RandomProposer
+
+            for a in RandomProposer(self.space).propose(n_random, seed=seed, exclude=exclude):
+                archs.append((a, "initial"))
+                exclude.add(self.space.key(a))
+        if q - n_random:
+            with torch_threads(self.num_threads):
+                proposed = self._model_round(q - n_random, seed, exclude)
+            archs.extend((a, "proposed") for a in proposed)
+        out = []
+        for arch, source in archs:
+            arch = self.space.simplify(arch)
+            t = Trial(len(self._trials), arch, self.space.key(arch), source=source, round=self._rounds)
+            self._trials.append(t)
+            self._by_key[t.key] = t
+            out.append(t)
+        return out
+
+    def _refit(self) -> None:
+        done = self._completed()
+        archs = [t.arch for t in done]
+        Y = self._Y(done)
+        n_obj = len(self.objectives)
+        if n_obj == 1:
+            util = Y[:, 0].copy()
+        else:
+            util = -non_dominated_ranks(Y[:, :n_obj]).astype(float)
+        if self.constraints:  # infeasible trials rank below every feasible one
+            feas = self._feasible(done)
+            if feas.any():
+                util = np.where(feas, util, util.min() - 1.0 - (util.max() - util.min()))
+        self.proposer.fit(archs, util)
+        if self.surrogate not in (None, "paper"):
+            self.surrogate.fit(archs, Y)
+        self._rounds += 1
+        self._dirty = False
+
+    def _model_round(self, q: int, seed: int, exclude: set[str]) -> list[Architecture]:
+        if self._dirty:
+            self._refit()
+        size = self.space.size
+        n_pool = self.pool_size if size is None else min(self.pool_size, size - len(exclude))
+        n_pool = max(n_pool, q)
+        pool = self.proposer.propose(n_pool, seed=seed, exclude=exclude)
+        if self.surrogate is None:
+            return pool[:q]
+        if self.surrogate == "paper":
+            gen = self.proposer.generator  # type: ignore[attr-defined]
+            pred = gen.predict(pool).numpy()
+            return [pool[i] for i in np.argsort(-pred, kind="stable")[:q]]
+        done = self._completed()
+        Y = self._Y(done)
+        ctx = AcquisitionContext(
+            train_archs=[t.arch for t in done],
+            train_Y=self.surrogate.transform_targets(Y),
+            pending=[t.arch for t in self.pending_trials],
+            objectives=list(range(len(self.objectives))),
+            constraints=self._model_constraints(),
+            kappa=self.kappa,
+            seed=seed,
+        )
+        return [pool[i] for i in select(self.acquisition, self.surrogate, pool, q, ctx)]
+
+    def _model_constraints(self) -> list[tuple[int, float, int]]:
+        """Constraints in the surrogate's units: ``(column, bound, sign)``, feasible iff ``sign * (Z - bound) <= 0``."""
+        out = []
+        for name, (op, bound) in self.constraints.items():
+            j = self.metrics.index(name)
+            row = np.zeros((1, len(self.metrics)))
+            row[0, j] = bound * self._sign[j]
+            b = float(self.surrogate.transform_targets(row)[0, j])
+            # raw <= bound  <=>  sign*raw <= sign*bound if sign > 0, >= if sign < 0
+            flip = 1 if (op == "<=") == (self._sign[j] > 0) else -1
+            out.append((j, b, flip))
+        return out
+
+    # -- tell ---------------------------------------------------------------------------------
+    def _resolve(self, trial: Trial | int) -> Trial:
+        if isinstance(trial, Trial):
+            tid = trial.id
+        elif isinstance(trial, (int, np.integer)) and not isinstance(trial, bool):
+            tid = int(trial)
+        else:
+            raise InputError(f"Expected a Trial or a trial id (int), got {type(trial).__name__} {trial!r}.")
+        if not 0 <= tid < len(self._trials) or (isinstance(trial, Trial) and self._trials[tid] is not trial and self._trials[tid].key != trial.key):
+            raise InputError(f"Unknown trial {tid}: this optimizer has trials 0..{len(self._trials) - 1}.")
+        return self._trials[tid]
+
+    def _parse_values(self, values: Any) -> dict[str, float]:
+        if isinstance(values, Mapping):
+            missing = [m for m in self.metrics if m not in values]
+            extra = [k for k in values if k not in self.metrics]
+            if missing or extra:
+                raise InputError(
+                    f"Expected values for exactly {self.metrics}; missing {missing}, unexpected {extra}. "
+                    "Pass other measurements with info={...}."
+                )
+            out = {}
+            for m in self.metrics:
+                v = values[m]
+                if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                    raise InputError(f"The value of {m!r} must be a number, got {type(v).__name__} {v!r}.")
+                out[m] = float(v)
+            return out
+        if isinstance(values, (int, float, np.integer, np.floating)) and not isinstance(values, bool):
+            if len(self.metrics) != 1:
+                raise InputError(f"A single number was told but {len(self.metrics)} values are expected: {self.metrics}.")
+            return {self.metrics[0]: float(values)}
+        raise InputError(f"Values must be a number or a dict keyed by {self.metrics}; got {type(values).__name__} {values!r}.")
+
+    def tell(self, trial: Trial | int, values: Any = None, state: TrialState | str = TrialState.COMPLETE, info: Mapping[str, Any] | None = None) -> Trial:
+        """Report the result of a trial.
+
+        Args:
+            trial: The :class:`Trial` or its id.
+            values: A number (one modelled metric) or a dict with a value for every objective and
+                constrained metric. NaN or infinite values mark the trial FAIL with a warning.
+            state: ``COMPLETE`` (default) or ``FAIL`` (values then optional).
+            info: Extra JSON-serialisable data kept with the trial (e.g. test accuracy).
+
+        Returns:
+            The updated trial.
+
+        Raises:
+            InputError: Unknown or already told trial, missing/extra/non-numeric values, bad state.
+        """
+        t = self._resolve(trial)
+        if t.state.is_finished():
+            raise InputError(f"Trial {t.id} was already told ({t.state.value}); each trial is told once.")
+        try:
+            state = TrialState(state)
+        except ValueError:
+            raise InputError(f"`state` must be COMPLETE or FAIL, got {state!r}.") from None
+        if state is TrialState.PENDING:
+            raise InputError("`state` must be COMPLETE or FAIL, not PENDING.")
+        info = dict(info or {})
+        _check_json(info)
+        if state is TrialState.FAIL:
+            vals = self._parse_values(values) if values is not None else None
+            t._finish(TrialState.FAIL, vals, info)
+        else:
+            if values is None:
+                raise InputError(f"A COMPLETE trial needs values for {self.metrics}; use state='FAIL' for a failed one.")
+            vals = self._parse_values(values)
+            bad = [k for k, v in vals.items() if not math.isfinite(v)]
+            if bad:
+                warnings.warn(
+                    f"Trial {t.id}: non-finite value(s) for {bad}; recorded as FAIL and left out of the models.",
+                    ObjectiveValueWarning,
+                    stacklevel=2,
+                )
+                t._finish(TrialState.FAIL, vals, info)
+            else:
+                t._finish(TrialState.COMPLETE, vals, info)
+                self._dirty = True
+        return t
+
+    def add_evaluated(self, arch: Architecture, values: Any, info: Mapping[str, Any] | None = None) -> Trial:
+        """Warm-start with a result obtained elsewhere (it counts as a complete trial).
+
+        Raises:
+            InvalidArchitectureError: If ``arch`` is not in the space.
+            InputError: If the architecture is already a trial, or the values are malformed.
+        """
+        if not isinstance(arch, Architecture):
+            raise InputError(f"Expected an Architecture, got {type(arch).__name__}.")
+        self.space.validate(arch)
+        arch = self.space.simplify(arch)
+        key = self.space.key(arch)
+        if key in self._by_key:
+            raise InputError(f"This architecture is already trial {self._by_key[key].id}.")
+        vals = self._parse_values(values)
+        t = Trial(len(self._trials), arch, key, source="user", round=self._rounds)
+        self._trials.append(t)
+        self._by_key[key] = t
+        try:
+            return self.tell(t, vals, info=info)
+        except InputError:
+            self._trials.pop()
+            del self._by_key[key]
+            raise
+
+    # -- presets ------------------------------------------------------------------------------
+    @classmethod
+    def paper(cls, space: SearchSpace, objective: str = "valid-accuracy", *, seed: int = 0, epochs: int | None = None) -> Optimizer:
+        """AG-Net's published protocol (ALGORITHM.md §4), for comparison.
+
+        16 random architectures, then per round (ask 16): the generator in ``"paper"`` mode is
+        retrained with rank weights (k = 0.01) and the joint loss (alpha = 0.9) for 30 epochs
+        (15 on NAS-Bench-101), 100 new candidates are generated and the 16 with the best
+        prediction of the jointly trained MLP surrogate are chosen (greedy).
+        """
+        if epochs is None:
+            epochs = 15 if type(space).__name__ == "NB101Space" else 30
+        return cls(
+            space,
+            objectives={objective: "maximize"},
+            surrogate="paper",
+            proposer="agnet",
+            acquisition="greedy",
+            n_initial=16,
+            pool_size=100,
+            seed=seed,
+            proposer_kwargs={"mode": "paper", "epochs": epochs, "rank_k": 0.01, "alpha": 0.9, "lr": 1e-3},
+        )
+
+    # -- state --------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as JSON-serialisable data (model states base64-encoded)."""
+        buf = io.BytesIO()
+        torch.save(self.proposer.state_dict(), buf)
+        return {
+            "format": "agnet_bo.optimizer",
+            "version": FORMAT_VERSION,
+            "space": _space_to_dict(self.space),
+            "config": {
+                "objectives": self.objectives,
+                "constraints": {k: list(v) for k, v in self.constraints.items()},
+                "surrogate": self._surrogate_spec,
+                "surrogate_kwargs": self._surrogate_kwargs,
+                "proposer": self._proposer_spec,
+                "proposer_kwargs": self._proposer_kwargs,
+                "acquisition": self.acquisition,
+                "n_initial": self.n_initial,
+                "pool_size": self.pool_size,
+                "kappa": self.kappa,
+                "seed": self.seed,
+            },
+            "rounds": self._rounds,
+            "dirty": self._dirty,
+            "trials": [t.to_dict() for t in self._trials],
+            "proposer_state": base64.b64encode(buf.getvalue()).decode("ascii"),
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the state to ``path`` as JSON, atomically (temporary file, then rename)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w") as fh:
+            json.dump(self.state_dict(), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, space: SearchSpace | None = None, surrogate: Any = None, proposer: Any = None) -> Optimizer:
+        """Resume a search saved with :meth:`save`; pending trials stay pending.
+
+        Args:
+            path: The file.
+            space: Required when the space cannot be rebuilt from the file (a ``DAGSpace`` with a
+                constraint callable, or your own class).
+            surrogate, proposer: Required when they were instances rather than names.
+
+        Raises:
+            StateFileError: If the file is corrupted, from a newer format version, or needs
+                arguments that were not given.
+        """
+        try:
+            with open(path) as fh:
+                data = json.load(fh)
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StateFileError(f"Cannot read optimizer state {path}: {exc}") from exc
+        if not isinstance(data, dict) or data.get("format") != "agnet_bo.optimizer":
+            raise StateFileError(f"{path} is not an agnet-bo optimizer state.")
+        version = data.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise StateFileError(
+                f"{path} has format version {version!r}; this agnet-bo reads up to {FORMAT_VERSION}. Upgrade agnet-bo."
+            )
+        try:
+            cfg = data["config"]
+            space = space if space is not None else _space_from_dict(data["space"])
+            if cfg["surrogate"] is None and surrogate is None:
+                raise StateFileError("The search used a Surrogate instance; pass it again: Optimizer.load(path, surrogate=...).")
+            if cfg["proposer"] is None and proposer is None:
+                raise StateFileError("The search used a Proposer instance; pass it again: Optimizer.load(path, proposer=...).")
+            opt = cls(
+                space,
+                cfg["objectives"],
+                constraints={k: tuple(v) for k, v in cfg["constraints"].items()},
+                surrogate=surrogate if surrogate is not None else cfg["surrogate"],
+                proposer=proposer if proposer is not None else cfg["proposer"],
+                acquisition=cfg["acquisition"],
+                n_initial=cfg["n_initial"],
+                pool_size=cfg["pool_size"],
+                kappa=cfg["kappa"],
+                seed=cfg["seed"],
+                surrogate_kwargs=cfg["surrogate_kwargs"],
+                proposer_kwargs=cfg["proposer_kwargs"],
+            )
+            for rec in data["trials"]:
+                t = Trial.from_dict(rec)
+                if t.id != len(opt._trials):
+                    raise StateFileError(f"{path}: trial ids are not consecutive (found {t.id} at {len(opt._trials)}).")
+                opt._trials.append(t)
+                opt._by_key[t.key] = t
+            raw = base64.b64decode(data["proposer_state"].encode("ascii"), validate=True)
+            opt.proposer.load_state_dict(torch.load(io.BytesIO(raw), weights_only=True))
+            opt._rounds = int(data["rounds"])
+            opt._dirty = bool(data["dirty"])
+        except StateFileError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+            raise StateFileError(f"{path} is corrupted or incomplete: {type(exc).__name__}: {exc}") from exc
+        return opt
+
+    def __repr__(self) -> str:
+        return (
+            f"Optimizer({self.space!r}, objectives={self.objectives}, surrogate={self._surrogate_spec or self.surrogate!r}, "
+            f"proposer={self._proposer_spec or self.proposer!r}, acquisition={self.acquisition!r}, trials={len(self._trials)})"
+        )
+
+
+def _check_json(info: Mapping[str, Any]) -> None:
+    try:
+        json.dumps(info)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"`info` must be JSON-serialisable: {exc}") from exc
+
+
+def _space_to_dict(space: SearchSpace) -> dict[str, Any]:
+    from agnet_bo.spaces import DAGSpace
+
+    name = type(space).__name__
+    if name in ("NB201Space", "NB101Space", "DARTSSpace"):
+        return {"class": name}
+    if type(space) is DAGSpace:
+        fixed = space.fixed_adjacency
+        return {
+            "class": "DAGSpace",
+            "ops": list(space.ops),
+            "num_nodes": [space.min_nodes, space.max_nodes],
+            "max_edges": space.max_edges,
+            "fixed_adjacency": None if fixed is None else fixed.astype(int).tolist(),
+            "name": space.name,
+            "has_constraint": space.constraint is not None,
+        }
+    return {"class": name, "custom": True}
+
+
+def _space_from_dict(d: dict[str, Any]) -> SearchSpace:
+    from agnet_bo import spaces
+
+    cls = d.get("class")
+    if cls in ("NB201Space", "NB101Space", "DARTSSpace"):
+        return getattr(spaces, cls)()
+    if cls == "DAGSpace" and not d.get("has_constraint"):
+        lo, hi = d["num_nodes"]
+        return spaces.DAGSpace(
+            d["ops"], num_nodes=lo if lo == hi else (lo, hi), max_edges=d["max_edges"],
+            fixed_adjacency=d["fixed_adjacency"], name=d.get("name", "DAGSpace"),
+        )
+    raise StateFileError(
+        f"The search space ({cls}{' with a constraint callable' if d.get('has_constraint') else ''}) cannot be "
+        "rebuilt from the file; pass it again: Optimizer.load(path, space=...)."
+    )
+

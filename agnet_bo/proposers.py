@@ -1,0 +1,283 @@
+"""Proposal distributions: where the optimizer looks for new architectures.
+
+A :class:`Proposer` is refitted on the evaluated architectures (:meth:`Proposer.fit`) and then
+proposes a pool of new, valid, distinct candidates (:meth:`Proposer.propose`) that a surrogate and
+an acquisition function choose from. AG-Net's proposer is its generator
+(:class:`GeneratorProposer`); :class:`RandomProposer` and :class:`MutationProposer` serve
+baselines (random search, local search, evolution, BANANAS-style pools).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from agnet_bo.architecture import INPUT, OUTPUT, Architecture
+from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingError, unknown_name
+from agnet_bo.generator import Generator, rank_weights
+from agnet_bo.spaces.base import SearchSpace, make_rng
+
+__all__ = ["Proposer", "GeneratorProposer", "RandomProposer", "MutationProposer", "make_proposer", "mutate"]
+
+
+class Proposer(ABC):
+    """Base class of proposal distributions.
+
+    Subclasses implement :meth:`propose`; :meth:`fit` (default: nothing to learn) and the
+    ``state_dict`` pair are optional hooks.
+
+    Args:
+        space: The search space.
+    """
+
+    def __init__(self, space: SearchSpace) -> None:
+        if not isinstance(space, SearchSpace):
+            raise InputError(f"`space` must be a SearchSpace, got {type(space).__name__}.")
+        self.space = space
+
+    def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
+        """Learn from evaluated architectures.
+
+        Args:
+            archs: ``N`` evaluated architectures.
+            utilities: ``N`` finite scalars, larger is better (for several objectives, e.g. the
+                negated non-dominated rank).
+            weights: Optional ``N`` training weights; default: AG-Net's rank weights of ``utilities``.
+        """
+
+    @abstractmethod
+    def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
+        """``n`` valid architectures with distinct keys, none in ``exclude``.
+
+        Raises:
+            SamplingError: If not enough new architectures can be found.
+        """
+
+    def state_dict(self) -> dict[str, Any]:
+        """State to save (tensors, numbers, strings, lists, dicts)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.space!r})"
+
+
+class RandomProposer(Proposer):
+    """Uniform random architectures from ``space.sample`` (random search, and pool padding)."""
+
+    def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
+        excluded = set(exclude)
+        size = self.space.size
+        if size is not None and n > size - len(excluded):
+            raise SamplingError(f"Asked for {n} new architectures but only {size - len(excluded)} are left in the space.")
+        rng = make_rng(seed)
+        out: list[Architecture] = []
+        seen = set(excluded)
+        ask = n
+        for _ in range(50):
+            if size is not None:
+                ask = min(size, max(ask, n + len(excluded)))
+            for arch in self.space.sample(ask, seed=rng):
+                k = self.space.key(arch)
+                if k not in seen:
+                    seen.add(k)
+                    out.append(arch)
+                    if len(out) == n:
+                        return out
+            ask = min(2 * ask, size) if size is not None else 2 * ask
+        raise SamplingError(f"RandomProposer found only {len(out)} new architectures of {n}.")
+
+
+def mutate(space: SearchSpace, arch: Architecture, rng: np.random.Generator, max_tries: int = 50) -> Architecture | None:
+    """A random valid neighbour of ``arch``: one node relabelled, or one edge moved, added or removed.
+
+    Only the space's structure hooks are used (``node_type_mask``, ``allowed_sources``,
+    ``in_degree_bounds``, ``is_valid``), so it works for any space.
+
+    Returns:
+        A valid architecture with a different key, or ``None`` if none was found.
+    """
+    key = space.key(arch)
+    tmask = np.asarray(space.node_type_mask(), dtype=bool)
+    types = space.node_types
+    n = arch.num_nodes
+    for _ in range(max_tries):
+        ops = list(arch.ops)
+        adj = arch.adjacency.copy()
+        kind = rng.integers(3) if space.fixed_adjacency is None else 0
+        if kind == 0:  # relabel one hidden node
+            t = int(rng.integers(1, n - 1)) if n > 2 else 0
+            if t == 0:
+                continue
+            row = tmask[t] if t < len(tmask) else np.ones(len(types), dtype=bool)
+            choices = [types[i] for i in np.flatnonzero(row) if types[i] not in (INPUT, OUTPUT, ops[t])]
+            if not choices:
+                continue
+            ops[t] = choices[int(rng.integers(len(choices)))]
+        elif kind == 1:  # move one incoming edge of a node to another allowed source
+            t = int(rng.integers(1, n))
+            sources = np.flatnonzero(adj[:t, t])
+            allowed = np.asarray(space.allowed_sources(t, ops[t], ops[: t + 1], adj[:t, :t]), dtype=bool).copy()
+            allowed[sources] = False
+            if len(sources) == 0 or not allowed.any():
+                continue
+            adj[int(rng.choice(sources)), t] = 0
+            adj[int(rng.choice(np.flatnonzero(allowed))), t] = 1
+        else:  # toggle one edge
+            iu = np.transpose(np.triu_indices(n, k=1))
+            u, v = iu[int(rng.integers(len(iu)))]
+            adj[u, v] = 1 - adj[u, v]
+        try:
+            cand = Architecture(ops, adj)
+        except InvalidArchitectureError:
+            continue
+        if not space.is_valid(cand):
+            continue
+        cand = space.simplify(cand)
+        if space.key(cand) != key:
+            return cand
+    return None
+
+
+class MutationProposer(Proposer):
+    """Mutations of the best evaluated architectures (local search, evolution, BANANAS-style pools).
+
+    Args:
+        space: The search space.
+        n_parents: How many of the best architectures to mutate (default 10).
+        max_edits: Each candidate applies 1..``max_edits`` random mutations (default 1).
+        random_fraction: Share of the pool filled with random architectures (default 0).
+    """
+
+    def __init__(self, space: SearchSpace, n_parents: int = 10, max_edits: int = 1, random_fraction: float = 0.0) -> None:
+        super().__init__(space)
+        if n_parents < 1 or max_edits < 1 or not 0 <= random_fraction <= 1:
+            raise InputError(
+                f"Need n_parents >= 1, max_edits >= 1 and 0 <= random_fraction <= 1; got {n_parents}, {max_edits}, {random_fraction}."
+            )
+        self.n_parents, self.max_edits, self.random_fraction = int(n_parents), int(max_edits), float(random_fraction)
+        self._parents: list[Architecture] = []
+
+    def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
+        u = np.asarray(utilities, dtype=float).reshape(-1)
+        if len(u) != len(archs):
+            raise InputError(f"Got {len(archs)} architectures but {len(u)} utilities.")
+        order = np.argsort(-u, kind="stable")
+        self._parents = [archs[i] for i in order[: self.n_parents]]
+
+    def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
+        rng = make_rng(seed)
+        seen = set(exclude)
+        out: list[Architecture] = []
+        n_random = int(round(self.random_fraction * n)) if self._parents else n
+        tries = 0
+        while len(out) < n - n_random and tries < 50 * n + 100:
+            tries += 1
+            parent = self._parents[int(rng.integers(len(self._parents)))]
+            child: Architecture | None = parent
+            for _ in range(int(rng.integers(1, self.max_edits + 1))):
+                child = mutate(self.space, child, rng) if child is not None else None
+            if child is None:
+                continue
+            k = self.space.key(child)
+            if k not in seen:
+                seen.add(k)
+                out.append(child)
+        if len(out) < n:
+            out += RandomProposer(self.space).propose(n - len(out), seed=int(rng.integers(2**31)), exclude=seen)
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"parents": [a.to_dict() for a in self._parents]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._parents = [Architecture.from_dict(d) for d in state.get("parents", [])]
+
+
+class GeneratorProposer(Proposer):
+    """AG-Net's proposal distribution: a :class:`~agnet_bo.generator.Generator` retrained with rank weights.
+
+    Args:
+        space: The search space.
+        generator: A trained generator; default: the shipped pretrained one for built-in spaces,
+            else a new one pretrained on ``pretrain_samples`` random architectures.
+        mode: Generator mode when it is built here (``"autoregressive"`` or ``"paper"``).
+        pretrain_samples: Random architectures for pretraining a generator for a user space.
+        pretrain_epochs: Epochs of that pretraining.
+        random_fraction: Share of each pool drawn uniformly from the space instead (keeps
+            exploring; default 0).
+        seed: Seed of the generator's training.
+        **config: Generator settings (``epochs``, ``rank_k``, ...).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        generator: Generator | None = None,
+        *,
+        mode: str = "autoregressive",
+        pretrain_samples: int = 5000,
+        pretrain_epochs: int = 3,
+        random_fraction: float = 0.0,
+        seed: int = 0,
+        **config: Any,
+    ) -> None:
+        super().__init__(space)
+        if not 0 <= random_fraction < 1:
+            raise InputError(f"`random_fraction` must be in [0, 1), got {random_fraction!r}.")
+        if generator is None:
+            try:
+                generator = Generator.from_pretrained(space, mode, seed=seed, **config)
+            except InputError:
+                generator = Generator(space, seed=seed, mode=mode, **config)
+                generator.pretrain(n_samples=pretrain_samples, epochs=pretrain_epochs, progress=False)
+        elif generator.space is not space and space_key(generator.space) != space_key(space):
+            raise InputError("The generator was built for another search space.")
+        self.generator = generator
+        self.random_fraction = float(random_fraction)
+
+    def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
+        u = np.asarray(utilities, dtype=float).reshape(-1)
+        if weights is None:
+            weights = rank_weights(u, self.generator.config.rank_k)
+        self.generator.update(archs, u, weights=weights)
+
+    def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
+        excluded = set(exclude)
+        n_random = int(round(self.random_fraction * n))
+        out = self.generator.sample(n - n_random, seed=seed, exclude=excluded)
+        if n_random:
+            excluded |= {self.space.key(a) for a in out}
+            out += RandomProposer(self.space).propose(n_random, seed=seed + 1, exclude=excluded)
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"generator": self.generator.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.load_state_dict(state["generator"])
+
+
+def space_key(space: SearchSpace) -> tuple[Any, ...]:
+    return (type(space).__name__, tuple(space.node_types), space.max_nodes)
+
+
+PROPOSERS = ("agnet", "random", "mutation")
+
+
+def make_proposer(name: str | Proposer, space: SearchSpace, seed: int = 0, **kwargs: Any) -> Proposer:
+    """A proposer by name: ``"agnet"`` (generator), ``"random"`` or ``"mutation"``; instances pass through."""
+    if isinstance(name, Proposer):
+        return name
+    if name == "agnet":
+        return GeneratorProposer(space, seed=seed, **kwargs)
+    if name == "random":
+        return RandomProposer(space)
+    if name == "mutation":
+        return MutationProposer(space, **kwargs)
+    raise unknown_name("proposer", name, PROPOSERS, "Or pass a Proposer instance.")

@@ -1,0 +1,119 @@
+"""Trials: one architecture asked for (and maybe evaluated) by the optimizer."""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any
+
+from agnet_bo.architecture import Architecture
+from agnet_bo.exceptions import InputError
+
+__all__ = ["Trial", "TrialState"]
+
+
+class TrialState(str, enum.Enum):
+    """Life cycle of a trial: ``PENDING`` once asked, then ``COMPLETE`` or ``FAIL`` once told."""
+
+    PENDING = "PENDING"
+    COMPLETE = "COMPLETE"
+    FAIL = "FAIL"
+
+    def is_finished(self) -> bool:
+        """Whether the trial was told (complete or failed)."""
+        return self is not TrialState.PENDING
+
+
+class Trial:
+    """One architecture of a search and what became of it.
+
+    Trials are created by :meth:`agnet_bo.Optimizer.ask` (or ``add_evaluated``) and updated by
+    :meth:`~agnet_bo.Optimizer.tell`; their attributes are read-only for users.
+
+    Attributes:
+        id: The trial number, unique within its optimizer (0, 1, 2, ... in creation order).
+        arch: The architecture to evaluate.
+        key: ``space.key(arch)``, its identity in the space.
+        state: :class:`TrialState`.
+        values: The objective values told (``None`` until complete), keyed by objective name.
+        source: Where the architecture came from: ``"initial"``, ``"proposed"`` or ``"user"``.
+        round: The search round (number of model refits before it was asked).
+        info: Extra data told with the result (JSON-serialisable, e.g. test accuracy).
+    """
+
+    __slots__ = ("_id", "_arch", "_key", "_state", "_values", "_source", "_round", "_info")
+
+    def __init__(self, id: int, arch: Architecture, key: str, source: str = "proposed", round: int = 0) -> None:
+        self._id = int(id)
+        self._arch = arch
+        self._key = key
+        self._state = TrialState.PENDING
+        self._values: dict[str, float] | None = None
+        self._source = source
+        self._round = int(round)
+        self._info: dict[str, Any] = {}
+
+    id = property(lambda self: self._id, doc="The trial number.")
+    arch = property(lambda self: self._arch, doc="The architecture.")
+    key = property(lambda self: self._key, doc="The architecture's key in the space.")
+    state = property(lambda self: self._state, doc="The :class:`TrialState`.")
+    source = property(lambda self: self._source, doc='"initial", "proposed" or "user".')
+    round = property(lambda self: self._round, doc="The search round it was asked in.")
+
+    @property
+    def values(self) -> dict[str, float] | None:
+        """A copy of the told objective values, or ``None``."""
+        return None if self._values is None else dict(self._values)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """A copy of the extra data told with the result."""
+        return dict(self._info)
+
+    # -- used by the optimizer ---------------------------------------------------------------
+    def _finish(self, state: TrialState, values: dict[str, float] | None, info: dict[str, Any] | None) -> None:
+        self._state = state
+        self._values = None if values is None else dict(values)
+        self._info = dict(info or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (non-finite values written as strings ``"nan"``/``"inf"``)."""
+        vals = None if self._values is None else {k: _enc(v) for k, v in self._values.items()}
+        return {
+            "id": self._id,
+            "arch": self._arch.to_dict(),
+            "key": self._key,
+            "state": self._state.value,
+            "values": vals,
+            "source": self._source,
+            "round": self._round,
+            "info": self._info,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trial:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            InputError: If a field is missing or malformed.
+        """
+        try:
+            t = cls(data["id"], Architecture.from_dict(data["arch"]), data["key"], data["source"], data["round"])
+            state = TrialState(data["state"])
+            vals = data["values"]
+            t._finish(state, None if vals is None else {k: _dec(v) for k, v in vals.items()}, data.get("info"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"Malformed trial record {str(data)[:200]!r}: {exc}") from exc
+        return t
+
+    def __repr__(self) -> str:
+        vals = "" if self._values is None else f", values={self._values}"
+        return f"Trial(id={self._id}, state={self._state.value}{vals})"
+
+
+def _enc(v: float) -> float | str:
+    return v if math.isfinite(v) else str(v)
+
+
+def _dec(v: float | str) -> float:
+    return float(v)

@@ -1,0 +1,220 @@
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import agnet_bo as ab
+from agnet_bo import Optimizer, TrialState
+from agnet_bo.exceptions import InputError, InvalidArchitectureError, UnknownNameError
+from agnet_bo.optimizer import StateFileError
+
+FAST = dict(n_initial=4, pool_size=40, proposer_kwargs={"epochs": 2})
+
+
+@pytest.fixture(scope="module")
+def space():
+    return ab.spaces.NB201Space()
+
+
+@pytest.fixture(scope="module")
+def table():
+    return ab.benchmarks.NB201("cifar10")
+
+
+def _acc(table, arch):
+    return table.evaluate(arch, metrics=["valid-accuracy"])["valid-accuracy"]
+
+
+def _run(opt, table, rounds, q=4):
+    for _ in range(rounds):
+        for t in opt.ask(q):
+            opt.tell(t, {"valid-accuracy": _acc(table, t.arch)})
+
+
+def test_ask_tell_loop_never_repeats_an_architecture(space, table):
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    _run(opt, table, rounds=4)
+    pending = opt.ask(3)  # asked, not told: must not be asked again
+    more = opt.ask(3)
+    keys = [t.key for t in opt.trials]
+    assert len(keys) == len(set(keys)) == 22
+    assert all(t.state is TrialState.PENDING for t in pending + more)
+    assert all(space.is_valid(t.arch) for t in opt.trials)
+    assert [t.source for t in opt.trials[:4]] == ["initial"] * 4 and opt.trials[10].source == "proposed"
+    best = opt.best_trial
+    assert best.values["valid-accuracy"] == max(t.values["valid-accuracy"] for t in opt.trials if t.values)
+
+
+def test_same_seed_and_history_give_the_same_asks(space, table):
+    runs = []
+    for _ in range(2):
+        opt = Optimizer(space, "valid-accuracy", seed=3, **FAST)
+        _run(opt, table, rounds=3)
+        runs.append([t.key for t in opt.ask(4)])
+    assert runs[0] == runs[1]
+    other = Optimizer(space, "valid-accuracy", seed=4, **FAST)
+    _run(other, table, rounds=3)
+    assert [t.key for t in other.ask(4)] != runs[0]
+
+
+def test_bad_tell_inputs(space):
+    opt = Optimizer(space, {"acc": "maximize", "lat": "minimize"}, seed=0, **FAST)
+    t = opt.ask(1)[0]
+    with pytest.raises(InputError, match="missing \\['lat'\\]"):
+        opt.tell(t, {"acc": 90.0})
+    with pytest.raises(InputError, match="unexpected \\['loss'\\]"):
+        opt.tell(t, {"acc": 90.0, "lat": 3.0, "loss": 0.1})
+    with pytest.raises(InputError, match="single number"):
+        opt.tell(t, 90.0)
+    with pytest.raises(InputError, match="must be a number"):
+        opt.tell(t, {"acc": "high", "lat": 3.0})
+    with pytest.raises(InputError, match="Unknown trial 99"):
+        opt.tell(99, {"acc": 90.0, "lat": 3.0})
+    with pytest.raises(InputError, match="Trial or a trial id"):
+        opt.tell("0", {"acc": 90.0, "lat": 3.0})
+    with pytest.raises(InputError, match="COMPLETE or FAIL"):
+        opt.tell(t, {"acc": 90.0, "lat": 3.0}, state="DONE")
+    with pytest.raises(InputError, match="JSON"):
+        opt.tell(t, {"acc": 90.0, "lat": 3.0}, info={"model": object()})
+    opt.tell(t.id, {"acc": 90.0, "lat": 3.0}, info={"test": 89.5})
+    assert t.state is TrialState.COMPLETE and t.info == {"test": 89.5}
+    with pytest.raises(InputError, match="already told"):
+        opt.tell(t, {"acc": 91.0, "lat": 3.0})
+
+
+def test_nan_is_a_failure_and_failures_are_not_fitted(space, table):
+    opt = Optimizer(space, "valid-accuracy", seed=0, **FAST)
+    trials = opt.ask(6)
+    with pytest.warns(UserWarning, match="non-finite"):
+        opt.tell(trials[0], float("nan"))
+    opt.tell(trials[1], state="FAIL")
+    for t in trials[2:]:
+        opt.tell(t, _acc(table, t.arch))
+    assert trials[0].state is TrialState.FAIL and math.isnan(trials[0].values["valid-accuracy"])
+    assert trials[1].state is TrialState.FAIL and trials[1].values is None
+    new = opt.ask(2)
+    fitted = {space.key(a) for a in opt.surrogate.train_archs_}
+    assert fitted == {t.key for t in trials[2:]}
+    assert not {t.key for t in new} & {t.key for t in trials}  # failed ones are not asked again
+
+
+def test_add_evaluated_warm_start(space, table):
+    opt = Optimizer(space, "valid-accuracy", seed=0, **FAST)
+    archs = space.sample(5, seed=1)
+    for a in archs:
+        opt.add_evaluated(a, _acc(table, a), info={"from": "earlier run"})
+    assert [t.source for t in opt.trials] == ["user"] * 5
+    with pytest.raises(InputError, match="already trial 0"):
+        opt.add_evaluated(archs[0], 1.0)
+    foreign = ab.Architecture.from_edges(["input", "nor_conv_3x3", "output"], [(0, 1), (1, 2)])
+    with pytest.raises(InvalidArchitectureError):
+        opt.add_evaluated(foreign, 1.0)
+    new = opt.ask(2)  # 5 told results exceed n_initial = 4: the model proposes at once
+    assert {t.source for t in new} == {"proposed"}
+
+
+def test_save_load_continues_exactly(tmp_path, space, table):
+    ref = Optimizer(space, "valid-accuracy", seed=7, **FAST)
+    _run(ref, table, rounds=3)
+    pend = ref.ask(2)
+    path = tmp_path / "run.json"
+    ref.save(path)
+    loaded = Optimizer.load(path)
+    assert [t.key for t in loaded.pending_trials] == [t.key for t in pend]
+    for opt in (ref, loaded):
+        for t in opt.pending_trials:
+            opt.tell(t.id, _acc(table, t.arch))
+        _run(opt, table, rounds=1)
+    assert [t.key for t in loaded.trials] == [t.key for t in ref.trials]
+    assert [t.key for t in loaded.ask(3)] == [t.key for t in ref.ask(3)]
+
+
+def test_bad_state_files(tmp_path, space):
+    opt = Optimizer(space, "valid-accuracy", seed=0, **FAST)
+    path = tmp_path / "run.json"
+    opt.save(path)
+    data = json.loads(path.read_text())
+    data["version"] = 99
+    (tmp_path / "new.json").write_text(json.dumps(data))
+    with pytest.raises(StateFileError, match="version 99"):
+        Optimizer.load(tmp_path / "new.json")
+    (tmp_path / "cut.json").write_text(path.read_text()[:100])
+    with pytest.raises(StateFileError, match="Cannot read"):
+        Optimizer.load(tmp_path / "cut.json")
+    del data["trials"]
+    data["version"] = 1
+    (tmp_path / "broken.json").write_text(json.dumps(data))
+    with pytest.raises(StateFileError, match="corrupted"):
+        Optimizer.load(tmp_path / "broken.json")
+    with pytest.raises(StateFileError):
+        Optimizer.load(tmp_path / "missing.json")
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_multi_objective_front_and_hypervolume(space):
+    bench = ab.benchmarks.NB201("cifar10")
+    opt = Optimizer(space, {"valid-accuracy": "maximize", "latency-pixel3": "minimize"}, seed=0, **FAST)
+    assert opt.acquisition == "qlogehvi"
+    for _ in range(3):
+        for t in opt.ask(4):
+            opt.tell(t, bench.evaluate(t.arch, metrics=["valid-accuracy", "latency-pixel3"]))
+    front = opt.pareto_front()
+    vals = np.array([[t.values["valid-accuracy"], t.values["latency-pixel3"]] for t in opt.trials])
+    for t in front:  # nobody dominates a front member
+        a, lat = t.values["valid-accuracy"], t.values["latency-pixel3"]
+        assert not np.any((vals[:, 0] >= a) & (vals[:, 1] <= lat) & ((vals[:, 0] > a) | (vals[:, 1] < lat)))
+    hv = opt.hypervolume({"valid-accuracy": 0.0, "latency-pixel3": 100.0})
+    assert hv > 0
+    with pytest.raises(InputError, match="pareto_front"):
+        opt.best_trial
+
+
+def test_constraints_keep_best_trial_feasible(space):
+    bench = ab.benchmarks.NB201("cifar10")
+    opt = Optimizer(space, "valid-accuracy", constraints={"latency-pixel3": ("<=", 8.0)}, seed=0, **FAST)
+    assert opt.acquisition == "qlognei" and opt.metrics == ["valid-accuracy", "latency-pixel3"]
+    for _ in range(3):
+        for t in opt.ask(4):
+            opt.tell(t, bench.evaluate(t.arch, metrics=["valid-accuracy", "latency-pixel3"]))
+    feasible = [t for t in opt.trials if t.values["latency-pixel3"] <= 8.0]
+    assert feasible, "no feasible trial in 12 (30 % of NB201 cells are feasible)"
+    best = max(feasible, key=lambda t: t.values["valid-accuracy"])
+    assert opt.best_trial is best
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(objectives={"acc": "max"}), InputError, "maximize"),
+        (dict(constraints={"lat": ("<", 5)}), InputError, "constraint"),
+        (dict(acquisition="ei"), UnknownNameError, "acquisition"),
+        (dict(acquisition="qlognehvi"), InputError, "several objectives"),
+        (dict(surrogate="forest"), UnknownNameError, "surrogate"),
+        (dict(proposer="bayes"), UnknownNameError, "proposer"),
+        (dict(n_initial=0), InputError, "n_initial"),
+        (dict(seed=-1), InputError, "seed"),
+    ],
+)
+def test_bad_construction(space, kwargs, err, match):
+    with pytest.raises(err, match=match):
+        Optimizer(space, **kwargs)
+
+
+def test_paper_preset_runs_a_round(space, table):
+    opt = Optimizer.paper(space, seed=0, epochs=1)
+    assert opt.pool_size == 100 and opt.acquisition == "greedy" and opt.n_initial == 16
+    for t in opt.ask(16):
+        opt.tell(t, _acc(table, t.arch))
+    new = opt.ask(16)
+    assert len(new) == 16 and {t.source for t in new} == {"proposed"}
+
+
+def test_ask_validates_q(space):
+    opt = Optimizer(space, seed=0, **FAST)
+    with pytest.raises(InputError, match="`q`"):
+        opt.ask(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(opt.ask()) == 1
