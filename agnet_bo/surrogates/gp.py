@@ -32,6 +32,8 @@ __all__ = ["GPSurrogate", "GP_KERNELS"]
 GP_KERNELS: tuple[str, ...] = ("hamming", "rbf", "wl")
 """The kernels of :class:`GPSurrogate`."""
 
+_PREDICT_CHUNK = 256
+
 
 class GPSurrogate(Surrogate):
     r"""An exact Gaussian process (BoTorch ``SingleTaskGP``), hyperparameters fitted by ``fit_gpytorch_mll``.
@@ -160,11 +162,16 @@ class GPSurrogate(Surrogate):
     def _predict(self, archs: list[Architecture]) -> tuple[Tensor, Tensor]:
         assert self.model_ is not None
         X = self._features(archs)
+        means, variances = [], []
         with torch.no_grad():
-            post = self.model_.posterior(X.unsqueeze(-2))  # n x 1 x d: marginals only
-        mean = post.mean.squeeze(-2)
-        var = post.variance.squeeze(-2).clamp_min(1e-12)
-        return mean, var
+            # joint posteriors of chunks, keeping their marginals: far faster than n batched
+            # 1-point posteriors (which broadcast the kernel over every test point) and than one
+            # joint n x n posterior
+            for chunk in X.split(_PREDICT_CHUNK):
+                post = self.model_.posterior(chunk)
+                means.append(post.mean)
+                variances.append(post.variance)
+        return torch.cat(means), torch.cat(variances).clamp_min(1e-12)
 
     def _pool_handle(self, pool: list[Architecture]) -> Tensor:
         return self._features(pool)
