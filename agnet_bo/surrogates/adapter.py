@@ -23,6 +23,7 @@ from botorch.posteriors.ensemble import EnsemblePosterior
 from gpytorch.distributions import MultitaskMultivariateNormal, MultivariateNormal
 from torch import Tensor
 
+from agnet_bo._threads import torch_threads
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
 
@@ -112,7 +113,8 @@ class PoolModel(Model):
             InputError: If ``X`` does not hold pool indices.
         """
         idx = self._indices(X)
-        post = self._surrogate._pool_posterior(self._handle, idx, bool(observation_noise))
+        with torch_threads(self._surrogate.num_threads):
+            post = self._surrogate._pool_posterior(self._handle, idx, bool(observation_noise))
         if output_indices is not None:
             post = _subset_outputs(post, list(output_indices), self._m)
         if posterior_transform is not None:

@@ -16,6 +16,7 @@ from botorch.models.transforms.outcome import OutcomeTransform, Standardize
 from botorch.posteriors import Posterior
 from torch import Tensor
 
+from agnet_bo._threads import torch_threads
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError
 from agnet_bo.spaces.base import SearchSpace
@@ -63,17 +64,30 @@ class Surrogate(ABC):
     **Randomness.** ``seed`` seeds every random choice of :meth:`fit` (through local generators);
     the same seed and data give the same predictions. ``seed=None`` draws fresh entropy.
 
+    **Threads.** :meth:`fit`, :meth:`predict` and the BoTorch model compute with ``num_threads``
+    torch threads and restore the caller's setting afterwards (the models are small: one thread
+    is fastest, and on a loaded machine more are much slower).
+
     Args:
         space: The search space of the architectures.
         target_transform: ``"copula"``, ``"standardize"`` or ``None``.
         seed: Seed of the fit, or ``None``.
+        num_threads: Torch intra-op threads while computing (``None``: leave torch's setting alone).
 
     Raises:
-        InputError: If ``space`` is not a :class:`~agnet_bo.spaces.SearchSpace` or ``seed`` is invalid.
+        InputError: If ``space`` is not a :class:`~agnet_bo.spaces.SearchSpace`, or ``seed`` or
+            ``num_threads`` is invalid.
         UnknownNameError: If ``target_transform`` is not a known name.
     """
 
-    def __init__(self, space: SearchSpace, *, target_transform: str | None = "copula", seed: int | None = None) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        target_transform: str | None = "copula",
+        seed: int | None = None,
+        num_threads: int | None = 1,
+    ) -> None:
         if not isinstance(space, SearchSpace):
             raise InputError(
                 f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__} {space!r}. "
@@ -82,6 +96,11 @@ class Surrogate(ABC):
         self.space = space
         self._target_transform_name = check_target_transform(target_transform)
         self.seed = _check_seed(seed)
+        if num_threads is not None and (
+            isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1
+        ):
+            raise InputError(f"`num_threads` must be a positive int or None, got {num_threads!r}.")
+        self.num_threads = None if num_threads is None else int(num_threads)
         self.target_transform_: OutcomeTransform | None = None
         self.train_archs_: list[Architecture] | None = None
         self.train_Y_: Tensor | None = None
@@ -160,7 +179,8 @@ class Surrogate(ABC):
         """
         archs_l = self._validate_archs(archs, allow_empty=False)
         Y_t = _validate_targets(Y, len(archs_l))
-        return self._fit_checked(archs_l, Y_t)
+        with torch_threads(self.num_threads):
+            return self._fit_checked(archs_l, Y_t)
 
     def predict(self, archs: Sequence[Architecture]) -> tuple[Tensor, Tensor]:
         """Predictive mean and variance of each output.
@@ -179,7 +199,8 @@ class Surrogate(ABC):
         """
         self._check_fitted("predict")
         archs_l = self._validate_archs(archs, allow_empty=True)
-        return self._predict_checked(archs_l)
+        with torch_threads(self.num_threads):
+            return self._predict_checked(archs_l)
 
     def transform_targets(self, Y: Any) -> Tensor:
         """Put values in the units of :meth:`predict` (the fitted transform, undone where exact).
@@ -251,7 +272,8 @@ class Surrogate(ABC):
 
         self._check_fitted("as_botorch_model")
         archs_l = self._validate_archs(pool, allow_empty=False, name="pool")
-        return PoolModel(self, archs_l)
+        with torch_threads(self.num_threads):
+            return PoolModel(self, archs_l)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to restore the fitted surrogate without refitting.
@@ -292,7 +314,7 @@ class Surrogate(ABC):
 
         Raises:
             InputError: If the state is malformed, of another class or version, or was saved
-                from a surrogate with different parameters (the seed may differ).
+                from a surrogate with different parameters (``seed`` and ``num_threads`` may differ).
         """
         if not isinstance(state, dict) or not {"version", "class", "params", "fitted"} <= set(state):
             raise InputError(
@@ -306,8 +328,8 @@ class Surrogate(ABC):
                 f"This state was saved from a {state['class']}, not a {type(self).__name__}. "
                 f"Load it into a {state['class']} built with the same arguments."
             )
-        mine = _without_seeds(self.get_params())
-        theirs = _without_seeds(dict(state["params"]))
+        mine = _structural(self.get_params())
+        theirs = _structural(dict(state["params"]))
         if mine != theirs:
             diff = sorted(k for k in set(mine) | set(theirs) if mine.get(k, "<missing>") != theirs.get(k, "<missing>"))
             raise InputError(
@@ -337,7 +359,8 @@ class Surrogate(ABC):
             tf.eval()
         self.target_transform_ = tf
         Y_model = Y if tf is None else tf(Y)[0]
-        self._load_model_state(state["model"], archs, Y_model)
+        with torch_threads(self.num_threads):
+            self._load_model_state(state["model"], archs, Y_model)
         self.train_archs_ = archs
         self.train_Y_ = Y
         return self
@@ -440,12 +463,15 @@ class Surrogate(ABC):
         return f"{type(self).__name__}({self.space!r}, {params})"
 
 
-def _without_seeds(params: Any) -> Any:
-    """``params`` with every ``"seed"`` entry removed, recursively (seeds only matter for refits)."""
+def _structural(params: Any) -> Any:
+    """``params`` without ``"seed"`` and ``"num_threads"`` entries, recursively.
+
+    Those do not change a fitted model (a seed only matters for the next fit).
+    """
     if isinstance(params, dict):
-        return {k: _without_seeds(v) for k, v in params.items() if k != "seed"}
+        return {k: _structural(v) for k, v in params.items() if k not in ("seed", "num_threads")}
     if isinstance(params, (list, tuple)):
-        return [_without_seeds(v) for v in params]
+        return [_structural(v) for v in params]
     return params
 
 

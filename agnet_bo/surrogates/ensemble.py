@@ -37,9 +37,12 @@ class EnsembleSurrogate(Surrogate):
 
     Args:
         surrogates: The ``k >= 1`` member surrogates (fitted or not; :meth:`fit` refits them all).
+        num_threads: Torch threads while computing, for all members (``None``: leave torch's
+            setting alone).
 
     Raises:
-        InputError: If ``surrogates`` is empty, holds non-surrogates, or mixes spaces or target transforms.
+        InputError: If ``surrogates`` is empty, holds non-surrogates, or mixes spaces or target
+            transforms, or ``num_threads`` is invalid.
 
     Example:
         >>> from agnet_bo.spaces import NB201Space
@@ -52,7 +55,7 @@ class EnsembleSurrogate(Surrogate):
         torch.Size([3, 1])
     """
 
-    def __init__(self, surrogates: Sequence[Surrogate]) -> None:
+    def __init__(self, surrogates: Sequence[Surrogate], *, num_threads: int | None = 1) -> None:
         if isinstance(surrogates, Surrogate) or not isinstance(surrogates, Sequence) or len(surrogates) == 0:
             raise InputError(
                 f"`surrogates` must be a non-empty list of Surrogate instances, got {surrogates!r:.100}. "
@@ -75,7 +78,7 @@ class EnsembleSurrogate(Surrogate):
                 f"All ensemble members must use the same target_transform (their predictions must be in the same "
                 f"units), got {transforms}. Build every member with the same target_transform=..."
             )
-        super().__init__(space, target_transform=None, seed=None)
+        super().__init__(space, target_transform=None, seed=None, num_threads=num_threads)
         self.surrogates = members
         self._member_transform = transforms[0]
 
@@ -85,7 +88,10 @@ class EnsembleSurrogate(Surrogate):
         return self._member_transform
 
     def get_params(self) -> dict[str, Any]:
-        return {"surrogates": [{"class": type(s).__name__, **s.get_params()} for s in self.surrogates]}
+        return {
+            "surrogates": [{"class": type(s).__name__, **s.get_params()} for s in self.surrogates],
+            "num_threads": self.num_threads,
+        }
 
     def _output_transform(self) -> OutcomeTransform | None:
         return self.surrogates[0].target_transform_

@@ -140,6 +140,7 @@ class GNNSurrogate(Surrogate):
         zero_ops: Operations that output zeros (``()``: use every node as it is).
         target_transform: ``"copula"`` (default), ``"standardize"`` or ``None``; see :class:`Surrogate`.
         seed: Seed of the initial weights, bootstrap resamples and minibatches.
+        num_threads: Torch threads while computing (``None``: leave torch's setting alone).
 
     Raises:
         InputError: If a hyperparameter is out of range.
@@ -172,8 +173,9 @@ class GNNSurrogate(Surrogate):
         zero_ops: tuple[str, ...] = ("none",),
         target_transform: str | None = "copula",
         seed: int | None = None,
+        num_threads: int | None = 1,
     ) -> None:
-        super().__init__(space, target_transform=target_transform, seed=seed)
+        super().__init__(space, target_transform=target_transform, seed=seed, num_threads=num_threads)
         self.n_members = _positive_int("n_members", n_members, minimum=2)
         self.hidden_dim = _positive_int("hidden_dim", hidden_dim)
         self.num_layers = _positive_int("num_layers", num_layers)
@@ -203,6 +205,7 @@ class GNNSurrogate(Surrogate):
             "zero_ops": list(self.zero_ops),
             "target_transform": self.target_transform,
             "seed": self.seed,
+            "num_threads": self.num_threads,
         }
 
     # -- internals ----------------------------------------------------------------------------

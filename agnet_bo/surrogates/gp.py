@@ -74,6 +74,7 @@ class GPSurrogate(Surrogate):
         zero_ops: Operations that output zeros (``()``: look at every node as it is).
         target_transform: ``"copula"`` (default), ``"standardize"`` or ``None``; see :class:`Surrogate`.
         seed: Seed of the fit's random restarts.
+        num_threads: Torch threads while computing (``None``: leave torch's setting alone).
 
     Raises:
         UnknownNameError: If ``kernel`` or ``target_transform`` is not known.
@@ -99,8 +100,9 @@ class GPSurrogate(Surrogate):
         zero_ops: tuple[str, ...] = ("none",),
         target_transform: str | None = "copula",
         seed: int | None = None,
+        num_threads: int | None = 1,
     ) -> None:
-        super().__init__(space, target_transform=target_transform, seed=seed)
+        super().__init__(space, target_transform=target_transform, seed=seed, num_threads=num_threads)
         if not isinstance(kernel, str) or kernel not in GP_KERNELS:
             raise unknown_name("GP kernel", kernel, GP_KERNELS)
         if isinstance(wl_iterations, bool) or not isinstance(wl_iterations, int) or wl_iterations < 0:
@@ -118,6 +120,7 @@ class GPSurrogate(Surrogate):
             "zero_ops": list(self.zero_ops),
             "target_transform": self.target_transform,
             "seed": self.seed,
+            "num_threads": self.num_threads,
         }
 
     # -- features and model -------------------------------------------------------------------

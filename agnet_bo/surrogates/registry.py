@@ -38,8 +38,8 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
         space: The search space.
         kwargs: Constructor arguments of the chosen class. For ``"ensemble"``: ``members`` (a
             sequence of names, or ``(name, kwargs)`` pairs; default :data:`DEFAULT_ENSEMBLE`),
-            ``target_transform`` (shared by all members, default ``"copula"``) and ``seed`` (member
-            seeds are spawned from it).
+            ``target_transform`` (shared by all members, default ``"copula"``), ``seed`` (member
+            seeds are spawned from it) and ``num_threads``.
 
     Returns:
         The (unfitted) surrogate.
@@ -50,8 +50,9 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
 
     Example:
         >>> from agnet_bo.spaces import NB201Space
-        >>> make_surrogate("gp", NB201Space(), kernel="rbf", seed=0)
-        GPSurrogate(NB201Space(), kernel='rbf', wl_iterations=2, zero_ops=['none'], target_transform='copula', seed=0)
+        >>> make_surrogate("gp", NB201Space(), kernel="rbf", seed=0)  # doctest: +NORMALIZE_WHITESPACE
+        GPSurrogate(NB201Space(), kernel='rbf', wl_iterations=2, zero_ops=['none'], target_transform='copula',
+                    seed=0, num_threads=1)
     """
     if not isinstance(name, str) or name not in SURROGATES:
         raise unknown_name("surrogate", name, SURROGATES, "Or pass your own Surrogate instance.")
@@ -60,10 +61,12 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
     members = kwargs.pop("members", DEFAULT_ENSEMBLE)
     seed = kwargs.pop("seed", None)
     target_transform = kwargs.pop("target_transform", "copula")
+    num_threads = kwargs.pop("num_threads", 1)
     if kwargs:
         raise InputError(
             f"make_surrogate('ensemble', ...) got unexpected argument(s) {sorted(kwargs)}; it accepts "
-            "members, target_transform and seed. Put member arguments in members=[(name, {...}), ...]."
+            "members, target_transform, seed and num_threads. Put member arguments in "
+            "members=[(name, {...}), ...]."
         )
     if isinstance(members, str) or not isinstance(members, Sequence) or not members:
         raise InputError(f"`members` must be a non-empty sequence of names or (name, kwargs) pairs, got {members!r}.")
@@ -84,12 +87,12 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
             raise InputError(f"An ensemble member must be a name or a (name, kwargs) pair, got {spec!r}.")
         if member_name not in _CLASSES:
             raise unknown_name("ensemble member", member_name, tuple(_CLASSES))
-        for key in ("seed", "target_transform"):
+        for key in ("seed", "target_transform", "num_threads"):
             if key in member_kwargs:
                 raise InputError(f"Set `{key}` on the ensemble, not on member {spec!r}: members share it.")
         member_kwargs.update(seed=member_seed, target_transform=target_transform)
         built.append(_build(member_name, space, member_kwargs))
-    return EnsembleSurrogate(built)
+    return EnsembleSurrogate(built, num_threads=num_threads)
 
 
 def _build(name: str, space: SearchSpace, kwargs: dict[str, Any]) -> Surrogate:

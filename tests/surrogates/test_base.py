@@ -16,8 +16,8 @@ from agnet_bo.testing import SurrogateTests
 class BayesianRidge(Surrogate):
     """A user-written surrogate: Bayesian linear regression on ``space.encode`` (unit prior, fixed noise)."""
 
-    def __init__(self, space, *, noise=0.1, target_transform="copula", seed=None):
-        super().__init__(space, target_transform=target_transform, seed=seed)
+    def __init__(self, space, *, noise=0.1, target_transform="copula", seed=None, num_threads=1):
+        super().__init__(space, target_transform=target_transform, seed=seed, num_threads=num_threads)
         self.noise = noise
 
     def get_params(self):
@@ -188,3 +188,19 @@ def test_state_dict_errors(space, data):
 def test_repr(space):
     expected = "BayesianRidge(NB201Space(), noise=0.1, target_transform='copula', seed=3)"
     assert repr(BayesianRidge(space, seed=3)) == expected
+
+
+def test_num_threads_is_scoped(space, data):
+    seen = []
+
+    class Recording(BayesianRidge):
+        def _fit(self, archs, Y):
+            seen.append(torch.get_num_threads())
+            super()._fit(archs, Y)
+
+    torch.set_num_threads(2)  # the autouse fixture restores the session's setting
+    Recording(space).fit(*data)
+    Recording(space, num_threads=None).fit(*data)
+    assert seen == [1, 2] and torch.get_num_threads() == 2
+    with pytest.raises(InputError, match="num_threads"):
+        BayesianRidge(space, num_threads=0)
