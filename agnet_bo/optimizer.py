@@ -115,7 +115,7 @@ class Optimizer:
         >>> opt = ab.Optimizer(space, objectives={"valid-accuracy": "maximize"}, n_initial=4, pool_size=50, seed=0)
         >>> for _ in range(2):
         ...     for trial in opt.ask(4):
-        ...         opt.tell(trial, bench.evaluate(trial.arch, metrics=["valid-accuracy"]))
+        ...         _ = opt.tell(trial, bench.evaluate(trial.arch, metrics=["valid-accuracy"]))
         >>> len(opt.trials), opt.best_trial.state.value
         (8, 'COMPLETE')
     """
