@@ -22,9 +22,12 @@ SURROGATES: tuple[str, ...] = ("gnn", "gp", "ensemble")
 
 MemberSpec = str | tuple[str, Mapping[str, Any]]
 
-DEFAULT_ENSEMBLE: tuple[MemberSpec, ...] = (("gp", {"kernel": "hamming"}), ("gp", {"kernel": "wl"}))
-"""Members of ``make_surrogate("ensemble", ...)`` unless ``members=`` is given: a Hamming-kernel GP
-and a WL-kernel GP (a label view and a graph view of the architecture; see bench/RESULTS.md)."""
+DEFAULT_ENSEMBLE: tuple[MemberSpec, ...] = (("gp", {"kernel": "wl"}), ("gnn", {}))
+"""Members of ``make_surrogate("ensemble", ...)`` unless ``members=`` is given: the WL-kernel GP and
+the GIN deep ensemble. Of the combinations measured on NAS-Bench-201 it ranked best at every
+training size (Kendall tau 0.70 at n = 32, 0.78 at n = 128) with 74-78 % of held-out points within
+one standard deviation; it costs about a GNN fit (bench/RESULTS.md). The cheaper pair
+``[("gp", {"kernel": "wl"}), ("gp", {"kernel": "hamming"})]`` ranks like the WL GP alone."""
 
 _CLASSES: dict[str, Callable[..., Surrogate]] = {"gnn": GNNSurrogate, "gp": GPSurrogate}
 
