@@ -373,9 +373,12 @@ class Optimizer:
             tid = int(trial)
         else:
             raise InputError(f"Expected a Trial or a trial id (int), got {type(trial).__name__} {trial!r}.")
-        if not 0 <= tid < len(self._trials) or (isinstance(trial, Trial) and self._trials[tid] is not trial and self._trials[tid].key != trial.key):
+        if not 0 <= tid < len(self._trials):
             raise InputError(f"Unknown trial {tid}: this optimizer has trials 0..{len(self._trials) - 1}.")
-        return self._trials[tid]
+        ours = self._trials[tid]
+        if isinstance(trial, Trial) and trial is not ours and trial.key != ours.key:
+            raise InputError(f"Trial {tid} of another optimizer: its architecture differs from this optimizer's trial {tid}.")
+        return ours
 
     def _parse_values(self, values: Any) -> dict[str, float]:
         if isinstance(values, Mapping):

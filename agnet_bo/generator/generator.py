@@ -214,7 +214,9 @@ class Generator:
             )
         with path.open("rb") as fh:
             state = torch.load(fh, weights_only=True)
-        return cls._from_state(state, space, seed, overrides)
+        # the shipped file fixes the network; training settings are today's defaults
+        shape = {k: state["config"][k] for k in _SHAPE_FIELDS}
+        return cls._from_state({**state, "config": {**GeneratorConfig().to_dict(), **shape}}, space, seed, overrides)
 
     @classmethod
     def _from_state(cls, state: Any, space: SearchSpace, seed: int | None, overrides: dict[str, Any], num_threads: int | None = 1) -> Generator:

@@ -31,7 +31,8 @@ class GeneratorConfig:
         lr: Adam learning rate (1e-3).
         beta1: Adam's first beta (0.5; the second is 0.999).
         batch_size: Training batch size (16).
-        epochs: Epochs of each weighted retraining (:meth:`Generator.update`).
+        epochs: Epochs of each weighted retraining (:meth:`Generator.update`; 30 as in the paper,
+            measured better than 10 for the autoregressive mode, see bench/RESULTS.md).
         rank_k: ``k`` of the rank weights ``w_i = 1 / (k N + rank_i)``.
         label_smoothing: Label smoothing of the node-type and edge targets (0: none).
     """
@@ -44,7 +45,7 @@ class GeneratorConfig:
     lr: float = 1e-3
     beta1: float = 0.5
     batch_size: int = 16
-    epochs: int = 10
+    epochs: int = 30
     rank_k: float = 0.01
     label_smoothing: float = 0.0
 
