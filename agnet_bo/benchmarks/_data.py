@@ -48,14 +48,14 @@ def _read_member(filename: str, member: str, *, check_order: bool) -> np.ndarray
         raise AgnetBOError(
             f"The bundled benchmark file agnet_bo/benchmarks/data/{filename} is missing. Expected it to be "
             "installed with the package (package data). Reinstall agnet-bo, or from a source checkout run "
-            "`python scripts/build_benchmark_data.py ../shared/benchdata` to rebuild the tables."
+            "`python scripts/build_benchmark_data.py <benchdata folder>` (see agnet_bo/benchmarks/data/PROVENANCE.md) to rebuild the tables."
         )
     with resource.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
         if member not in npz.files:
             raise AgnetBOError(
                 f"The bundled benchmark file {filename} has no column {member!r} (it has {sorted(npz.files)}). "
                 "The data files are out of date with the code; rebuild them with "
-                "`python scripts/build_benchmark_data.py ../shared/benchdata`."
+                "`python scripts/build_benchmark_data.py <benchdata folder>` (see agnet_bo/benchmarks/data/PROVENANCE.md)."
             )
         if check_order and filename not in _verified:
             stored = str(npz[ORDER_MEMBER][()]) if ORDER_MEMBER in npz.files else "<none>"
@@ -64,7 +64,7 @@ def _read_member(filename: str, member: str, *, check_order: bool) -> np.ndarray
                     f"The rows of the bundled benchmark file {filename} were written for a different NB201 "
                     f"index order (fingerprint {stored[:12]}...) than the one NB201Space uses "
                     f"({nb201_order_fingerprint()[:12]}...). Values would be attached to the wrong cells. "
-                    "Rebuild the tables with `python scripts/build_benchmark_data.py ../shared/benchdata`."
+                    "Rebuild the tables with `python scripts/build_benchmark_data.py <benchdata folder>` (see agnet_bo/benchmarks/data/PROVENANCE.md)."
                 )
             with _lock:
                 _verified.add(filename)
