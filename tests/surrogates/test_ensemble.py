@@ -11,7 +11,7 @@ from agnet_bo.testing import SurrogateTests
 class TestEnsembleOfGPs(SurrogateTests):
     def make_surrogate(self, space):
         return EnsembleSurrogate(
-            [GPSurrogate(space, kernel="wl", seed=0), GPSurrogate(space, kernel="hamming", seed=1)]
+            [GPSurrogate(space, kernel="wl", seed=0), GPSurrogate(space, kernel="wl", wl_iterations=1, seed=1)]
         )
 
 
