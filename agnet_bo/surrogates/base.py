@@ -131,12 +131,20 @@ class Surrogate(ABC):
         """The constructor arguments (except ``space``) as a JSON-like dict."""
 
     def _model_state(self) -> dict[str, Any]:
-        """Subclass state of a fitted model (tensors, numbers, strings, lists, dicts only)."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement state_dict().")
+        """Subclass state of a fitted model (tensors, numbers, strings, lists, dicts only).
+
+        The default saves nothing beyond the training data that :meth:`state_dict` always holds;
+        :meth:`_load_model_state` then refits on it (identical predictions for a seeded surrogate).
+        Override both to restore without refitting.
+        """
+        return {}
 
     def _load_model_state(self, state: dict[str, Any], archs: list[Architecture], Y: Tensor) -> None:
-        """Restore what :meth:`_model_state` saved; ``Y`` is the transformed ``n x m`` training targets."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement load_state_dict().")
+        """Restore what :meth:`_model_state` saved; ``Y`` is the transformed ``n x m`` training targets.
+
+        The default refits on the saved training data.
+        """
+        self._fit(archs, Y)
 
     # -- public API ---------------------------------------------------------------------------
     @property
