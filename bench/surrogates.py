@@ -140,6 +140,44 @@ def fit_time(n: int = 300, repeats: int = 3, threads: int = 1) -> list[float]:
     return times
 
 
+_TITLES = {
+    "nb201": "NB201 (CIFAR-10 validation accuracy; test on 2,000 other cells)",
+    "nb101": "NB101 (500 specs of tests/data/nb101_subset.json; train 100, test 400)",
+    "nb301": "NB301 (725 trained DARTS architectures of tests/data/nb301_subset.json; train 100, test 625)",
+}
+
+
+def render(raw: list[dict[str, Any]]) -> str:
+    """Markdown tables of the per-seed results: one table per metric when a dataset has several sizes."""
+    lines: list[str] = []
+    for ds in dict.fromkeys(r["dataset"] for r in raw):
+        rows = [r for r in raw if r["dataset"] == ds]
+        configs = list(dict.fromkeys(r["config"] for r in rows))
+        sizes = sorted({r["n"] for r in rows})
+        cell = {(c, n): summarize([r for r in rows if r["config"] == c and r["n"] == n]) for c in configs for n in sizes}
+        lines += [f"#### {_TITLES[ds]}", ""]
+        if len(sizes) == 1:
+            n = sizes[0]
+            lines += ["| surrogate | Kendall tau | Spearman rho | within 1 sd | fit+predict (s) |", "|---|---:|---:|---:|---:|"]
+            for c in configs:
+                v = cell[(c, n)]
+                lines.append(f"| {c} | {v['tau']:.3f} ± {v['tau_std']:.3f} | {v['rho']:.3f} ± {v['rho_std']:.3f} | "
+                             f"{100 * v['coverage']:.0f} % | {v['seconds']:.2f} |")
+            lines.append("")
+            continue
+        for metric, title, fmt in (
+            ("tau", "Kendall tau (mean ± std over seeds)", lambda v: f"{v['tau']:.3f} ± {v['tau_std']:.3f}"),
+            ("rho", "Spearman rho", lambda v: f"{v['rho']:.3f} ± {v['rho_std']:.3f}"),
+            ("coverage", "Share of held-out points within ±1 predicted sd", lambda v: f"{100 * v['coverage']:.0f} %"),
+            ("seconds", "Fit + predict time (s, mean)", lambda v: f"{v['seconds']:.2f}"),
+        ):
+            lines += [f"{title}:", "", "| surrogate | " + " | ".join(f"n = {n}" for n in sizes) + " |",
+                      "|---|" + "---:|" * len(sizes)]
+            lines += [f"| {c} | " + " | ".join(fmt(cell[(c, n)]) for n in sizes) + " |" for c in configs]
+            lines.append("")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, default=10, help="seeds per configuration (default 10)")
@@ -150,12 +188,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit-time", action="store_true", help="only time the GNN-ensemble fit on 300 NB201 cells")
     p.add_argument("--json", type=Path, help="write raw per-seed results here")
     p.add_argument("--markdown", type=Path, help="write the result tables here")
+    p.add_argument("--from-json", type=Path, help="only render the tables of a --json file")
     args = p.parse_args(argv)
     unknown = [c for c in args.configs if c not in CONFIGS]
     if unknown:
         p.error(f"unknown configs {unknown}; choose from {list(CONFIGS)}")
 
-    machine = f"{platform.machine()}, {torch.get_num_threads()} default torch threads, Python {platform.python_version()}, torch {torch.__version__}"
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        text = f"{saved['header']}\n\n{render(saved['results'])}\n"
+        if args.markdown:
+            args.markdown.write_text(text)
+        print(text)
+        return 0
     if args.fit_time:
         for threads in (1, 2):
             times = fit_time(threads=threads)
@@ -163,31 +208,26 @@ def main(argv: list[str] | None = None) -> int:
                   + f" s; median {statistics.median(times):.2f} s", flush=True)
         return 0
 
+    header = (f"Seeds: {args.seeds}; torch threads: {args.threads}; {platform.machine()}, "
+              f"Python {platform.python_version()}, torch {torch.__version__}.")
     torch.set_num_threads(args.threads)
     loaders = {"nb201": nb201_data, "nb101": nb101_data, "nb301": nb301_data}
     raw: list[dict[str, Any]] = []
-    lines: list[str] = []
     for ds in args.datasets:
         space, archs, y = loaders[ds]()
         sizes, n_test = (args.sizes, 2000) if ds == "nb201" else ([100], None)
-        lines += [f"### {ds.upper()}" + (" (CIFAR-10 valid accuracy, test on 2,000 cells)" if ds == "nb201" else f" (train 100, test {len(archs) - 100})"), ""]
-        lines += ["| surrogate | n | Kendall tau | Spearman rho | within 1 sd | fit+predict (s) |", "|---|---:|---:|---:|---:|---:|"]
         for name in args.configs:
             for n in sizes:
                 rows = [run_one(CONFIGS[name], space, archs, y, n, n_test, seed) for seed in range(args.seeds)]
-                for seed, r in enumerate(rows):
-                    raw.append({"dataset": ds, "config": name, "n": n, "seed": seed, **r})
-                s = summarize(rows)
-                line = (f"| {name} | {n} | {s['tau']:.3f} ± {s['tau_std']:.3f} | {s['rho']:.3f} ± {s['rho_std']:.3f} | "
-                        f"{100 * s['coverage']:.0f} % | {s['seconds']:.2f} |")
-                lines.append(line)
-                print(ds, line, flush=True)
-        lines.append("")
-    header = [f"Seeds: {args.seeds}; torch threads: {args.threads}; machine: {machine}.", ""]
+                raw += [{"dataset": ds, "config": name, "n": n, "seed": seed, **r} for seed, r in enumerate(rows)]
+                v = summarize(rows)
+                print(f"{ds} {name} n={n}: tau {v['tau']:.3f} ± {v['tau_std']:.3f}, rho {v['rho']:.3f}, "
+                      f"within 1 sd {100 * v['coverage']:.0f} %, {v['seconds']:.2f} s", flush=True)
+    text = f"{header}\n\n{render(raw)}\n"
     if args.markdown:
-        args.markdown.write_text("\n".join(header + lines) + "\n")
+        args.markdown.write_text(text)
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine, "threads": args.threads, "results": raw}, indent=1))
+        args.json.write_text(json.dumps({"header": header, "results": raw}, indent=1))
     return 0
 
 
