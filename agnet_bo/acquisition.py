@@ -22,7 +22,6 @@ from torch import Tensor
 
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, unknown_name
-from agnet_bo.pareto import non_dominated_ranks
 
 __all__ = ["ACQUISITIONS", "SINGLE_OBJECTIVE", "MULTI_OBJECTIVE", "AcquisitionContext", "select"]
 
@@ -41,9 +40,9 @@ class AcquisitionContext:
         pending: Asked but not yet told architectures.
         objectives: Column indices of ``train_Y`` that are objectives (the rest are only
             constrained).
-        constraints: ``(column, upper_bound)`` pairs in the surrogate's units: feasible when the
-            modelled output is ``<= upper_bound`` (the optimizer turns ``>=`` constraints into this
-            form by negation... of the threshold's side; see :meth:`Optimizer`).
+        constraints: ``(column, bound, sign)`` triples in the surrogate's units: feasible where
+            ``sign * (output[column] - bound) <= 0`` (``sign = 1`` for an upper bound, ``-1`` for a
+            lower bound; the optimizer converts the user's thresholds).
         kappa: UCB's exploration weight (``mean + kappa * std``).
         mc_samples: Quasi-Monte-Carlo samples of the q-batch acquisitions.
         seed: Seed of the QMC sampler and of ParEGO's weights.
@@ -226,7 +225,3 @@ def _rank_based(name: str, surrogate: Any, pool: Sequence[Architecture], q: int,
         score = np.where(sign * (mean[:, col] - bound) > 0, score * 1000 + 1000, score)
     return [int(i) for i in np.argsort(score, kind="stable")[:q]]
 
-
-def pareto_utilities(Y: Any) -> np.ndarray:
-    """Scalar utilities of multi-objective points for rank weights: minus the non-dominated rank."""
-    return -non_dominated_ranks(Y).astype(float)

@@ -6,7 +6,7 @@ import copy
 import functools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -819,20 +819,6 @@ class Generator:
         """
         state = torch.load(Path(path), weights_only=True)
         return cls._from_state(state, space, None, overrides)
-
-    def with_config(self, **changes: Any) -> Generator:
-        """A copy with some training settings changed (sizes and mode must stay)."""
-        new = copy.copy(self)
-        new.config = replace(self.config, **changes)
-        if (new.config.hidden_dim, new.config.latent_dim, new.config.num_layers, new.config.mode) != (
-            self.config.hidden_dim, self.config.latent_dim, self.config.num_layers, self.config.mode
-        ):
-            raise InputError("with_config cannot change sizes or the mode; build a new Generator.")
-        new.model = copy.deepcopy(self.model)
-        new.surrogate_head = copy.deepcopy(self.surrogate_head)
-        new._records = {}
-        new._sampler = None
-        return new
 
     def __repr__(self) -> str:
         return f"Generator({self.space!r}, mode={self.config.mode!r}, trained={self._trained})"
