@@ -18,6 +18,7 @@ from botorch.posteriors import Posterior
 from gpytorch.constraints import GreaterThan
 from gpytorch.kernels import RBFKernel, ScaleKernel
 from gpytorch.mlls import ExactMarginalLogLikelihood
+from gpytorch.utils.warnings import GPInputWarning
 from torch import Tensor
 
 from agnet_bo.architecture import Architecture
@@ -176,17 +177,43 @@ class GPSurrogate(Surrogate):
                 variances.append(post.variance)
         return torch.cat(means), torch.cat(variances).clamp_min(1e-12)
 
-    def _pool_handle(self, pool: list[Architecture]) -> Tensor:
-        return self._features(pool)
+    def _pool_handle(self, pool: list[Architecture]) -> tuple[Tensor, Tensor, Tensor]:
+        """The joint posterior of the whole pool, computed once.
 
-    def _pool_posterior(self, handle: Tensor, idx: Tensor, observation_noise: bool = False) -> Posterior:
+        Returns ``(mean, cov, noise)``: ``N x m`` means, ``m x N x N`` covariances and ``m``
+        noise variances, all in output units. Scoring a q-batch is then an indexing operation,
+        which makes sequential greedy batch selection cheap (one kernel evaluation per pool,
+        not one per candidate batch).
+        """
         assert self.model_ is not None
-        with torch.no_grad():
-            post = self.model_.posterior(handle[idx], observation_noise=observation_noise)
+        gp, m = self.model_, self.num_outputs
+        X = self._features(pool)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", GPInputWarning)  # the pool may hold training points
+            mvn = gp(X.unsqueeze(0).expand(m, *X.shape) if m > 1 else X)
+            mean = mvn.mean.reshape(m, -1).transpose(0, 1)
+            cov = mvn.covariance_matrix.reshape(m, X.shape[0], X.shape[0])
+            noise = gp.likelihood.noise.detach().reshape(-1).expand(m).clone()
         tf = self.target_transform_
         if isinstance(tf, Standardize):
-            post = tf.untransform_posterior(post)
-        return post
+            std = tf.stdvs.reshape(m)
+            mean = mean * std + tf.means.reshape(m)
+            cov = cov * (std**2).reshape(m, 1, 1)
+            noise = noise * std**2
+        return mean, cov, noise
+
+    def _pool_posterior(
+        self, handle: tuple[Tensor, Tensor, Tensor], idx: Tensor, observation_noise: bool = False
+    ) -> Posterior:
+        from agnet_bo.surrogates.adapter import gaussian_posterior
+
+        mean, cov, noise = handle
+        sub = cov[:, idx.unsqueeze(-1), idx.unsqueeze(-2)]  # m x batch x q x q
+        sub = sub.movedim(0, -3)  # batch x m x q x q
+        eye = torch.eye(idx.shape[-1], dtype=cov.dtype)
+        jitter = noise if observation_noise else torch.full_like(noise, 1e-8)
+        sub = sub + jitter.reshape(-1, 1, 1) * eye
+        return gaussian_posterior(mean[idx], sub)
 
     def _model_state(self) -> dict[str, Any]:
         assert self.model_ is not None

@@ -68,6 +68,20 @@ def test_joint_posterior_over_q_points(space, data):
     torch.testing.assert_close(post.variance[0], var)
 
 
+def test_pool_posterior_is_the_gps_joint_posterior(space, data):
+    """The pool's covariance is computed once and indexed; it must equal a direct posterior per batch."""
+    archs, Y = data
+    gp = GPSurrogate(space, seed=0).fit(archs, Y[:, :1])
+    pool = space.sample(12, seed=4)
+    idx = torch.tensor([[[3.0], [7.0]], [[11.0], [0.0]]])  # b = 2 batches of q = 2
+    post = gp.as_botorch_model(pool).posterior(idx)
+    for b, rows in enumerate(([3, 7], [11, 0])):
+        direct = gp.model_.posterior(gp._features([pool[i] for i in rows]))
+        torch.testing.assert_close(post.mean[b], direct.mean)
+        cov = post.distribution.covariance_matrix[b]
+        torch.testing.assert_close(cov, direct.distribution.covariance_matrix, atol=1e-6, rtol=1e-5)
+
+
 def test_standardized_posterior_is_in_target_units(space, data):
     archs, Y = data
     gp = GPSurrogate(space, kernel="wl", target_transform="standardize", seed=0).fit(archs, Y)
