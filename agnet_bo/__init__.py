@@ -25,7 +25,7 @@ __all__ = [
     "__version__",
 ]
 
-_LAZY_MODULES = ("benchmarks", "generator", "surrogates", "proposers", "acquisition", "pareto", "testing")
+_LAZY_MODULES = ("benchmarks", "generator", "surrogates", "proposers", "acquisition", "pareto", "testing", "networks")
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
