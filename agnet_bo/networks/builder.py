@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import torch
 from torch import nn
 
 from agnet_bo.architecture import Architecture
@@ -23,7 +24,7 @@ __all__ = ["build_network"]
 
 
 def _options(cls: type) -> list[str]:
-    params = inspect.signature(cls.__init__).parameters.values()
+    params = inspect.signature(cls).parameters.values()
     return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
 
 
@@ -38,7 +39,7 @@ def _call(cls: type[nn.Module], space: SearchSpace, arch: Architecture, options:
     return cls(arch, **options)
 
 
-def build_network(space: SearchSpace, arch: Architecture, **options: Any) -> nn.Module:
+def build_network(space: SearchSpace, arch: Architecture, *, seed: int | None = None, **options: Any) -> nn.Module:
     r"""A runnable ``torch.nn.Module`` for an architecture of a search space.
 
     Dispatches on the type of ``space``:
@@ -65,6 +66,9 @@ def build_network(space: SearchSpace, arch: Architecture, **options: Any) -> nn.
     Args:
         space: The search space ``arch`` belongs to.
         arch: The architecture; it is validated against ``space``.
+        seed: If given, the weights are initialised from a torch generator seeded with it, so the
+            same seed gives the same initial weights; torch's global random state is left as it
+            was. ``None``: torch's global generator, as for any ``nn.Module``.
         **options: Keyword options of the network class (see the table).
 
     Returns:
@@ -85,6 +89,12 @@ def build_network(space: SearchSpace, arch: Architecture, **options: Any) -> nn.
         >>> net(torch.randn(2, 3, 8, 8)).shape
         torch.Size([2, 10])
     """
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InputError(f"`seed` must be a non-negative int or None, got {seed!r}.")
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return build_network(space, arch, **options)
     if not isinstance(space, SearchSpace):
         raise InputError(
             f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__} {space!r}. "

@@ -298,5 +298,6 @@ class DAGNetwork(nn.Module):
         Returns:
             With the default head, ``b x num_classes`` logits.
         """
-        return self.head(self.cells(self.stem(x)))
+        out: Tensor = self.head(self.cells(self.stem(x)))
+        return out
 

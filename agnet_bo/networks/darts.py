@@ -83,7 +83,8 @@ class FactorizedReduce(nn.Module):
         """Reduce ``x`` (``b x in_channels x H x W``)."""
         x = self.relu(x)
         shifted = nn.functional.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))
-        return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], dim=1))
+        out: Tensor = self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], dim=1))
+        return out
 
 
 class SepConv(nn.Sequential):
@@ -371,4 +372,5 @@ class DARTSNetwork(nn.Module):
         s0 = s1 = self.stem(x)
         for cell in self.cells:
             s0, s1 = s1, cell(s0, s1, self.drop_path_prob)
-        return self.classifier(self.global_pooling(s1).flatten(1))
+        logits: Tensor = self.classifier(self.global_pooling(s1).flatten(1))
+        return logits

@@ -153,7 +153,8 @@ class NB101Cell(nn.Module):
             states.append(self.ops[t - 1](sum_tensors(inputs)))
         out_key = str(self._n - 1)
         if not self._concat:
-            return self.projections[out_key](x)
+            projected: Tensor = self.projections[out_key](x)
+            return projected
         out = torch.cat([states[t] for t in self._concat], dim=1) if len(self._concat) > 1 else states[self._concat[0]]
         if out_key in self.projections:
             out = out + self.projections[out_key](x)
@@ -235,4 +236,5 @@ class NB101Network(nn.Module):
             A ``b x num_classes`` tensor of logits.
         """
         out = self.global_pooling(self.cells(self.stem(x)))
-        return self.classifier(out.flatten(1))
+        logits: Tensor = self.classifier(out.flatten(1))
+        return logits

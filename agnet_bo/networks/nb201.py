@@ -98,7 +98,8 @@ class ResNetReductionBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Residual reduction of ``x`` (``b x in_channels x H x W``)."""
-        return self.conv_b(self.conv_a(x)) + self.shortcut(x)
+        out: Tensor = self.conv_b(self.conv_a(x)) + self.shortcut(x)
+        return out
 
 
 class NB201Network(nn.Module):
@@ -173,4 +174,5 @@ class NB201Network(nn.Module):
         if x.dim() != 4:
             raise InputError(f"Expected a b x C x H x W batch of images, got a tensor of shape {tuple(x.shape)}.")
         out = self.global_pooling(self.lastact(self.cells(self.stem(x))))
-        return self.classifier(out.flatten(1))
+        logits: Tensor = self.classifier(out.flatten(1))
+        return logits
