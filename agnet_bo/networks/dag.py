@@ -65,7 +65,8 @@ def check_factories(ops: object, names: Sequence[str], where: str = "the archite
         where: What the names come from, for the message (e.g. ``"DAGSpace 'chain'"``).
 
     Raises:
-        InputError: If ``ops`` is neither a mapping nor a callable, or a mapping value is not callable.
+        InputError: If ``ops`` is neither a mapping nor a callable, or a mapping value is a module
+            instance (a factory is needed: every node gets a module of its own) or not callable.
         UnknownNameError: If a mapping lacks some of ``names`` (the message lists all missing ones).
     """
     if isinstance(ops, Mapping):
@@ -98,9 +99,7 @@ def check_factories(ops: object, names: Sequence[str], where: str = "the archite
 
 def _make_module(ops: OpFactories, op: str, channels: int, node: int) -> nn.Module:
     if isinstance(ops, Mapping):
-        if op not in ops:
-            check_factories(ops, [op], where=f"node {node}")
-        module = ops[op](channels)
+        module = ops[op](channels)  # DAGCell checked the names first
     else:
         try:
             module = ops(op, channels)
