@@ -4,8 +4,9 @@
   ``as_botorch_model(pool)`` for BoTorch acquisition functions, ``state_dict``).
 * :class:`GPSurrogate`: BoTorch ``SingleTaskGP`` with a Hamming, RBF or Weisfeiler-Lehman kernel.
 * :class:`GNNSurrogate`: a deep ensemble of GIN networks (PyTorch Geometric) on the graphs.
+* :class:`MLPSurrogate`: a deep ensemble of MLPs on BANANAS' path encoding (or one-hot).
 * :class:`EnsembleSurrogate`: an equally weighted mixture of any surrogates.
-* :func:`make_surrogate`: build one by name (``"gp"``, ``"gnn"``, ``"ensemble"``).
+* :func:`make_surrogate`: build one by name (``"gp"``, ``"gnn"``, ``"mlp"``, ``"ensemble"``).
 * Target transforms (``target_transform=``): BoTorch's ``Standardize`` and :class:`CopulaTransform`.
 
 The paper's own surrogate (an MLP on the generator's output scores, trained jointly with the
@@ -20,6 +21,7 @@ from agnet_bo.surrogates.base import Surrogate
 from agnet_bo.surrogates.ensemble import EnsembleSurrogate
 from agnet_bo.surrogates.gnn import GNNSurrogate
 from agnet_bo.surrogates.gp import GP_KERNELS, GPSurrogate
+from agnet_bo.surrogates.mlp import MLPSurrogate, PathFeatures
 from agnet_bo.surrogates.registry import DEFAULT_ENSEMBLE, SURROGATES, make_surrogate
 from agnet_bo.surrogates.transforms import TARGET_TRANSFORMS, CopulaTransform, make_target_transform
 from agnet_bo.surrogates.wl import WLFeatures
@@ -28,6 +30,8 @@ __all__ = [
     "Surrogate",
     "GPSurrogate",
     "GNNSurrogate",
+    "MLPSurrogate",
+    "PathFeatures",
     "EnsembleSurrogate",
     "make_surrogate",
     "SURROGATES",

@@ -188,7 +188,7 @@ class GNNSurrogate(Surrogate):
         if not isinstance(bootstrap, bool):
             raise InputError(f"`bootstrap` must be a bool, got {bootstrap!r}.")
         self.bootstrap = bootstrap
-        self.net_: _GINEnsemble | None = None
+        self.net_: nn.Module | None = None
         self.noise_: Tensor | None = None
 
     def get_params(self) -> dict[str, Any]:
@@ -208,11 +208,21 @@ class GNNSurrogate(Surrogate):
             "num_threads": self.num_threads,
         }
 
-    # -- internals ----------------------------------------------------------------------------
-    def _batch(self, archs: list[Architecture]) -> Batch:
+    # -- internals (the hooks a deep ensemble on other inputs overrides) ------------------------
+    def _inputs(self, archs: list[Architecture]) -> Any:
+        """The network input of ``archs`` (here a PyG ``Batch`` of their functional graphs)."""
         return Batch.from_data_list([functional_graph(self.space, a, self.zero_ops) for a in archs])
 
-    def _new_net(self, m: int) -> _GINEnsemble:
+    def _take(self, inputs: Any, idx: Tensor) -> Any:
+        """The rows ``idx`` of :meth:`_inputs`' result (a minibatch)."""
+        graphs = inputs.index_select(idx)
+        return Batch.from_data_list(graphs)
+
+    def _forward(self, net: nn.Module, inputs: Any) -> Tensor:
+        """The ``s x n x m`` member outputs of ``net`` on ``inputs``."""
+        return net(inputs.x, inputs.edge_index, inputs.batch, inputs.num_graphs)
+
+    def _new_net(self, m: int) -> nn.Module:
         with torch.device("meta"):
             net = _GINEnsemble(self.n_members, len(self.space.node_types), self.hidden_dim, self.num_layers, m)
         return net.to_empty(device="cpu")
@@ -220,15 +230,15 @@ class GNNSurrogate(Surrogate):
     def _member_outputs(self, archs: list[Architecture]) -> Tensor:
         """The ``s x n x m`` float64 member predictions (transformed units)."""
         assert self.net_ is not None
-        data = self._batch(archs)
+        inputs = self._inputs(archs)
         with torch.no_grad():
-            out = self.net_(data.x, data.edge_index, data.batch, data.num_graphs)
+            out = self._forward(self.net_, inputs)
         return out.to(torch.float64)
 
     # -- Surrogate hooks ----------------------------------------------------------------------
     def _fit(self, archs: list[Architecture], Y: Tensor) -> None:
         n, m = Y.shape
-        data = self._batch(archs)
+        data = self._inputs(archs)
         target = Y.to(torch.float32)
         root = np.random.SeedSequence(self.seed)
         member_seeds = root.spawn(self.n_members + 1)
@@ -244,7 +254,6 @@ class GNNSurrogate(Surrogate):
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         net.train()
         full = n <= self.batch_size
-        graphs = None if full else data.to_data_list()
         order, pos = torch.randperm(n, generator=order_gen), 0
         for _ in range(self.steps):
             if full:
@@ -254,10 +263,10 @@ class GNNSurrogate(Surrogate):
                     order, pos = torch.randperm(n, generator=order_gen), 0
                 idx = order[pos : pos + self.batch_size]
                 pos += self.batch_size
-                sub = Batch.from_data_list([graphs[i] for i in idx.tolist()])  # type: ignore[index]
+                sub = self._take(data, idx)
                 y, w = target[idx], weights[:, idx]
             opt.zero_grad(set_to_none=True)
-            pred = net(sub.x, sub.edge_index, sub.batch, sub.num_graphs)  # s x batch x m
+            pred = self._forward(net, sub)  # s x batch x m
             # sum over members of each member's (weighted) mean squared error: members train independently
             sq = ((pred - y) ** 2).mean(dim=-1)  # s x batch
             loss = ((sq * w).sum(-1) / w.sum(-1).clamp_min(1.0)).sum()
@@ -267,7 +276,7 @@ class GNNSurrogate(Surrogate):
         self.net_ = net
         self.noise_ = self._oob_noise(data, target.to(torch.float64), weights)
 
-    def _oob_noise(self, data: Batch, Y: Tensor, weights: Tensor) -> Tensor:
+    def _oob_noise(self, data: Any, Y: Tensor, weights: Tensor) -> Tensor:
         """The error variance the ensemble spread misses, per output (``m``), from out-of-bag residuals.
 
         Each training point left out of some members' bootstrap samples is predicted by those
@@ -282,7 +291,7 @@ class GNNSurrogate(Surrogate):
         if not self.bootstrap or not has_oob.any():
             return floor
         with torch.no_grad():
-            values = self.net_(data.x, data.edge_index, data.batch, data.num_graphs).to(torch.float64)  # s x n x m
+            values = self._forward(self.net_, data).to(torch.float64)  # s x n x m
         mask = oob.to(torch.float64).unsqueeze(-1)
         k = mask.sum(0).clamp_min(1.0)  # n x 1 out-of-bag members per point
         oob_mean = (values * mask).sum(0) / k  # n x m

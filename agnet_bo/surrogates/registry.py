@@ -14,10 +14,11 @@ from agnet_bo.surrogates.base import Surrogate
 from agnet_bo.surrogates.ensemble import EnsembleSurrogate
 from agnet_bo.surrogates.gnn import GNNSurrogate
 from agnet_bo.surrogates.gp import GPSurrogate
+from agnet_bo.surrogates.mlp import MLPSurrogate
 
 __all__ = ["SURROGATES", "DEFAULT_ENSEMBLE", "make_surrogate"]
 
-SURROGATES: tuple[str, ...] = ("gnn", "gp", "ensemble")
+SURROGATES: tuple[str, ...] = ("gnn", "gp", "mlp", "ensemble")
 """The names :func:`make_surrogate` knows."""
 
 MemberSpec = str | tuple[str, Mapping[str, Any]]
@@ -29,14 +30,15 @@ training size (Kendall tau 0.70 at n = 32, 0.78 at n = 128) with 74-78 % of held
 one standard deviation; it costs about a GNN fit (bench/RESULTS.md). The cheaper pair
 ``[("gp", {"kernel": "wl"}), ("gp", {"kernel": "hamming"})]`` ranks like the WL GP alone."""
 
-_CLASSES: dict[str, Callable[..., Surrogate]] = {"gnn": GNNSurrogate, "gp": GPSurrogate}
+_CLASSES: dict[str, Callable[..., Surrogate]] = {"gnn": GNNSurrogate, "gp": GPSurrogate, "mlp": MLPSurrogate}
 
 
 def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
     """Build a surrogate by name.
 
     Args:
-        name: ``"gnn"`` (:class:`GNNSurrogate`), ``"gp"`` (:class:`GPSurrogate`) or ``"ensemble"``
+        name: ``"gnn"`` (:class:`GNNSurrogate`), ``"gp"`` (:class:`GPSurrogate`), ``"mlp"``
+            (:class:`MLPSurrogate`, BANANAS' path-encoding MLP ensemble) or ``"ensemble"``
             (an :class:`EnsembleSurrogate`).
         space: The search space.
         kwargs: Constructor arguments of the chosen class. For ``"ensemble"``: ``members`` (a

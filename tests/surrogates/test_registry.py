@@ -18,14 +18,14 @@ def space():
 
 
 def test_names(space):
-    assert SURROGATES == ("gnn", "gp", "ensemble")
+    assert SURROGATES == ("gnn", "gp", "mlp", "ensemble")
     assert isinstance(make_surrogate("gnn", space, steps=5), GNNSurrogate)
     gp = make_surrogate("gp", space, kernel="hamming", seed=3)
     assert isinstance(gp, GPSurrogate) and gp.kernel == "hamming" and gp.seed == 3
 
 
 def test_unknown_name_lists_the_names(space):
-    expected = r"Unknown surrogate 'xgboost'. Expected one of: 'gnn', 'gp', 'ensemble'"
+    expected = r"Unknown surrogate 'xgboost'. Expected one of: 'gnn', 'gp', 'mlp', 'ensemble'"
     with pytest.raises(UnknownNameError, match=expected):
         make_surrogate("xgboost", space)
 
