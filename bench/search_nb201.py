@@ -13,6 +13,7 @@ uses one torch thread.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -90,10 +91,23 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1000, help="seeds first-seed .. first-seed + seeds - 1 (not used for tuning)")
     parser.add_argument("--budget", type=int, default=304)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--raw", default=None, help="append each run's result as a JSON line to this file")
+    parser.add_argument("--from-raw", default=None, help="only print the tables of a --raw file")
     args = parser.parse_args()
     jobs = [(m, d, args.first_seed + s, args.budget) for d in args.datasets for m in args.methods for s in range(args.seeds)]
-    with ProcessPoolExecutor(args.workers) as pool:
-        results = list(pool.map(run, jobs))
+    if args.from_raw:
+        with open(args.from_raw) as f:
+            results = [json.loads(line) for line in f if line.strip()]
+        keep = {(m, d, s) for m, d, s, _ in jobs}
+        results = [r for r in results if (r["method"], r["dataset"], r["seed"]) in keep]
+    else:
+        results = []
+        with ProcessPoolExecutor(args.workers) as pool:
+            for r in pool.map(run, jobs):
+                results.append(r)
+                if args.raw:
+                    with open(args.raw, "a") as f:
+                        f.write(json.dumps(r) + "\n")
     import agnet_bo as ab
 
     print(f"NAS-Bench-201, 200 epochs, {args.seeds} seeds ({args.first_seed}..{args.first_seed + args.seeds - 1}), batches of 16.\n")
