@@ -20,7 +20,16 @@ from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingEr
 from agnet_bo.generator import Generator, rank_weights
 from agnet_bo.spaces.base import SearchSpace, make_rng
 
-__all__ = ["Proposer", "GeneratorProposer", "RandomProposer", "MutationProposer", "make_proposer", "mutate"]
+__all__ = [
+    "Proposer",
+    "GeneratorProposer",
+    "RandomProposer",
+    "MutationProposer",
+    "EvolutionProposer",
+    "make_proposer",
+    "mutate",
+    "PROPOSERS",
+]
 
 
 class Proposer(ABC):
@@ -199,6 +208,61 @@ class MutationProposer(Proposer):
         self._parents = [Architecture.from_dict(d) for d in state.get("parents", [])]
 
 
+class EvolutionProposer(Proposer):
+    """Regularised evolution (Real et al., 2019) as a proposer: aging population, tournament selection.
+
+    The population is the last ``population`` evaluated architectures passed to :meth:`fit`
+    (the optimizer passes them in the order they were asked); each proposal mutates the best of ``tournament`` members drawn at random.
+    Use it with ``surrogate="none"`` for the classic algorithm (``Optimizer(...,
+    proposer="evolution", surrogate="none")``) or under a surrogate for a mutation-based pool.
+
+    Args:
+        space: The search space.
+        population: Size of the aging population (default 10).
+        tournament: Members compared per selection (default 3).
+    """
+
+    def __init__(self, space: SearchSpace, population: int = 10, tournament: int = 3) -> None:
+        super().__init__(space)
+        if not 1 <= tournament <= population:
+            raise InputError(f"Need 1 <= tournament <= population, got tournament={tournament}, population={population}.")
+        self.population, self.tournament = int(population), int(tournament)
+        self._members: list[Architecture] = []
+        self._fitness: list[float] = []
+
+    def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
+        u = np.asarray(utilities, dtype=float).reshape(-1)
+        if len(u) != len(archs):
+            raise InputError(f"Got {len(archs)} architectures but {len(u)} utilities.")
+        self._members = list(archs[-self.population :])
+        self._fitness = u[-self.population :].tolist()
+
+    def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
+        if not self._members:
+            return RandomProposer(self.space).propose(n, seed=seed, exclude=exclude)
+        rng = make_rng(seed)
+        seen = set(exclude)
+        out: list[Architecture] = []
+        k = min(self.tournament, len(self._members))
+        for _ in range(50 * n + 100):
+            if len(out) == n:
+                return out
+            picks = rng.choice(len(self._members), size=k, replace=False)
+            parent = self._members[max(picks, key=lambda i: self._fitness[i])]
+            child = mutate(self.space, parent, rng)
+            if child is not None and (key := self.space.key(child)) not in seen:
+                seen.add(key)
+                out.append(child)
+        return out + RandomProposer(self.space).propose(n - len(out), seed=int(rng.integers(2**31)), exclude=seen)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"members": [a.to_dict() for a in self._members], "fitness": list(self._fitness)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._members = [Architecture.from_dict(d) for d in state.get("members", [])]
+        self._fitness = [float(v) for v in state.get("fitness", [])]
+
+
 class GeneratorProposer(Proposer):
     """AG-Net's proposal distribution: a :class:`~agnet_bo.generator.Generator` retrained with rank weights.
 
@@ -267,11 +331,18 @@ def space_key(space: SearchSpace) -> tuple[Any, ...]:
     return (type(space).__name__, tuple(space.node_types), space.max_nodes)
 
 
-PROPOSERS = ("agnet", "random", "mutation")
+PROPOSERS = ("agnet", "random", "mutation", "evolution", "local")
 
 
 def make_proposer(name: str | Proposer, space: SearchSpace, seed: int = 0, **kwargs: Any) -> Proposer:
-    """A proposer by name: ``"agnet"`` (generator), ``"random"`` or ``"mutation"``; instances pass through."""
+    """A proposer by name; instances pass through.
+
+    ``"agnet"`` (:class:`GeneratorProposer`), ``"random"`` (:class:`RandomProposer`),
+    ``"mutation"`` (:class:`MutationProposer`), ``"evolution"`` (:class:`EvolutionProposer`) or
+    ``"local"`` (local search: random single-edit neighbours of the best architecture so far,
+    a :class:`MutationProposer` with one parent; once the best one's neighbourhood is used up the
+    pool is padded with random architectures, a restart).
+    """
     if isinstance(name, Proposer):
         return name
     if name == "agnet":
@@ -280,4 +351,8 @@ def make_proposer(name: str | Proposer, space: SearchSpace, seed: int = 0, **kwa
         return RandomProposer(space)
     if name == "mutation":
         return MutationProposer(space, **kwargs)
+    if name == "evolution":
+        return EvolutionProposer(space, **kwargs)
+    if name == "local":
+        return MutationProposer(space, **{"n_parents": 1, **kwargs})
     raise unknown_name("proposer", name, PROPOSERS, "Or pass a Proposer instance.")

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from agnet_bo.exceptions import InputError, SamplingError, UnknownNameError
+from agnet_bo.proposers import (
+    PROPOSERS,
+    EvolutionProposer,
+    MutationProposer,
+    RandomProposer,
+    make_proposer,
+    mutate,
+)
+from agnet_bo.spaces import DAGSpace, NB101Space, NB201Space
+
+
+@pytest.fixture(scope="module")
+def space():
+    return NB201Space()
+
+
+def _hamming(a, b):
+    return sum(x != y for x, y in zip(a.ops, b.ops))
+
+
+@pytest.mark.parametrize("make", [NB201Space, NB101Space, lambda: DAGSpace(ops=["a", "b"], num_nodes=(3, 5))])
+def test_mutate_gives_a_valid_different_neighbour(make):
+    space = make()
+    rng = np.random.default_rng(0)
+    for arch in space.sample(20, seed=1):
+        child = mutate(space, arch, rng)
+        assert child is not None and space.is_valid(child)
+        assert space.key(child) != space.key(arch)
+
+
+def test_random_proposer_respects_exclude_and_runs_out(space):
+    first = RandomProposer(space).propose(100, seed=0)
+    keys = {space.key(a) for a in first}
+    second = RandomProposer(space).propose(100, seed=0, exclude=keys)
+    assert len(keys) == 100 and not keys & {space.key(a) for a in second}
+    with pytest.raises(SamplingError, match="only 15525 are left"):
+        RandomProposer(space).propose(15600, seed=0, exclude=keys)
+
+
+def test_local_search_proposes_neighbours_of_the_best(space):
+    archs = space.sample(30, seed=0)
+    u = np.arange(30.0)
+    prop = make_proposer("local", space)
+    prop.fit(archs, u)
+    best = archs[-1]
+    pool = prop.propose(10, seed=0, exclude={space.key(a) for a in archs})
+    assert all(_hamming(best, a) == 1 for a in pool)  # NB201 mutations relabel one edge
+
+
+def test_evolution_mutates_tournament_winners_of_the_recent_population(space):
+    archs = space.sample(40, seed=0)
+    u = np.zeros(40)
+    u[5] = 10.0  # best but old: aged out of a population of the last 10
+    u[35] = 5.0  # best of the population
+    prop = EvolutionProposer(space, population=10, tournament=10)  # tournament = whole population
+    prop.fit(archs, u)
+    pool = prop.propose(8, seed=0, exclude={space.key(a) for a in archs})
+    assert len(pool) == 8 and all(_hamming(archs[35], a) == 1 for a in pool)
+    state = prop.state_dict()
+    again = EvolutionProposer(space, population=10, tournament=10)
+    again.load_state_dict(state)
+    assert [space.key(a) for a in again.propose(8, seed=0)] == [space.key(a) for a in prop.propose(8, seed=0)]
+    with pytest.raises(InputError, match="tournament"):
+        EvolutionProposer(space, population=3, tournament=5)
+
+
+def test_mutation_proposer_random_fraction_and_unfitted(space):
+    prop = MutationProposer(space, n_parents=2, random_fraction=0.5)
+    assert len(prop.propose(6, seed=0)) == 6  # unfitted: random architectures
+    archs = space.sample(10, seed=3)
+    prop.fit(archs, np.arange(10.0))
+    pool = prop.propose(10, seed=0, exclude={space.key(a) for a in archs})
+    near = sum(min(_hamming(a, p) for p in archs[-2:]) == 1 for a in pool)
+    assert 5 <= near < 10  # half mutated parents, half random (a random one may land next to a parent)
+
+
+def test_make_proposer_names(space):
+    assert set(PROPOSERS) == {"agnet", "random", "mutation", "evolution", "local"}
+    with pytest.raises(UnknownNameError, match="proposer"):
+        make_proposer("bayesian", space)
+    p = RandomProposer(space)
+    assert make_proposer(p, space) is p
+
+
+def test_generator_proposer_random_fraction(space):
+    gp = make_proposer("agnet", space, random_fraction=0.5, seed=0)
+    pool = gp.propose(20, seed=1)
+    assert len({space.key(a) for a in pool}) == 20
+    with pytest.raises(InputError, match="random_fraction"):
+        make_proposer("agnet", space, random_fraction=1.0)
