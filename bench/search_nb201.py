@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -91,19 +92,24 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1000, help="seeds first-seed .. first-seed + seeds - 1 (not used for tuning)")
     parser.add_argument("--budget", type=int, default=304)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--raw", default=None, help="append each run's result as a JSON line to this file")
+    parser.add_argument("--raw", default=None, help="append each run's result as a JSON line to this file (runs already there are not repeated)")
     parser.add_argument("--from-raw", default=None, help="only print the tables of a --raw file")
     args = parser.parse_args()
-    jobs = [(m, d, args.first_seed + s, args.budget) for d in args.datasets for m in args.methods for s in range(args.seeds)]
-    if args.from_raw:
-        with open(args.from_raw) as f:
-            results = [json.loads(line) for line in f if line.strip()]
-        keep = {(m, d, s) for m, d, s, _ in jobs}
-        results = [r for r in results if (r["method"], r["dataset"], r["seed"]) in keep]
-    else:
-        results = []
+    order = sorted(args.methods, key=lambda m: m == "paper")  # the slow preset last
+    jobs = [(m, d, args.first_seed + s, args.budget) for m in order for d in args.datasets for s in range(args.seeds)]
+    keep = {(m, d, s) for m, d, s, _ in jobs}
+    results = []
+    for path in filter(None, (args.from_raw, args.raw)):
+        if os.path.exists(path):  # runs already in the file are reused (a stopped run continues)
+            with open(path) as f:
+                results += [r for r in map(json.loads, filter(str.strip, f)) if (r["method"], r["dataset"], r["seed"]) in keep]
+        if results:
+            break
+    have = {(r["method"], r["dataset"], r["seed"]) for r in results}
+    todo = [j for j in jobs if j[:3] not in have]
+    if todo and not args.from_raw:
         with ProcessPoolExecutor(args.workers) as pool:
-            for r in pool.map(run, jobs):
+            for r in pool.map(run, todo):
                 results.append(r)
                 if args.raw:
                     with open(args.raw, "a") as f:

@@ -29,6 +29,11 @@ DEVICES = ("pixel3", "eyeriss", "fpga")
 CHECKPOINTS = (96, 192)
 
 
+def _checkpoints(results: list[dict]) -> list[int]:
+    n = min(len(r["rows"]) for r in results)
+    return [c for c in CHECKPOINTS if c <= n] or [n]
+
+
 def _settings(task: str, method: str, device: str) -> dict:
     lat = f"latency-{device}"
     if task == "pareto":
@@ -86,7 +91,7 @@ def _pareto_report(results: list[dict], dataset: str, methods: list[str]) -> Non
         for m in methods:
             rs = [r for r in results if r["method"] == m and r["device"] == device]
             secs = np.median([r["seconds"] for r in rs])
-            for c in CHECKPOINTS:
+            for c in _checkpoints(rs):
                 fr, found = [], []
                 for r in rs:
                     rows = np.array(r["rows"][:c])
@@ -109,7 +114,7 @@ def _constrained_report(results: list[dict], dataset: str, device: str, methods:
     for m in methods:
         rs = [r for r in results if r["method"] == m]
         secs = np.median([r["seconds"] for r in rs])
-        for c in CHECKPOINTS:
+        for c in _checkpoints(rs):
             b = np.array([max((acc[i] for i in r["rows"][:c] if feas[i]), default=np.nan) for r in rs])
             print(f"| {m} | {c} | {np.nanmean(b):.2f} ± {np.nanstd(b):.2f} | {best - np.nanmean(b):.3f} | {np.mean(b >= best - 1e-9):.0%} | {secs:.0f} |")
 
