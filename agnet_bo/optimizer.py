@@ -172,6 +172,11 @@ class Optimizer:
         self._proposer_kwargs = dict(proposer_kwargs or {})
         self.surrogate = self._make_surrogate(surrogate)
         self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **self._proposer_kwargs)
+        if self.surrogate == "paper" and getattr(getattr(self.proposer, "generator", None), "surrogate_head", None) is None:
+            raise InputError(
+                'surrogate="paper" is the MLP trained jointly with a paper-mode generator; use '
+                'proposer="agnet" with proposer_kwargs={"mode": "paper"} (or Optimizer.paper(...)).'
+            )
         self._trials: list[Trial] = []
         self._by_key: dict[str, Trial] = {}
         self._dirty = True

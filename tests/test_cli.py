@@ -50,3 +50,126 @@ def test_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "agnet_bo", "info"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "space nb201" in out.stdout and "latency-edgegpu" in out.stdout
+
+
+# -- agnet-bo run / compare / pretrain ----------------------------------------------------------
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_run_end_to_end_writes_everything(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", "--budget", "24", "--batch-size", "8", "--out", str(out), "--no-progress"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "best architecture: |" in text and "regret" in text and "test-accuracy" in text
+    for name in ("config.json", "state.json", "trials.jsonl", "summary.json", "curve.csv", "plot.png"):
+        assert (out / name).exists(), name
+    trials = _lines(out / "trials.jsonl")
+    assert [t["id"] for t in trials] == list(range(24))
+    assert len({t["key"] for t in trials}) == 24
+    assert {t["source"] for t in trials} == {"initial", "proposed"}  # the model took over after 16
+    summary = json.loads((out / "summary.json").read_text())
+    best = max(trials, key=lambda t: t["values"]["valid-accuracy"])
+    assert summary["best"]["valid-accuracy"] == best["values"]["valid-accuracy"]
+    assert summary["best"]["test-accuracy"] == best["info"]["test-accuracy"]
+    assert summary["regret"] == pytest.approx(91.60666665 - best["values"]["valid-accuracy"])
+    assert len((out / "curve.csv").read_text().splitlines()) == 25
+    assert (out / "plot.png").read_bytes()[:4] == b"\x89PNG"
+    # the same directory is not overwritten
+    assert main(["run", "--budget", "24", "--out", str(out), "--no-progress"]) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_interrupted_run_resumes_without_losing_or_repeating(tmp_path, capsys, monkeypatch):
+    from agnet_bo.benchmarks import NB201
+
+    out = tmp_path / "run"
+    real = NB201.evaluate
+    calls = {"n": 0}
+
+    def flaky(self, arch, metrics=None):
+        calls["n"] += 1
+        if calls["n"] == 13:
+            raise KeyboardInterrupt
+        return real(self, arch, metrics)
+
+    monkeypatch.setattr(NB201, "evaluate", flaky)
+    assert main(["run", "--method", "random", "--budget", "32", "--batch-size", "8", "--out", str(out), "--no-progress"]) == 130
+    assert "--resume" in capsys.readouterr().out
+    assert len(_lines(out / "trials.jsonl")) == 12
+    monkeypatch.setattr(NB201, "evaluate", real)
+    assert main(["run", "--resume", str(out), "--no-progress"]) == 0
+    trials = _lines(out / "trials.jsonl")
+    assert [t["id"] for t in trials] == list(range(32)) and len({t["key"] for t in trials}) == 32
+    assert all(t["state"] == "COMPLETE" for t in trials)
+    # a resumed run may extend its budget
+    assert main(["run", "--resume", str(out), "--budget", "40", "--no-progress"]) == 0
+    assert len(_lines(out / "trials.jsonl")) == 40
+
+
+def test_run_multi_objective_with_constraint(tmp_path, capsys):
+    out = tmp_path / "mo"
+    args = ["run", "--method", "random", "--objective", "valid-accuracy", "--objective", "latency-pixel3:min",
+            "--constraint", "latency-pixel3<=15", "--budget", "24", "--out", str(out), "--no-progress"]
+    assert main(args) == 0
+    assert "hypervolume" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert 0 < summary["hypervolume_fraction"] <= 1
+    assert summary["front"] and all(f["latency-pixel3"] <= 15 for f in summary["front"])
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (["--dataset", "cifar11"], "cifar10"),
+        (["--objective", "accuracy"], "valid-accuracy"),
+        (["--objective", "latency-iphone:min"], "latency-pixel3"),
+        (["--method", "bayesopt"], "agnet"),
+        (["--method", "agnet:kernel=wl"], "surrogate"),
+        (["--constraint", "latency-edgegpu<5"], "METRIC<=BOUND"),
+        (["--objective", "valid-accuracy:up"], "METRIC:min"),
+    ],
+)
+def test_run_bad_input_is_a_clean_error(tmp_path, capsys, args, match):
+    assert main(["run", "--budget", "4", "--out", str(tmp_path / "x"), "--no-progress", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("agnet-bo: error") and match in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_unknown_benchmark_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--benchmark", "nb301"])
+    assert exc.value.code == 2 and "nb201" in capsys.readouterr().err
+
+
+def test_resume_of_nothing_is_a_clean_error(tmp_path, capsys):
+    assert main(["run", "--resume", str(tmp_path), "--no-progress"]) == 2
+    assert "Nothing to resume" in capsys.readouterr().err
+
+
+def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    args = ["compare", "--methods", "random", "local", "--seeds", "2", "--budget", "20", "--at", "10",
+            "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(args) == 0
+    table = (out / "table.md").read_text()
+    assert "| cifar10 | random | 10 |" in table and "| cifar10 | local | 20 |" in table
+    assert (out / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert len((out / "table.csv").read_text().splitlines()) == 5
+    runs = _lines(out / "runs.jsonl")
+    assert len(runs) == 4 and all(len(r["best"]) == 20 for r in runs)
+    assert main(args) == 0  # nothing left to run: the same table from the saved runs
+    assert len(_lines(out / "runs.jsonl")) == 4 and (out / "table.md").read_text() == table
+
+
+def test_pretrain_saves_a_loadable_generator(tmp_path, capsys):
+    from agnet_bo.generator import Generator
+    from agnet_bo.spaces import NB201Space
+
+    path = tmp_path / "g.pt"
+    assert main(["pretrain", "--space", "nb201", "--samples", "64", "--epochs", "1", "--out", str(path), "--no-progress"]) == 0
+    assert "saved to" in capsys.readouterr().out
+    gen = Generator.load(path, NB201Space())
+    assert len(gen.sample(5, seed=0)) == 5

@@ -195,6 +195,7 @@ def test_constraints_keep_best_trial_feasible(space):
         (dict(proposer="bayes"), UnknownNameError, "proposer"),
         (dict(n_initial=0), InputError, "n_initial"),
         (dict(seed=-1), InputError, "seed"),
+        (dict(surrogate="paper"), InputError, "paper-mode generator"),
     ],
 )
 def test_bad_construction(space, kwargs, err, match):
