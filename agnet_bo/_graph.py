@@ -93,7 +93,7 @@ def canonical_order(labels: Sequence[object], adjacency: np.ndarray) -> list[int
     succs = [list(map(int, np.flatnonzero(adj[v]))) for v in range(n)]
     depth = _depths(adj)
     label_rank = _rank([(lbl,) for lbl in labels])
-    colours = _refine(_rank(list(zip(depth, label_rank))), preds, succs)
+    colours = _refine(_rank(list(zip(depth, label_rank, strict=False))), preds, succs)
 
     best: list[tuple[bytes, list[int]]] = []
 
@@ -156,7 +156,7 @@ def automorphisms(adjacency: np.ndarray, labels: Sequence[object] | None = None,
     preds = [set(map(int, np.flatnonzero(adj[:, v]))) for v in range(n)]
     succs = [set(map(int, np.flatnonzero(adj[v]))) for v in range(n)]
     depth = _depths(adj)
-    colour = _refine(_rank(list(zip(depth, _rank([(x,) for x in lab])))), [sorted(p) for p in preds], [sorted(s) for s in succs])
+    colour = _refine(_rank(list(zip(depth, _rank([(x,) for x in lab]), strict=False))), [sorted(p) for p in preds], [sorted(s) for s in succs])
     found: list[tuple[int, ...]] = []
     image: list[int] = [-1] * n
     used = [False] * n

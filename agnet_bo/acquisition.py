@@ -154,7 +154,7 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
             constraints=constraints, X_pending=x_pending, prune_baseline=True, cache_root=False,
         )
     chosen, _ = optimize_acqf_discrete(acq, q=q, choices=choices, unique=True)
-    out = [int(round(float(x))) for x in chosen.view(-1)]
+    out = [round(float(x)) for x in chosen.view(-1)]
     if len(set(out)) != q:  # optimize_acqf_discrete can return fewer when values tie at -inf
         rest = [i for i in range(n_pool) if i not in out]
         out = list(dict.fromkeys(out)) + rest[: q - len(set(out))]
@@ -199,7 +199,7 @@ def _believer_ehvi(
         )
         left = torch.tensor([i for i in range(n_pool) if i not in out], dtype=torch.float64).unsqueeze(-1)
         chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
-        i = int(round(float(chosen.view(-1)[0])))
+        i = round(float(chosen.view(-1)[0]))
         out.append(i)
         believed.append(i)
     return out

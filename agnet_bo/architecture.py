@@ -46,7 +46,7 @@ class Architecture:
         ((0, 1), (0, 2), (1, 2))
     """
 
-    __slots__ = ("_ops", "_adjacency", "_hash")
+    __slots__ = ("_adjacency", "_hash", "_ops")
 
     _ops: tuple[str, ...]
     _adjacency: np.ndarray

@@ -62,13 +62,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     metrics = [m for m in metrics if m]
     rows = [bench.evaluate(arch, metrics=metrics) for arch in archs]
     if args.json:
-        out = [{"arch": space.to_string(a), "index": space.index(a), **r} for a, r in zip(archs, rows)]
+        out = [{"arch": space.to_string(a), "index": space.index(a), **r} for a, r in zip(archs, rows, strict=False)]
         print(json.dumps(out, indent=2))
         return 0
     print(f"NAS-Bench-201 {args.dataset}, {args.epochs} epochs: {args.n} random cells (seed {args.seed})")
     header = ["index", *metrics, "arch"]
     print(" | ".join(header))
-    for arch, row in zip(archs, rows):
+    for arch, row in zip(archs, rows, strict=False):
         print(" | ".join([str(space.index(arch)), *(_fmt(row[m]) for m in metrics), space.to_string(arch)]))
     best = bench.optimum("valid-accuracy")
     top = max(r["valid-accuracy"] for r in rows) if "valid-accuracy" in metrics and rows else math.nan

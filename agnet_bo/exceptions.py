@@ -44,7 +44,7 @@ class NotFittedError(AgnetBOError, RuntimeError):
     """A model (e.g. a surrogate) was used before it was fitted."""
 
 
-def unknown_name(kind: str, got: object, valid: "list[str] | tuple[str, ...]", hint: str = "") -> UnknownNameError:
+def unknown_name(kind: str, got: object, valid: list[str] | tuple[str, ...], hint: str = "") -> UnknownNameError:
     """Build an :class:`UnknownNameError` listing the valid names."""
     msg = f"Unknown {kind} {got!r}. Expected one of: {', '.join(map(repr, valid))}."
     if hint:

@@ -369,13 +369,13 @@ def summarize(result: RunResult) -> dict[str, Any]:
         curve.append({"query": i + 1, "hypervolume fraction": hv})
     front = [told[i] for i in np.flatnonzero(feas)[pareto_mask(Y[feas])]] if feas.any() else []
     summary["hypervolume_fraction"] = curve[-1]["hypervolume fraction"] if curve else 0.0
-    summary["true_front_size"] = int(len(true))
+    summary["true_front_size"] = len(true)
     idx = getattr(space, "index", None)
     if idx is not None:
         found_rows = {idx(t.arch) for t in told}
         summary["true_front_found"] = int(sum(int(r) in found_rows for r in true))
     summary["front"] = [
-        {"trial": t.id, "arch": arch_str(t.arch), **{m: float(v) for m, v in zip(metrics, _row(t, metrics))}}
+        {"trial": t.id, "arch": arch_str(t.arch), **{m: float(v) for m, v in zip(metrics, _row(t, metrics), strict=False)}}
         for t in front
     ]
     return {"summary": summary, "curve": curve}

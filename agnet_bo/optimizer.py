@@ -233,7 +233,7 @@ class Optimizer:
             raise InputError("best_trial is defined for one objective; use pareto_front() for several.")
         done = self._completed()
         feas = self._feasible(done)
-        cands = [t for t, f in zip(done, feas) if f]
+        cands = [t for t, f in zip(done, feas, strict=False) if f]
         if not cands:
             raise InputError("No complete feasible trial yet: tell some results first.")
         y = self._Y(cands)[:, 0]
@@ -241,11 +241,11 @@ class Optimizer:
 
     def pareto_front(self) -> list[Trial]:
         """The complete, feasible trials that no other such trial dominates (all objectives)."""
-        done = [t for t, f in zip(self._completed(), self._feasible(self._completed())) if f]
+        done = [t for t, f in zip(self._completed(), self._feasible(self._completed()), strict=False) if f]
         if not done:
             return []
         y = self._Y(done)[:, : len(self.objectives)]
-        return [t for t, r in zip(done, non_dominated_ranks(y)) if r == 0]
+        return [t for t, r in zip(done, non_dominated_ranks(y), strict=False) if r == 0]
 
     def hypervolume(self, ref_point: Mapping[str, float] | Sequence[float] | None = None) -> float:
         """Hypervolume of the feasible front, in the objectives' own units and directions.

@@ -105,7 +105,7 @@ def plot_compare(results: Sequence[Mapping[str, Any]], path: str | os.PathLike[s
     datasets = list(dict.fromkeys(r["dataset"] for r in results))
     methods = list(dict.fromkeys(r["method"] for r in results))
     fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 4.2), constrained_layout=True, squeeze=False)
-    for ax, d in zip(axes[0], datasets):
+    for ax, d in zip(axes[0], datasets, strict=False):
         floor = np.inf
         for k, m in enumerate(methods):
             rs = [r for r in results if r["dataset"] == d and r["method"] == m]

@@ -183,7 +183,7 @@ class MutationProposer(Proposer):
         rng = make_rng(seed)
         seen = set(exclude)
         out: list[Architecture] = []
-        n_random = int(round(self.random_fraction * n)) if self._parents else n
+        n_random = round(self.random_fraction * n) if self._parents else n
         tries = 0
         while len(out) < n - n_random and tries < 50 * n + 100:
             tries += 1
@@ -313,7 +313,7 @@ class GeneratorProposer(Proposer):
 
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)
-        n_random = int(round(self.random_fraction * n))
+        n_random = round(self.random_fraction * n)
         out = self.generator.sample(n - n_random, seed=seed, exclude=excluded)
         if n_random:
             excluded |= {self.space.key(a) for a in out}

@@ -41,7 +41,7 @@ class Trial:
         info: Extra data told with the result (JSON-serialisable, e.g. test accuracy).
     """
 
-    __slots__ = ("_id", "_arch", "_key", "_state", "_values", "_source", "_round", "_info")
+    __slots__ = ("_arch", "_id", "_info", "_key", "_round", "_source", "_state", "_values")
 
     def __init__(self, id: int, arch: Architecture, key: str, source: str = "proposed", round: int = 0) -> None:
         self._id = int(id)

@@ -79,7 +79,7 @@ def concentration() -> None:
             top = [archs[i] for i in np.argsort(-vals)[:16]]
             top_ops = np.array([[space.ops.index(o) for o in a.ops[1:-1]] for a in top])
 
-            def share(gen: Generator) -> tuple[float, int]:
+            def share(gen: Generator, seed: int = seed, top_ops: np.ndarray = top_ops) -> tuple[float, int]:
                 draws = gen.draw(1000, seed=100 + seed)
                 ops = np.array([[space.ops.index(o) for o in a.ops[1:-1]] for a in draws])
                 dist = (ops[:, None, :] != top_ops[None, :, :]).sum(-1).min(axis=1)
@@ -138,7 +138,7 @@ def search(seeds: int, budget: int, workers: int, overrides: dict) -> None:
     for d in ("cifar10", "cifar100", "ImageNet16-120"):
         for m in MODES:
             reg = np.array([r for (mm, dd, _, r) in results if mm == m and dd == d])
-            at = lambda q: f"{reg[:, q - 1].mean():.3f} ± {reg[:, q - 1].std():.3f}"  # noqa: E731
+            at = lambda q, reg=reg: f"{reg[:, q - 1].mean():.3f} ± {reg[:, q - 1].std():.3f}"  # noqa: E731
             hit = (reg[:, min(192, budget) - 1] <= 1e-9).mean()
             print(f"| {d} | {m} | {at(96)} | {at(min(192, budget))} | {hit:.0%} |")
 

@@ -85,7 +85,7 @@ def _pareto_report(results: list[dict], dataset: str, methods: list[str]) -> Non
         Y = np.stack([acc, -lat], 1)  # maximised
         true = np.flatnonzero(ok)[pareto_mask(Y[ok])]
         ideal, nadir = Y[true].max(0), Y[true].min(0)
-        norm = lambda y: (ideal - y) / (ideal - nadir)  # noqa: E731  minimisation, front in [0, 1]
+        norm = lambda y, ideal=ideal, nadir=nadir: (ideal - y) / (ideal - nadir)  # noqa: E731  minimisation, front in [0, 1]
         ref = np.full(2, 1.1)
         hv_true = hypervolume(-norm(Y[true]), -ref)
         for m in methods:

@@ -42,7 +42,7 @@ from scipy.stats import kendalltau, spearmanr
 
 import agnet_bo as ab
 from agnet_bo.spaces import DARTSSpace, NB101Space, SearchSpace
-from agnet_bo.surrogates import EnsembleSurrogate, GNNSurrogate, GPSurrogate, Surrogate, make_surrogate
+from agnet_bo.surrogates import GNNSurrogate, GPSurrogate, Surrogate, make_surrogate
 
 ROOT = Path(__file__).resolve().parents[1]
 NB101_CODES = ["input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu"]
@@ -165,7 +165,7 @@ def render(raw: list[dict[str, Any]]) -> str:
                              f"{100 * v['coverage']:.0f} % | {v['seconds']:.2f} |")
             lines.append("")
             continue
-        for metric, title, fmt in (
+        for _metric, title, fmt in (
             ("tau", "Kendall tau (mean ± std over seeds)", lambda v: f"{v['tau']:.3f} ± {v['tau_std']:.3f}"),
             ("rho", "Spearman rho", lambda v: f"{v['rho']:.3f} ± {v['rho_std']:.3f}"),
             ("coverage", "Share of held-out points within ±1 predicted sd", lambda v: f"{100 * v['coverage']:.0f} %"),

@@ -27,7 +27,7 @@ def _ctx(gp, archs, Y, **kw):
 
 @pytest.mark.parametrize("name", ACQUISITIONS)
 def test_every_acquisition_returns_q_distinct_pool_indices(setup, name):
-    space, archs, Y, gp, pool = setup
+    _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=0)
     if name in ("ucb", "greedy", "qlogei", "qlognei"):
         ctx.objectives = [0]
@@ -36,7 +36,7 @@ def test_every_acquisition_returns_q_distinct_pool_indices(setup, name):
 
 
 def test_greedy_takes_the_best_predicted_means(setup):
-    space, archs, Y, gp, pool = setup
+    _space, archs, Y, gp, pool = setup
     mean, _ = gp.predict(pool)
     out = select("greedy", gp, pool, 5, _ctx(gp, archs, Y, objectives=[0]))
     assert set(out) == set(np.argsort(-mean[:, 0].numpy())[:5].tolist())
@@ -44,7 +44,7 @@ def test_greedy_takes_the_best_predicted_means(setup):
 
 def test_believer_ehvi_is_fast_for_big_batches_and_spreads_along_the_front(setup):
     """Exact joint qEHVI costs 2^q terms; the believer version picks 16 in about a second."""
-    space, archs, Y, gp, pool = setup
+    _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=64, seed=0)
     start = time.perf_counter()
     out = select("qlogehvi", gp, pool, 16, ctx)
@@ -55,7 +55,7 @@ def test_believer_ehvi_is_fast_for_big_batches_and_spreads_along_the_front(setup
 
 
 def test_pending_points_change_ucb_picks(setup):
-    space, archs, Y, gp, pool = setup
+    _space, archs, Y, gp, pool = setup
     base = select("ucb", gp, pool, 4, _ctx(gp, archs, Y, objectives=[0], mc_samples=64))
     pending = [pool[i] for i in base]
     rest = [a for i, a in enumerate(pool) if i not in base]
@@ -65,7 +65,7 @@ def test_pending_points_change_ucb_picks(setup):
 
 
 def test_errors(setup):
-    space, archs, Y, gp, pool = setup
+    _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0])
     with pytest.raises(UnknownNameError, match="acquisition"):
         select("thompson", gp, pool, 2, ctx)

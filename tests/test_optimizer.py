@@ -168,7 +168,7 @@ def test_multi_objective_front_and_hypervolume(space):
     hv = opt.hypervolume({"valid-accuracy": 0.0, "latency-pixel3": 100.0})
     assert hv > 0
     with pytest.raises(InputError, match="pareto_front"):
-        opt.best_trial
+        _ = opt.best_trial
 
 
 def test_constraints_keep_best_trial_feasible(space):

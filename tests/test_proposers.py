@@ -19,7 +19,7 @@ def space():
 
 
 def _hamming(a, b):
-    return sum(x != y for x, y in zip(a.ops, b.ops))
+    return sum(x != y for x, y in zip(a.ops, b.ops, strict=False))
 
 
 @pytest.mark.parametrize("make", [NB201Space, NB101Space, lambda: DAGSpace(ops=["a", "b"], num_nodes=(3, 5))])

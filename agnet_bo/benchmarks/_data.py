@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -71,7 +71,7 @@ def _read_member(filename: str, member: str, *, check_order: bool) -> np.ndarray
         return npz[member]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_column(filename: str, member: str, *, check_order: bool = True) -> np.ndarray:
     """One column of a bundled table as a read-only ``float64`` array, cached per process.
 

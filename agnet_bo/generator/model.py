@@ -144,7 +144,7 @@ class GraphDecoder(nn.Module):
         h = x * m
         adj_in = adj.transpose(1, 2)  # DenseGraphConv: node i sums x_j over adj[i, j] = 1
         b, n, d = h.shape
-        for fwd, bwd, gru in zip(self.fwd, self.bwd, self.gru):
+        for fwd, bwd, gru in zip(self.fwd, self.bwd, self.gru, strict=False):
             msg = fwd(h, adj_in, mask) + bwd(h, adj, mask)
             h = gru(msg.reshape(b * n, d), h.reshape(b * n, d)).reshape(b, n, d) * m
         g = (torch.sigmoid(self.gate(h)) * self.proj(h) * m).sum(dim=1)

@@ -174,7 +174,7 @@ def _objectives_from(metric: Any, mode: Any) -> dict[str, str]:
             f"Example: {example}."
         )
     out: dict[str, str] = {}
-    for m, d in zip(metrics, modes):
+    for m, d in zip(metrics, modes, strict=False):
         if not isinstance(m, str) or not m:
             raise InputError(f"A metric must be a non-empty string, got {m!r}. Example: {example}.")
         if d not in _MODES:

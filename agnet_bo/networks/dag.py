@@ -211,7 +211,7 @@ class DAGCell(nn.Module):
         return f"node {self.node_ids[position - 1]} ({self.node_ops[position - 1]!r})"
 
     def _raise_shape_mismatch(self, i: int, preds: tuple[int, ...], inputs: list[Tensor]) -> None:
-        got = ", ".join(f"{self._name(p)}: {tuple(t.shape)}" for p, t in zip(preds, inputs))
+        got = ", ".join(f"{self._name(p)}: {tuple(t.shape)}" for p, t in zip(preds, inputs, strict=False))
         raise InputError(
             f"{self._name(i + 1)} sums the outputs of its predecessors, which need one shape, but got {got}. "
             f"Every operation's module must keep the shape of its input (here {self.channels} channels and the "
@@ -219,7 +219,7 @@ class DAGCell(nn.Module):
         )
 
     def extra_repr(self) -> str:
-        return f"channels={self.channels}, nodes={list(zip(self.node_ids, self.node_ops))}"
+        return f"channels={self.channels}, nodes={list(zip(self.node_ids, self.node_ops, strict=False))}"
 
 
 class DAGNetwork(nn.Module):

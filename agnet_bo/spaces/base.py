@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # torch and torch_geometric are imported lazily to keep `impo
 
 __all__ = ["SearchSpace", "SeedLike", "make_rng"]
 
-SeedLike = Union[int, np.random.Generator, None]
+SeedLike = Union[int, np.random.Generator, None]  # noqa: UP007  (a runtime alias: `|` needs 3.10 objects)
 """A seed: an ``int``, a ``numpy.random.Generator`` (used as is), or ``None`` for fresh entropy."""
 
 
@@ -226,7 +226,7 @@ class SearchSpace(ABC):
         m = can.num_nodes
         slots = list(range(m - 1)) + [n_max - 1]
         onehot = np.zeros((n_max, len(types)))
-        for slot, op in zip(slots, can.ops):
+        for slot, op in zip(slots, can.ops, strict=False):
             onehot[slot, self._type_index(op)] = 1.0
         adj = np.zeros((n_max, n_max))
         adj[np.ix_(slots, slots)] = can.adjacency

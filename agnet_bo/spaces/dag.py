@@ -272,7 +272,7 @@ class DAGSpace(SearchSpace):
         pm, k_weights = self._size_weights()
         counts = rng.multinomial(batch, pm)
         out: list[Architecture] = []
-        for m, count in zip(range(self._min, self._max + 1), counts):
+        for m, count in zip(range(self._min, self._max + 1), counts, strict=False):
             if count == 0:
                 continue
             if m == 2:
@@ -295,7 +295,7 @@ class DAGSpace(SearchSpace):
                 bwd |= np.einsum("bv,buv->bu", bwd, adj)
             live = (fwd & bwd).all(axis=1)
             ops = rng.integers(len(self._ops), size=(count, m - 2))
-            for a, row in zip(adj[live], ops[live]):
+            for a, row in zip(adj[live], ops[live], strict=False):
                 out.append(Architecture((INPUT, *(self._ops[i] for i in row), OUTPUT), a))
         return [out[i] for i in rng.permutation(len(out))]  # node counts were drawn in blocks
 

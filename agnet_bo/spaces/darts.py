@@ -446,7 +446,7 @@ class DARTSSpace(SearchSpace):
                 sources[:, :, 2 * k + 1] = second
             for b in range(batch):
                 cells = tuple(
-                    tuple((int(s), int(o)) for s, o in zip(sources[b, c], ops[b, c])) for c in range(2)
+                    tuple((int(s), int(o)) for s, o in zip(sources[b, c], ops[b, c], strict=False)) for c in range(2)
                 )
                 can = (_canonical_cell(cells[0]), _canonical_cell(cells[1]))
                 if can in seen:

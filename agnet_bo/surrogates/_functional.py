@@ -88,7 +88,7 @@ def functional_encoding(space: SearchSpace, archs: Sequence[Architecture], zero_
     for arch in archs:
         keep = functional_mask(arch, zero_ops)
         if not keep.all():
-            relabelled = Architecture([op if k else zero for op, k in zip(arch.ops, keep)], arch.adjacency)
+            relabelled = Architecture([op if k else zero for op, k in zip(arch.ops, keep, strict=False)], arch.adjacency)
             if space.is_valid(relabelled):
                 arch = relabelled
         out.append(arch)

@@ -112,7 +112,7 @@ class EnsembleSurrogate(Surrogate):
         return [s._pool_handle(pool) for s in self.surrogates]
 
     def _pool_moments(self, handle: list[Any], idx: Tensor) -> tuple[Tensor, Tensor]:
-        moments = [s._pool_moments(h, idx) for s, h in zip(self.surrogates, handle)]
+        moments = [s._pool_moments(h, idx) for s, h in zip(self.surrogates, handle, strict=False)]
         means = torch.stack([mo[0] for mo in moments])  # k x batch x q x m
         covs = torch.stack([mo[1] for mo in moments])  # k x batch x m x q x q
         mean = means.mean(0)
@@ -133,5 +133,5 @@ class EnsembleSurrogate(Surrogate):
             raise InputError(f"Malformed EnsembleSurrogate state: {exc!r}.") from exc
         if len(member_states) != len(self.surrogates):
             raise InputError(f"The state holds {len(member_states)} members, this ensemble has {len(self.surrogates)}.")
-        for s, ms in zip(self.surrogates, member_states):
+        for s, ms in zip(self.surrogates, member_states, strict=False):
             s.load_state_dict(ms)

@@ -5,6 +5,7 @@ Notation: ``n`` architectures, ``m`` outputs, ``s`` ensemble members, ``F`` feat
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -99,7 +100,7 @@ class _MLPEnsemble(nn.Module):
         super().__init__()
         dims = [in_dim] + [hidden] * layers
         mods: list[nn.Module] = []
-        for a, b in zip(dims[:-1], dims[1:]):
+        for a, b in itertools.pairwise(dims):
             mods += [_MemberLinear(s, a, b), nn.ReLU()]
         mods.append(_MemberLinear(s, dims[-1], out_dim))
         self.s = s

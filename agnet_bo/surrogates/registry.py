@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +83,7 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
         else [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(len(members))]
     )
     built = []
-    for spec, member_seed in zip(members, seeds):
+    for spec, member_seed in zip(members, seeds, strict=False):
         if isinstance(spec, str):
             member_name, member_kwargs = spec, {}
         elif isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[1], Mapping):

@@ -193,7 +193,7 @@ def check_state_dict(factory: SurrogateFactory, space: SearchSpace, n: int = 32,
     state = torch.load(buf, weights_only=True)
     restored = _fresh(factory, space).load_state_dict(state)
     assert restored.is_fitted and restored.num_outputs == 2, "a loaded fitted state must be fitted with m outputs"
-    for name, x, y in zip(("mean", "variance"), s.predict(test), restored.predict(test)):
+    for name, x, y in zip(("mean", "variance"), s.predict(test), restored.predict(test), strict=False):
         assert torch.allclose(x, y, rtol=1e-9, atol=1e-12), f"predicted {name} changed after a state_dict round trip"
     unfitted = _fresh(factory, space).load_state_dict(_fresh(factory, space).state_dict())
     assert not unfitted.is_fitted, "loading an unfitted state must give an unfitted surrogate"
@@ -208,13 +208,12 @@ def check_state_dict(factory: SurrogateFactory, space: SearchSpace, n: int = 32,
 def check_botorch_adapter(factory: SurrogateFactory, space: SearchSpace, n: int = 32, seed: int = 0) -> None:
     """``as_botorch_model``: posterior shapes ``b x q x m``, means equal ``predict``, BoTorch acquisitions run."""
     import torch
-
     from botorch.acquisition import qLogExpectedImprovement, qUpperConfidenceBound
     from botorch.acquisition.objective import GenericMCObjective
     from botorch.optim import optimize_acqf_discrete
+    from botorch.posteriors.ensemble import EnsemblePosterior
     from botorch.sampling import SobolQMCNormalSampler
     from botorch.sampling.index_sampler import IndexSampler
-    from botorch.posteriors.ensemble import EnsemblePosterior
 
     archs, Y = _data(space, n, seed, m=2)
     pool = space.sample(24, seed=seed + 1)

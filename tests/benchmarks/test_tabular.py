@@ -49,7 +49,7 @@ def test_values_are_copied(cell_space):
 
 
 def test_directions_inferred_and_optimum_ignores_nan(table):
-    bench, archs, acc, lat = table
+    bench, archs, _acc, _lat = table
     assert bench.direction("accuracy") == "maximize"
     assert bench.direction("latency") == "minimize"
     assert bench.optimum("accuracy") == 0.9

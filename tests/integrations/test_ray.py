@@ -25,10 +25,10 @@ from agnet_bo.trial import TrialState
 
 ray = pytest.importorskip("ray")
 tune = pytest.importorskip("ray.tune")
-from ray.tune.search import ConcurrencyLimiter
+from ray.tune.search import ConcurrencyLimiter  # noqa: E402  (after the importorskip)
 
-from agnet_bo.integrations import ray as ab_ray
-from agnet_bo.integrations.ray import AGNetSearch, arch_from_config, run_parallel
+from agnet_bo.integrations import ray as ab_ray  # noqa: E402
+from agnet_bo.integrations.ray import AGNetSearch, arch_from_config, run_parallel  # noqa: E402
 
 METRIC = "valid-accuracy"
 BENCH = ab.benchmarks.NB201("cifar10")
@@ -417,7 +417,7 @@ _RESTORE_SCRIPT = textwrap.dedent(
     import json, os, sys, time
     import ray
     from ray import tune
-    from ray.tune.search import ConcurrencyLimiter
+    from ray.tune.search import ConcurrencyLimiter  # noqa: E402  (after the importorskip)
     import agnet_bo as ab
     from agnet_bo.integrations.ray import AGNetSearch, arch_from_config
 

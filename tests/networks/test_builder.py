@@ -94,7 +94,7 @@ def test_seed_gives_the_same_weights_without_touching_global_state():
     b = build_network(space, arch, seed=3, channels=4, cells_per_stage=1)
     c = build_network(space, arch, seed=4, channels=4, cells_per_stage=1)
     assert torch.equal(torch.random.get_rng_state(), state)
-    for (name, p), q in zip(a.state_dict().items(), b.state_dict().values()):
+    for (name, p), q in zip(a.state_dict().items(), b.state_dict().values(), strict=False):
         assert torch.equal(p, q), name
     assert not torch.equal(a.stem[0].weight, c.stem[0].weight)
     with pytest.raises(InputError, match="`seed` must be a non-negative int"):

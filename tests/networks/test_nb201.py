@@ -40,7 +40,7 @@ def test_forward_backward_shapes(space):
 def test_cell_computes_the_nb201_feature_nodes(space):
     arch = space.from_string("|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|none~2|")
     cell = NB201Cell(arch, channels=3).eval()
-    edge_module = {NB201_EDGES[v - 1]: m for v, m in zip(cell.node_ids, cell.nodes)}
+    edge_module = {NB201_EDGES[v - 1]: m for v, m in zip(cell.node_ids, cell.nodes, strict=False)}
     x = torch.randn(2, 3, 6, 6)
     feats = [x]
     for j in (1, 2, 3):

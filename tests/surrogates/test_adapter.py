@@ -128,7 +128,7 @@ def test_moments_round_trip():
     m2, c2 = posterior_moments(gaussian_posterior(mean, cov))
     torch.testing.assert_close(m2, mean)
     torch.testing.assert_close(c2, cov)
-    m1, c1 = posterior_moments(gaussian_posterior(mean[..., :1], cov[:, :1]))
+    _m1, c1 = posterior_moments(gaussian_posterior(mean[..., :1], cov[:, :1]))
     torch.testing.assert_close(c1, cov[:, :1])
     values = torch.randn(2, 5, 3, 2, dtype=torch.float64)  # b x s x q x m
     em, ec = posterior_moments(EnsemblePosterior(values))

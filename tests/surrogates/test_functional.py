@@ -25,7 +25,7 @@ def test_graph_is_the_subgraph_of_kept_nodes():
     space = NB201Space()
     arch = space.from_string("|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|")
     g = functional_graph(space, arch, ("none",))
-    kept = [op for op, k in zip(arch.ops, functional_mask(arch, ("none",))) if k]
+    kept = [op for op, k in zip(arch.ops, functional_mask(arch, ("none",)), strict=False) if k]
     assert [space.node_types[i] for i in g.x.argmax(-1).tolist()] == kept
     assert g.edge_index.max() < g.num_nodes
     full = functional_graph(space, space.from_index(0), ("none",))  # no none: the space's own graph

@@ -20,7 +20,7 @@ def _fit(Y):
 def test_training_scores_are_normal_quantiles_of_average_ranks():
     rng = np.random.default_rng(0)
     Y = torch.as_tensor(np.round(rng.normal(size=(40, 2)), 1))  # rounding makes ties
-    tf, Z, Zvar = _fit(Y)
+    _tf, Z, Zvar = _fit(Y)
     assert Zvar is None and Z.shape == (40, 2) and Z.dtype == torch.float64
     for j in range(2):
         expected = norm.ppf((rankdata(Y[:, j].numpy()) - 0.5) / 40)  # average ranks, 1-based
