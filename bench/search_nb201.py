@@ -117,12 +117,14 @@ def main() -> None:
     import agnet_bo as ab
 
     print(f"NAS-Bench-201, 200 epochs, {args.seeds} seeds ({args.first_seed}..{args.first_seed + args.seeds - 1}), batches of 16.\n")
-    print("| dataset | method | queries | test acc of best-valid (mean ± std) | valid regret (mean) | optimum found | wall s (median) |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| dataset | method | seeds | queries | test acc of best-valid (mean ± std) | valid regret (mean) | optimum found | wall s (median) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for d in args.datasets:
         opt_v = ab.benchmarks.NB201(d).optimum("valid-accuracy")
         for m in args.methods:
             rs = [r for r in results if r["method"] == m and r["dataset"] == d]
+            if not rs:
+                continue
             secs = np.median([r["seconds"] for r in rs])
             for c in CHECKPOINTS:
                 if c > args.budget:
@@ -131,7 +133,7 @@ def main() -> None:
                 bt = np.array([r["best_test"][c - 1] for r in rs])
                 test = f"{bt.mean():.2f} ± {bt.std():.2f}"
                 hit = np.mean(bv >= opt_v - 1e-9)
-                print(f"| {d} | {m} | {c} | {test} | {np.mean(opt_v - bv):.3f} | {hit:.0%} | {secs:.0f} |")
+                print(f"| {d} | {m} | {len(rs)} | {c} | {test} | {np.mean(opt_v - bv):.3f} | {hit:.0%} | {secs:.0f} |")
 
 
 if __name__ == "__main__":
