@@ -454,8 +454,21 @@ class Optimizer:
                 self._dirty = True
         return t
 
-    def add_evaluated(self, arch: Architecture, values: Any, info: Mapping[str, Any] | None = None) -> Trial:
-        """Warm-start with a result obtained elsewhere (it counts as a complete trial).
+    def find(self, arch: Architecture) -> Trial | None:
+        """The trial of ``arch`` (or of an architecture with the same key), or ``None``."""
+        if not isinstance(arch, Architecture):
+            raise InputError(f"Expected an Architecture, got {type(arch).__name__}.")
+        return self._by_key.get(self.space.key(self.space.simplify(arch)))
+
+    def add_evaluated(
+        self,
+        arch: Architecture,
+        values: Any = None,
+        info: Mapping[str, Any] | None = None,
+        state: TrialState | str = TrialState.COMPLETE,
+    ) -> Trial:
+        """Warm-start with a result obtained elsewhere (a complete trial, or with ``state="FAIL"`` a
+        failed one that will not be asked again; failed trials need no values).
 
         Raises:
             InvalidArchitectureError: If ``arch`` is not in the space.
@@ -468,12 +481,13 @@ class Optimizer:
         key = self.space.key(arch)
         if key in self._by_key:
             raise InputError(f"This architecture is already trial {self._by_key[key].id}.")
-        vals = self._parse_values(values)
+        failed = str(getattr(state, "value", state)) == "FAIL"
+        vals = None if failed and values is None else self._parse_values(values)
         t = Trial(len(self._trials), arch, key, source="user", round=self._rounds)
         self._trials.append(t)
         self._by_key[key] = t
         try:
-            return self.tell(t, vals, info=info)
+            return self.tell(t, vals, state=state, info=info)
         except InputError:
             self._trials.pop()
             del self._by_key[key]
@@ -560,7 +574,31 @@ class Optimizer:
                 data = json.load(fh)
         except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise StateFileError(f"Cannot read optimizer state {path}: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format") != "agnet_bo.optimizer":
+        return cls.from_state_dict(data, space=space, surrogate=surrogate, proposer=proposer, source=str(path))
+
+    @classmethod
+    def from_state_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        space: SearchSpace | None = None,
+        surrogate: Any = None,
+        proposer: Any = None,
+        source: str = "The state",
+    ) -> Optimizer:
+        """An optimizer from :meth:`state_dict` (what :meth:`load` does after reading the file).
+
+        Args:
+            data: The state.
+            space, surrogate, proposer: As for :meth:`load`.
+            source: How to name the state in error messages.
+
+        Raises:
+            StateFileError: If the state is malformed, from a newer format version, or needs
+                arguments that were not given.
+        """
+        path = source
+        if not isinstance(data, Mapping) or data.get("format") != "agnet_bo.optimizer":
             raise StateFileError(f"{path} is not an agnet-bo optimizer state.")
         version = data.get("version")
         if not isinstance(version, int) or version > FORMAT_VERSION:

@@ -219,3 +219,18 @@ def test_ask_validates_q(space):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(opt.ask()) == 1
+
+
+def test_find_add_failed_and_state_dict_round_trip(space, table):
+    opt = Optimizer(space, "valid-accuracy", n_initial=4, pool_size=30, seed=0)
+    a, b = space.sample(2, seed=5)
+    t = opt.add_evaluated(a, table.evaluate(a)["valid-accuracy"])
+    f = opt.add_evaluated(b, state="FAIL")
+    assert opt.find(a) is t and opt.find(b) is f and f.state.value == "FAIL" and f.values is None
+    assert opt.find(space.sample(1, seed=99)[0]) is None
+    asked = opt.ask(4)
+    assert all(x.key not in {t.key, f.key} for x in asked)  # a failed architecture is never asked
+    clone = Optimizer.from_state_dict(opt.state_dict())
+    assert [x.to_dict() for x in clone.trials] == [x.to_dict() for x in opt.trials]
+    with pytest.raises(StateFileError, match="not an agnet-bo optimizer state"):
+        Optimizer.from_state_dict({"format": "other"})
