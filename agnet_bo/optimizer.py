@@ -563,7 +563,8 @@ class Optimizer:
             path: The file.
             space: Required when the space cannot be rebuilt from the file (a ``DAGSpace`` with a
                 constraint callable, or your own class).
-            surrogate, proposer: Required when they were instances rather than names.
+            surrogate: Required when it was an instance rather than a name.
+            proposer: Required when it was an instance rather than a name.
 
         Raises:
             StateFileError: If the file is corrupted, from a newer format version, or needs
@@ -590,7 +591,9 @@ class Optimizer:
 
         Args:
             data: The state.
-            space, surrogate, proposer: As for :meth:`load`.
+            space: As for :meth:`load`.
+            surrogate: As for :meth:`load`.
+            proposer: As for :meth:`load`.
             source: How to name the state in error messages.
 
         Raises:

@@ -609,7 +609,8 @@ class _AGNetSearchBase:
         Args:
             parameters: A config with an ``"arch"`` entry (as :meth:`suggest` returns).
             value: The metric's value, or a dict with a value per metric.
-            error, pruned: Errored or pruned points carry no usable value and are skipped.
+            error: An errored point carries no usable value and is skipped.
+            pruned: A pruned point carries no usable value and is skipped.
             intermediate_values: Ignored.
 
         Raises:
@@ -865,7 +866,8 @@ def run_parallel(
         checkpoint_path: File to save the optimizer to; ``None`` saves nothing.
         checkpoint_every: Save after this many told results.
         progress: Show a tqdm progress bar.
-        num_cpus, num_gpus: Resources of each task (Ray schedules tasks on nodes that have them).
+        num_cpus: CPUs of each task (Ray schedules tasks on nodes that have them).
+        num_gpus: GPUs of each task.
         remote_options: Further Ray task options (e.g. ``{"runtime_env": {...}}``, ``memory``).
         evaluate_pending: Evaluate the optimizer's PENDING trials (e.g. left by a crashed run)
             before asking for new ones. ``False`` leaves them alone.

@@ -125,8 +125,16 @@ class MLPSurrogate(GNNSurrogate):
         n_members: Ensemble size ``s``.
         hidden_dim: Width of the hidden layers.
         num_layers: Hidden layers per member.
-        steps, batch_size, lr, weight_decay, noise_floor, bootstrap, zero_ops, target_transform,
-        seed, num_threads: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        steps: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        batch_size: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        lr: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        weight_decay: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        noise_floor: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        bootstrap: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        zero_ops: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        target_transform: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        seed: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
+        num_threads: As for :class:`~agnet_bo.surrogates.GNNSurrogate`.
 
     Raises:
         UnknownNameError: If ``encoding`` is not one of :data:`ENCODINGS`.
