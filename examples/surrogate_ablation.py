@@ -4,12 +4,13 @@ AG-Net's generator proposes a pool of cells each round and a surrogate picks the
 This script swaps the surrogate and keeps everything else fixed. So that only the model changes,
 the surrogates rank the pool by their predicted mean (``acquisition=greedy``, as the paper does):
 
-* ``agnet:acquisition=greedy``: a Gaussian process (Hamming kernel, the library's default model);
+* ``agnet:acquisition=greedy``: a Gaussian process with a Weisfeiler-Lehman graph kernel (the
+  library's default model);
 * ``agnet:surrogate=gnn,acquisition=greedy``: a deep ensemble of GIN graph networks;
 * ``agnet-mlp``: the paper's MLP on the generator's outputs, trained jointly with it;
 * ``agnet:surrogate=none``: no surrogate, the generator's own samples in the order it drew them;
 
-and, for reference, ``agnet``: the library's default, the GP with UCB's exploration bonus.
+and, for reference, ``agnet``: the library's default, that GP with UCB's exploration bonus.
 
 Every variant searches NAS-Bench-201 CIFAR-10 (bundled table, no training) on the validation
 accuracy for several seeds; the table gives, per budget, the test accuracy of the best cell by
