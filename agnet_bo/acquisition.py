@@ -58,9 +58,9 @@ class AcquisitionContext:
     seed: int = 0
 
 
-def _constraint_callables(ctx: AcquisitionContext) -> list[Callable[[Tensor], Tensor]]:
+def _constraint_callables(ctx: AcquisitionContext) -> list[Callable[..., Tensor]]:
     """BoTorch outcome constraints: a callable per constraint, feasible where it is ``<= 0``."""
-    out = []
+    out: list[Callable[..., Tensor]] = []
     for col, bound, sign in ctx.constraints:
         out.append(lambda Z, c=col, b=bound, s=sign: s * (Z[..., c] - b))
     return out
@@ -109,7 +109,7 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
         w = sample_simplex(len(ctx.objectives), n=1, qmc=False, seed=ctx.seed).squeeze(0).to(Y)
         cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, ctx.objectives])
         cols = list(ctx.objectives)
-        scalar = lambda Z, X=None: cheb(Z[..., cols])  # noqa: E731
+        scalar = lambda Z, X=None: cheb(Z[..., cols])  # type: ignore[call-arg]  # noqa: E731
     objective: Any = None
     if Y.shape[-1] > 1 or name == "parego":
         objective = GenericMCObjective(scalar)
@@ -125,7 +125,7 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
 
         if constraints:
             raise InputError('"ucb" does not handle outcome constraints; use "qlognei" or "qlogei".')
-        acq = qUpperConfidenceBound(model, beta=ctx.kappa**2, sampler=sampler, objective=objective, X_pending=x_pending)
+        acq: Any = qUpperConfidenceBound(model, beta=ctx.kappa**2, sampler=sampler, objective=objective, X_pending=x_pending)
     elif name == "qlogei":
         from botorch.acquisition.logei import qLogExpectedImprovement
 
@@ -194,7 +194,11 @@ def _believer_ehvi(
             front = torch.cat([Yo[feas], b[ok][:, ctx.objectives]])
         partitioning = FastNondominatedPartitioning(ref_point=ref, Y=front)
         acq = qLogExpectedHypervolumeImprovement(
-            model, ref_point=ref.tolist(), partitioning=partitioning, sampler=sampler, objective=obj,
+            model,
+            ref_point=ref.tolist(),
+            partitioning=partitioning,  # type: ignore[arg-type]  # a FastNondominatedPartitioning is a box decomposition too
+            sampler=sampler,
+            objective=obj,
             constraints=constraints,
         )
         left = torch.tensor([i for i in range(n_pool) if i not in out], dtype=torch.float64).unsqueeze(-1)

@@ -161,7 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         bar.update(1)
         if single:
             try:
-                best = opt_.best_trial.values[objs[0]]  # type: ignore[index]
+                best = opt_.best_trial.values[objs[0]]
             except Exception:  # no feasible trial yet
                 return
             post = f"best {best:.3f}"

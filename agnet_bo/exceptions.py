@@ -7,6 +7,8 @@ what was expected, what was received and how to fix it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "AgnetBOError",
     "InputError",
@@ -44,7 +46,7 @@ class NotFittedError(AgnetBOError, RuntimeError):
     """A model (e.g. a surrogate) was used before it was fitted."""
 
 
-def unknown_name(kind: str, got: object, valid: list[str] | tuple[str, ...], hint: str = "") -> UnknownNameError:
+def unknown_name(kind: str, got: object, valid: Sequence[object], hint: str = "") -> UnknownNameError:
     """Build an :class:`UnknownNameError` listing the valid names."""
     msg = f"Unknown {kind} {got!r}. Expected one of: {', '.join(map(repr, valid))}."
     if hint:

@@ -281,8 +281,8 @@ def run_search(
     except KeyboardInterrupt:
         interrupted = True
     told = _told(opt.trials)
-    values = np.array([_row(t, config.metrics) for t in told], dtype=float).reshape(len(told), len(config.metrics))
-    return RunResult(config, opt.trials, values, time.perf_counter() - start, interrupted)
+    table = np.array([_row(t, config.metrics) for t in told], dtype=float).reshape(len(told), len(config.metrics))
+    return RunResult(config, opt.trials, table, time.perf_counter() - start, interrupted)
 
 
 # -- summaries ----------------------------------------------------------------------------------
@@ -290,10 +290,10 @@ def _true_front(bench: TabularBenchmark, config: RunConfig) -> tuple[np.ndarray,
     """Maximised objective matrix of every row of the table and the mask of its feasible rows."""
     cols = [bench.table(m) * (1.0 if d == "maximize" else -1.0) for m, d in config.objectives.items()]
     Y = np.stack(cols, 1)
-    ok = np.isfinite(Y).all(1)
+    ok = np.asarray(np.isfinite(Y).all(axis=1), dtype=bool)
     for m, (op, bound) in config.constraints.items():
         col = bench.table(m)
-        ok &= (col <= bound) if op == "<=" else (col >= bound)
+        ok = ok & np.asarray((col <= bound) if op == "<=" else (col >= bound), dtype=bool)
     return Y, ok
 
 
@@ -319,11 +319,11 @@ def summarize(result: RunResult) -> dict[str, Any]:
     objs = list(config.objectives)
     sign = np.array([1.0 if config.objectives[m] == "maximize" else -1.0 for m in objs])
     Y = V[:, : len(objs)] * sign if len(told) else np.zeros((0, len(objs)))
-    feas = np.isfinite(Y).all(1)
+    feas = np.asarray(np.isfinite(Y).all(axis=1), dtype=bool)
     for m, (op, bound) in config.constraints.items():
         col = V[:, metrics.index(m)]
         with np.errstate(invalid="ignore"):
-            feas &= (col <= bound) if op == "<=" else (col >= bound)
+            feas = feas & np.asarray((col <= bound) if op == "<=" else (col >= bound), dtype=bool)
     describe = getattr(space, "to_string", None)
     arch_str = (lambda a: describe(a)) if describe else (lambda a: json.dumps(a.to_dict()))
     summary: dict[str, Any] = {

@@ -43,7 +43,7 @@ def nb201_order_fingerprint() -> str:
 
 
 def _read_member(filename: str, member: str, *, check_order: bool) -> np.ndarray:
-    resource = resources.files(_PACKAGE).joinpath("data", filename)
+    resource = resources.files(_PACKAGE).joinpath("data").joinpath(filename)
     if not resource.is_file():
         raise AgnetBOError(
             f"The bundled benchmark file agnet_bo/benchmarks/data/{filename} is missing. Expected it to be "

@@ -798,7 +798,7 @@ class Generator:
         self.model.load_state_dict(state["model"])
         if self.surrogate_head is not None and state["surrogate_head"] is not None:
             self.surrogate_head.load_state_dict(state["surrogate_head"])
-        self._target_stats = tuple(state["target_stats"])  # type: ignore[assignment]
+        self._target_stats = tuple(state["target_stats"])
         self._trained = bool(state["trained"])
         self._steps = int(state["steps"])
         self._sampler = None

@@ -950,7 +950,7 @@ def run_parallel(
     exhausted = False
     bar = None
     if progress:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
+        from tqdm.auto import tqdm
 
         bar = tqdm(total=n_trials, desc="agnet-bo", unit="trial", dynamic_ncols=True)
 

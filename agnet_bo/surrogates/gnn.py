@@ -290,6 +290,7 @@ class GNNSurrogate(Surrogate):
         has_oob = oob.any(0)
         if not self.bootstrap or not has_oob.any():
             return floor
+        assert self.net_ is not None
         with torch.no_grad():
             values = self._forward(self.net_, data).to(torch.float64)  # s x n x m
         mask = oob.to(torch.float64).unsqueeze(-1)
@@ -303,6 +304,7 @@ class GNNSurrogate(Surrogate):
 
     def _predict(self, archs: list[Architecture]) -> tuple[Tensor, Tensor]:
         values = self._member_outputs(archs)
+        assert self.noise_ is not None
         return values.mean(0), values.var(0, unbiased=True) + self.noise_
 
     def _pool_handle(self, pool: list[Architecture]) -> Tensor:

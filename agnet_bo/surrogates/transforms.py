@@ -205,7 +205,7 @@ def make_target_transform(name: str | None, m: int) -> OutcomeTransform | None:
 def check_target_transform(name: object) -> str | None:
     """Return ``name`` if it names a target transform (or is ``None``), else raise UnknownNameError."""
     if name is None or (isinstance(name, str) and name in TARGET_TRANSFORMS):
-        return name  # type: ignore[return-value]
+        return name
     raise unknown_name(
         "target_transform", name, TARGET_TRANSFORMS, "Or pass target_transform=None to fit the raw targets."
     )

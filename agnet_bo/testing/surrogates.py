@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -223,14 +223,14 @@ def check_botorch_adapter(factory: SurrogateFactory, space: SearchSpace, n: int 
         assert model.num_outputs == m, f"model.num_outputs {model.num_outputs} != {m}"
         choices = model.choices
         assert choices.shape == (len(pool), 1), f"choices shape {tuple(choices.shape)} != ({len(pool)}, 1)"
-        post = model.posterior(choices.unsqueeze(-2))  # N x 1 x 1
+        post: Any = model.posterior(choices.unsqueeze(-2))  # N x 1 x 1
         assert post.mean.shape == (len(pool), 1, m), f"posterior mean shape {tuple(post.mean.shape)}"
         assert post.variance.shape == (len(pool), 1, m), f"posterior variance shape {tuple(post.variance.shape)}"
         assert (post.variance >= 0).all() and torch.isfinite(post.variance).all(), "posterior variance not >= 0"
         mean, _ = s.predict(pool)
         assert torch.allclose(post.mean.squeeze(-2), mean, rtol=1e-5, atol=1e-6), "posterior mean != predict mean"
         X = choices[:12].reshape(3, 4, 1)
-        joint = model.posterior(X)
+        joint: Any = model.posterior(X)
         assert joint.mean.shape == (3, 4, m), f"b x q posterior mean shape {tuple(joint.mean.shape)} != (3, 4, {m})"
         samples = joint.rsample(torch.Size([5]))
         assert samples.shape == (5, 3, 4, m), f"posterior samples shape {tuple(samples.shape)} != (5, 3, 4, {m})"
@@ -239,7 +239,8 @@ def check_botorch_adapter(factory: SurrogateFactory, space: SearchSpace, n: int 
             if isinstance(joint, EnsemblePosterior)
             else SobolQMCNormalSampler(torch.Size([16]), seed=0)
         )
-        objective = None if m == 1 else GenericMCObjective(lambda Z, X=None: Z[..., 0])
+        first: Callable[..., torch.Tensor] = lambda Z, X=None: Z[..., 0]  # noqa: E731
+        objective = None if m == 1 else GenericMCObjective(first)
         best_f = s.transform_targets(Y[:, :m])[:, 0].max()
         for acq in (
             qUpperConfidenceBound(model, beta=4.0, sampler=sampler, objective=objective),  # type: ignore[arg-type]
