@@ -92,7 +92,7 @@ def main() -> None:
     print(f"resumed: {len(opt.trials)} trials in {time.perf_counter() - start:.1f} s")
 
     # -- the check -------------------------------------------------------------------------------
-    same = [a.key == b.key for a, b in zip(straight.trials, opt.trials)]
+    same = [a.key == b.key for a, b in zip(straight.trials, opt.trials, strict=False)]
     if len(straight.trials) != len(opt.trials) or not all(same):
         first = same.index(False) if False in same else min(len(same), len(opt.trials))
         raise SystemExit(f"the resumed search differs from the uninterrupted one from trial {first} on")
