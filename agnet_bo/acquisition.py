@@ -86,7 +86,6 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
     if name in ("greedy", "rank-sum", "rank-constrained"):
         return _rank_based(name, surrogate, pool, q, ctx)
     from botorch.optim import optimize_acqf_discrete
-    from botorch.sampling import SobolQMCNormalSampler
 
     candidates = list(pool) + list(ctx.pending) + list(ctx.train_archs)
     model = surrogate.as_botorch_model(candidates)
@@ -95,7 +94,7 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
     choices = idx[:n_pool]
     x_pending = idx[n_pool : n_pool + n_pend] if n_pend else None
     x_base = idx[n_pool + n_pend :]
-    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([ctx.mc_samples]), seed=ctx.seed)
+    sampler = _sampler_for(model, choices, ctx)
     constraints = _constraint_callables(ctx) or None
     Y = ctx.train_Y
     from botorch.acquisition.objective import GenericMCObjective
@@ -159,6 +158,15 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
         rest = [i for i in range(n_pool) if i not in out]
         out = list(dict.fromkeys(out)) + rest[: q - len(set(out))]
     return out
+
+
+def _sampler_for(model: Any, choices: Tensor, ctx: AcquisitionContext) -> Any:
+    """BoTorch's sampler for the model's posterior type, seeded: quasi-MC normal samples for
+    Gaussian posteriors, the members themselves for a deep ensemble's ``EnsemblePosterior``."""
+    from botorch.sampling.get_sampler import get_sampler
+
+    probe = model.posterior(choices[:1].unsqueeze(0))
+    return get_sampler(probe, sample_shape=torch.Size([ctx.mc_samples]), seed=ctx.seed)
 
 
 def _believer_ehvi(

@@ -16,6 +16,8 @@ __all__ = [
     "UnknownNameError",
     "SamplingError",
     "NotFittedError",
+    "StateFileError",
+    "ObjectiveValueWarning",
 ]
 
 
@@ -40,6 +42,14 @@ class UnknownNameError(InputError):
 
 class SamplingError(AgnetBOError, RuntimeError):
     """Could not draw the requested number of distinct valid architectures."""
+
+
+class StateFileError(AgnetBOError, ValueError):
+    """A saved optimizer file is corrupted, from a newer version, or does not match the arguments."""
+
+
+class ObjectiveValueWarning(UserWarning):
+    """A told value was NaN or infinite; the trial was recorded as failed (a warning, not an error)."""
 
 
 class NotFittedError(AgnetBOError, RuntimeError):

@@ -43,6 +43,8 @@ __all__ = [
     "parse_method",
     "run_search",
     "compare",
+    "compare_table",
+    "table_markdown",
     "summarize",
 ]
 

@@ -18,7 +18,7 @@ import torch
 from agnet_bo._threads import torch_threads
 from agnet_bo.acquisition import ACQUISITIONS, MULTI_OBJECTIVE, AcquisitionContext, select
 from agnet_bo.architecture import Architecture
-from agnet_bo.exceptions import AgnetBOError, InputError, unknown_name
+from agnet_bo.exceptions import InputError, ObjectiveValueWarning, StateFileError, unknown_name
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
 from agnet_bo.proposers import Proposer, make_proposer
 from agnet_bo.spaces.base import SearchSpace
@@ -30,14 +30,6 @@ FORMAT_VERSION = 1
 """Version of the file written by :meth:`Optimizer.save`."""
 
 DIRECTIONS = ("maximize", "minimize")
-
-
-class StateFileError(AgnetBOError, ValueError):
-    """A saved optimizer file is corrupted, from a newer version, or does not match the arguments."""
-
-
-class ObjectiveValueWarning(UserWarning):
-    """A told value was NaN or infinite; the trial was recorded as failed."""
 
 
 def _parse_objectives(objectives: Any) -> dict[str, str]:

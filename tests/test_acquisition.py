@@ -74,3 +74,15 @@ def test_errors(setup):
     ctx.constraints = [(1, 0.0, 1)]
     with pytest.raises(InputError, match="constraints"):
         select("ucb", gp, pool, 2, ctx)
+
+
+@pytest.mark.parametrize("name", ["ucb", "qlogei", "qlognei"])
+def test_deep_ensembles_work_with_sampling_acquisitions(setup, name):
+    """An EnsemblePosterior needs BoTorch's index sampler, not the quasi-MC normal one."""
+    from agnet_bo.surrogates import MLPSurrogate
+
+    space, archs, Y, _gp, pool = setup
+    mlp = MLPSurrogate(space, n_members=3, steps=30, seed=0).fit(archs, Y[:, :1])
+    ctx = AcquisitionContext(train_archs=archs, train_Y=mlp.transform_targets(Y[:, :1]), mc_samples=16)
+    out = select(name, mlp, pool, 4, ctx)
+    assert len(set(out)) == 4
