@@ -671,16 +671,13 @@ class _AGNetSearchBase:
                     )
                 cfg = opt_state["config"]
                 current = self._optimizer
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = os.path.join(tmp, "optimizer.json")
-                    with open(path, "w") as fh:
-                        json.dump(opt_state, fh)
-                    optimizer = Optimizer.load(
-                        path,
-                        space=self._space,
-                        surrogate=current.surrogate if current is not None and cfg["surrogate"] is None else None,
-                        proposer=current.proposer if current is not None and cfg["proposer"] is None else None,
-                    )
+                optimizer = Optimizer.from_state_dict(
+                    opt_state,
+                    space=self._space,
+                    surrogate=current.surrogate if current is not None and cfg["surrogate"] is None else None,
+                    proposer=current.proposer if current is not None and cfg["proposer"] is None else None,
+                    source="The optimizer in the AGNetSearch state",
+                )
             trial_ids = {str(k): int(v) for k, v in state["trial_ids"].items()}
             finished = {str(k) for k in state["finished"]}
             n = 0 if optimizer is None else len(optimizer.trials)
