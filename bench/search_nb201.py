@@ -13,6 +13,7 @@ uses one torch thread.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import time
@@ -101,7 +102,7 @@ def main() -> None:
     results = []
     for path in filter(None, (args.from_raw, args.raw)):
         if os.path.exists(path):  # runs already in the file are reused (a stopped run continues)
-            with open(path) as f:
+            with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
                 results += [r for r in map(json.loads, filter(str.strip, f)) if (r["method"], r["dataset"], r["seed"]) in keep]
         if results:
             break
