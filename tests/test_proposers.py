@@ -92,3 +92,11 @@ def test_generator_proposer_random_fraction(space):
     assert len({space.key(a) for a in pool}) == 20
     with pytest.raises(InputError, match="random_fraction"):
         make_proposer("agnet", space, random_fraction=1.0)
+
+
+def test_agnet_proposer_retrains_the_autoregressive_generator_briefly(space):
+    from agnet_bo.proposers import AGNET_RETRAIN_EPOCHS
+
+    assert make_proposer("agnet", space).generator.config.epochs == AGNET_RETRAIN_EPOCHS == 10
+    assert make_proposer("agnet", space, epochs=30).generator.config.epochs == 30
+    assert make_proposer("agnet", space, mode="paper").generator.config.epochs == 30  # the paper's
