@@ -29,7 +29,7 @@ from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, UnknownNameError
 from agnet_bo.networks._layers import ReLUConvBN, Zero, check_positive_int
 from agnet_bo.networks.dag import OpFactory
-from agnet_bo.spaces.darts import DARTSSpace
+from agnet_bo.spaces.darts import DARTS_OPS, DARTSSpace
 
 __all__ = [
     "DARTS_OP_FACTORIES",
@@ -42,16 +42,7 @@ __all__ = [
     "darts_op",
 ]
 
-DARTS_OP_NAMES: tuple[str, ...] = (
-    "none",
-    "max_pool_3x3",
-    "avg_pool_3x3",
-    "skip_connect",
-    "sep_conv_3x3",
-    "sep_conv_5x5",
-    "dil_conv_3x3",
-    "dil_conv_5x5",
-)
+DARTS_OP_NAMES: tuple[str, ...] = ("none", *DARTS_OPS)
 """The operations :func:`darts_op` builds: the 7 of the space and the supernet's ``none``."""
 
 
