@@ -28,7 +28,8 @@ def _options(cls: type) -> list[str]:
     return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
 
 
-def _call(cls: type[nn.Module], space: SearchSpace, arch: Architecture, options: dict[str, Any]) -> nn.Module:
+def _call(cls: type[nn.Module], space: SearchSpace, arch: Architecture, options: dict[str, Any], *args: Any) -> nn.Module:
+    """``cls(arch, *args, **options)`` after checking ``options`` against ``cls``'s keyword-only parameters."""
     valid = _options(cls)
     unknown = sorted(set(options) - set(valid))
     if unknown:
@@ -36,7 +37,7 @@ def _call(cls: type[nn.Module], space: SearchSpace, arch: Architecture, options:
             f"Unknown option(s) {unknown} for a {type(space).__name__} network ({cls.__name__}). "
             f"Expected keyword options among {valid}."
         )
-    return cls(arch, **options)
+    return cls(arch, *args, **options)
 
 
 def build_network(space: SearchSpace, arch: Architecture, *, seed: int | None = None, **options: Any) -> nn.Module:
@@ -118,14 +119,7 @@ def build_network(space: SearchSpace, arch: Architecture, *, seed: int | None = 
         check_factories(options["ops"], space.ops, where=f"{space.name}")
         arch = space.simplify(arch)
         ops = options.pop("ops")
-        valid = _options(DAGNetwork)
-        unknown = sorted(set(options) - set(valid))
-        if unknown:
-            raise InputError(
-                f"Unknown option(s) {unknown} for a DAGSpace network (DAGNetwork). Expected `ops` and keyword "
-                f"options among {valid}."
-            )
-        return DAGNetwork(arch, ops, **options)
+        return _call(DAGNetwork, space, arch, options, ops)
     raise InputError(
         f"build_network has no builder for {type(space).__name__}; it knows NB201Space, NB101Space, DARTSSpace and "
         "DAGSpace (with ops=...). For another space, build the module yourself, e.g. from "
