@@ -326,12 +326,12 @@ class Optimizer:
     def _model_round(self, q: int, seed: int, exclude: set[str]) -> list[Architecture]:
         if self._dirty:
             self._refit()
+        if self.surrogate is None:  # nothing scores a pool: the proposer's first q are the picks
+            return self.proposer.propose(q, seed=seed, exclude=exclude)[:q]
         size = self.space.size
         n_pool = self.pool_size if size is None else min(self.pool_size, size - len(exclude))
         n_pool = max(n_pool, q)
         pool = self.proposer.propose(n_pool, seed=seed, exclude=exclude)
-        if self.surrogate is None:
-            return pool[:q]
         if self.surrogate == "paper":
             gen = self.proposer.generator  # type: ignore[attr-defined]
             pred = gen.predict(pool).numpy()
