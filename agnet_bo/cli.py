@@ -246,7 +246,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 def _search_options(p: argparse.ArgumentParser) -> None:
     from agnet_bo.experiment import BENCHMARKS
 
-    p.add_argument("--benchmark", choices=BENCHMARKS, default="nb201", help="bundled benchmark (default nb201)")
+    p.add_argument("--benchmark", default="nb201",
+                   help=f"bundled benchmark ({', '.join(BENCHMARKS)}; default nb201) or your own TabularBenchmark as "
+                   "package.module:attribute (an instance, or a function taking dataset and/or epochs)")
     p.add_argument("--dataset", default="cifar10", help="dataset of the benchmark (nb201: cifar10, cifar100, ImageNet16-120)")
     p.add_argument("--epochs", type=int, default=200, help="nb201 training budget of the table: 200 or 12")
     p.add_argument("--objective", action="append", metavar="METRIC[:max|min]",

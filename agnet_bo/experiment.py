@@ -119,14 +119,50 @@ def parse_method(spec: str) -> dict[str, Any]:
 
 
 def make_benchmark(name: str = "nb201", dataset: str = "cifar10", epochs: int = 200) -> TabularBenchmark:
-    """A bundled benchmark by name (:data:`BENCHMARKS`).
+    """A bundled benchmark by name (:data:`BENCHMARKS`), or your own by import path.
+
+    ``name`` may be ``"package.module:attribute"``: the attribute is a
+    :class:`~agnet_bo.benchmarks.TabularBenchmark`, or a function returning one, called with
+    those of ``dataset`` and ``epochs`` that it accepts as parameters. An import path works in
+    the worker processes of :func:`compare` too (they import it again) and is what
+    ``agnet-bo run --benchmark mypkg.bench:make`` uses.
 
     Raises:
-        UnknownNameError: For an unknown benchmark or dataset.
+        UnknownNameError: For an unknown bundled benchmark or dataset.
+        InputError: If an import path cannot be imported or does not give a TabularBenchmark.
     """
+    if isinstance(name, str) and ":" in name:
+        return _import_benchmark(name, dataset, epochs)
     if name not in BENCHMARKS:
-        raise unknown_name("benchmark", name, BENCHMARKS)
+        raise unknown_name("benchmark", name, BENCHMARKS, 'Or give your own as "package.module:attribute".')
     return NB201(dataset, epochs)
+
+
+def _import_benchmark(path: str, dataset: str, epochs: int) -> TabularBenchmark:
+    import importlib
+    import inspect
+
+    module_name, _, attr = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise InputError(f"Benchmark {path!r}: cannot import module {module_name!r} ({exc}). Is it on sys.path / installed?") from exc
+    if not hasattr(module, attr):
+        raise InputError(f"Benchmark {path!r}: module {module_name!r} has no attribute {attr!r}.")
+    obj = getattr(module, attr)
+    if callable(obj) and not isinstance(obj, Benchmark):
+        try:
+            params = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            params = {}  # type: ignore[assignment]
+        offered = {"dataset": dataset, "epochs": epochs}
+        obj = obj(**{k: v for k, v in offered.items() if k in params})
+    if not isinstance(obj, TabularBenchmark):
+        raise InputError(
+            f"Benchmark {path!r} gave a {type(obj).__name__}; expected an agnet_bo.benchmarks.TabularBenchmark "
+            "(or a function returning one): runs and comparisons look up the optimum and true front in its table."
+        )
+    return obj
 
 
 @dataclass
@@ -134,7 +170,7 @@ class RunConfig:
     """What a benchmark search does; JSON round-trips through :meth:`to_dict` / :meth:`from_dict`.
 
     Attributes:
-        benchmark: A name of :data:`BENCHMARKS`.
+        benchmark: A name of :data:`BENCHMARKS` or an import path (see :func:`make_benchmark`).
         dataset: The benchmark's dataset.
         epochs: The benchmark's training budget (NB201: 200 or 12).
         objectives: Metric -> ``"maximize"``/``"minimize"`` (what the search sees).

@@ -138,10 +138,56 @@ def test_run_bad_input_is_a_clean_error(tmp_path, capsys, args, match):
     assert not (tmp_path / "x").exists()
 
 
-def test_unknown_benchmark_is_rejected_by_the_parser(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["run", "--benchmark", "nb301"])
-    assert exc.value.code == 2 and "nb201" in capsys.readouterr().err
+def test_unknown_benchmark_is_a_clean_error(tmp_path, capsys):
+    assert main(["run", "--benchmark", "nb301", "--out", str(tmp_path / "x"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "nb301" in err and "nb201" in err and "package.module:attribute" in err
+    assert not (tmp_path / "x").exists()
+
+
+_USER_BENCH = """
+import numpy as np
+from agnet_bo.benchmarks import TabularBenchmark
+from agnet_bo.spaces import DAGSpace
+
+CALLS = []
+
+def make(dataset):
+    CALLS.append(dataset)
+    space = DAGSpace.chain(["conv3x3", "conv1x1", "skip"], num_layers=3)
+    archs = space.sample(space.size, seed=0)  # distinct: the whole space
+    score = {"conv3x3": 3.0, "conv1x1": 2.0, "skip": 1.0}
+    acc = [sum(score.get(op, 0.0) * (i + 1) for i, op in enumerate(a.ops)) for a in archs]
+    return TabularBenchmark(space, archs, {"val-acc": acc, "test-acc": np.asarray(acc) - 1.0,
+                                           "latency": [a.ops.count("conv3x3") for a in archs]},
+                            directions={"val-acc": "maximize", "test-acc": "maximize"}, name=dataset)
+
+NOT_A_BENCH = 3
+"""
+
+
+def test_user_benchmark_by_import_path(tmp_path, capsys, monkeypatch):
+    (tmp_path / "my_bench.py").write_text(_USER_BENCH)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_bench
+
+    space_size = len(my_bench.make("toy"))
+    assert space_size == 27  # the whole space is tabulated
+    common = ["--benchmark", "my_bench:make", "--dataset", "toy", "--objective", "val-acc", "--report", "test-acc",
+              "--budget", "12", "--batch-size", "4", "--no-progress"]
+    assert main(["run", "--method", "evolution", "--out", str(tmp_path / "run"), *common]) == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["evaluated"] == 12 and summary["optimum"] == 27.0  # conv3x3 everywhere
+    assert my_bench.CALLS[-1] == "toy"
+    out = tmp_path / "cmp"
+    assert main(["compare", "--methods", "random", "local", "--seeds", "2", "--at", "12", "--workers", "1",
+                 "--out", str(out), *common]) == 0
+    assert "| toy | local | 12 |" in (out / "table.md").read_text()
+    capsys.readouterr()
+    assert main(["run", "--benchmark", "my_bench:NOT_A_BENCH", "--out", str(tmp_path / "y"), "--no-progress"]) == 2
+    assert "expected an agnet_bo.benchmarks.TabularBenchmark" in capsys.readouterr().err
+    assert main(["run", "--benchmark", "no_such_module_xyz:make", "--out", str(tmp_path / "y"), "--no-progress"]) == 2
+    assert "cannot import module 'no_such_module_xyz'" in capsys.readouterr().err
 
 
 def test_resume_of_nothing_is_a_clean_error(tmp_path, capsys):
