@@ -22,6 +22,11 @@ class TestWLGPStandardized(SurrogateTests):
         return GPSurrogate(space, kernel="wl", target_transform="standardize", seed=0)
 
 
+class TestWLHammingGP(SurrogateTests):
+    def make_surrogate(self, space):
+        return GPSurrogate(space, kernel="wl+hamming", seed=0)
+
+
 @pytest.fixture(scope="module")
 def space():
     return NB201Space()
@@ -48,7 +53,7 @@ def test_model_is_a_botorch_single_task_gp(space, data):
     assert isinstance(gp.model_, SingleTaskGP)
     assert gp.model_.train_inputs[0].shape == (2, 24, space.encoding_dim)  # m = 2 batched outputs
     assert not hasattr(gp.model_, "outcome_transform")  # the surrogate transforms the targets itself
-    assert GPSurrogate(space, seed=0).kernel == "wl"
+    assert GPSurrogate(space, seed=0).kernel == "wl+hamming"
 
 
 def test_joint_posterior_over_q_points(space, data):
@@ -128,9 +133,28 @@ def test_wl_vocabulary_is_part_of_the_state(space, data):
     assert torch.equal(restored.predict(new)[0], gp.predict(new)[0])
 
 
+def test_sum_kernel_sees_both_views(space, data):
+    """``"wl+hamming"``: encoding columns then WL features, one kernel on each part."""
+    archs, Y = data
+    gp = GPSurrogate(space, kernel="wl+hamming", wl_iterations=1, seed=0).fit(archs, Y)
+    d_wl = len(gp.wl_.vocabulary_)
+    X = gp._features(archs[:3])
+    assert X.shape == (3, space.encoding_dim + d_wl)
+    ham, wl = GPSurrogate(space, kernel="hamming"), GPSurrogate(space, kernel="wl", wl_iterations=1).fit(archs, Y)
+    assert torch.equal(X[:, : space.encoding_dim], ham._features(archs[:3]))
+    assert torch.allclose(X[:, space.encoding_dim :], wl._features(archs[:3]))
+    parts = gp.model_.covar_module.kernels
+    assert [k.base_kernel.active_dims.tolist() for k in parts] == [
+        list(range(space.encoding_dim)), list(range(space.encoding_dim, space.encoding_dim + d_wl))
+    ]
+    restored = GPSurrogate(space, kernel="wl+hamming", wl_iterations=1).load_state_dict(gp.state_dict())
+    new = space.sample(6, seed=9)
+    assert torch.equal(restored.predict(new)[0], gp.predict(new)[0])
+
+
 def test_hyperparameter_errors(space):
-    assert GP_KERNELS == ("hamming", "rbf", "wl")
-    with pytest.raises(UnknownNameError, match="'hamming', 'rbf', 'wl'"):
+    assert GP_KERNELS == ("hamming", "rbf", "wl", "wl+hamming")
+    with pytest.raises(UnknownNameError, match="'hamming', 'rbf', 'wl', 'wl\\+hamming'"):
         GPSurrogate(space, kernel="matern")
     with pytest.raises(InputError, match="wl_iterations"):
         GPSurrogate(space, wl_iterations=-1)
