@@ -2,12 +2,18 @@
 
     python bench/search_nb201.py --seeds 20 --budget 304 --workers 2
     python bench/search_nb201.py --methods default --datasets cifar10 --seeds 5   # quick look
+    python bench/search_nb201.py --compare-runs bench/results/compare-nb201/runs.jsonl   # reuse agnet-bo compare runs
 
 For every method, dataset and seed, the search asks 16 architectures at a time (AG-Net's batch),
 looks them up in the bundled table and tells the validation accuracy. At 96 / 192 / 304 queries
 it reports the test accuracy of the best-validation architecture found so far (mean ± std), the
 mean validation regret, and the share of seeds that found the validation optimum. Each process
 uses one torch thread.
+
+``--compare-runs`` takes the runs of ``agnet-bo compare`` (its ``runs.jsonl``) for the methods it
+shares with this script: ``agnet`` is ``default`` and ``agnet-paper`` is ``paper`` (the same
+``Optimizer`` and seed, asked 16 at a time, validation told, test reported), so those searches
+are not run twice. Regularised evolution and random search here are this script's own.
 """
 
 from __future__ import annotations
@@ -24,6 +30,18 @@ import numpy as np
 METHODS = ("default", "paper", "evolution", "random")
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 CHECKPOINTS = (96, 192, 304)
+FROM_COMPARE = {"agnet": "default", "agnet-paper": "paper"}
+
+
+def _from_compare(row: dict) -> dict | None:
+    """A run of ``agnet-bo compare`` (objective valid-accuracy, report test-accuracy) in this script's format."""
+    method = FROM_COMPARE.get(row["method"])
+    if method is None or row.get("report") is None:
+        return None
+    return {
+        "method": method, "dataset": row["dataset"], "seed": row["seed"],
+        "best_val": row["best"], "best_test": row["report"], "seconds": row["seconds"],
+    }
 
 
 def _evolution(space, table, seed: int, budget: int, population: int = 10, tournament: int = 3) -> list[int]:
@@ -95,6 +113,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--raw", default=None, help="append each run's result as a JSON line to this file (runs already there are not repeated)")
     parser.add_argument("--from-raw", default=None, help="only print the tables of a --raw file")
+    parser.add_argument("--compare-runs", nargs="+", default=[], help="runs.jsonl files of `agnet-bo compare` to reuse (agnet, agnet-paper)")
     args = parser.parse_args()
     order = sorted(args.methods, key=lambda m: m == "paper")  # the slow preset last
     jobs = [(m, d, args.first_seed + s, args.budget) for m in order for d in args.datasets for s in range(args.seeds)]
@@ -106,6 +125,14 @@ def main() -> None:
                 results += [r for r in map(json.loads, filter(str.strip, f)) if (r["method"], r["dataset"], r["seed"]) in keep]
         if results:
             break
+    have = {(r["method"], r["dataset"], r["seed"]) for r in results}
+    for path in args.compare_runs:
+        with open(path) as f:
+            for r in filter(None, map(_from_compare, map(json.loads, filter(str.strip, f)))):
+                key = (r["method"], r["dataset"], r["seed"])
+                if key in keep and key not in have and len(r["best_val"]) >= args.budget:
+                    results.append(r)
+                    have.add(key)
     have = {(r["method"], r["dataset"], r["seed"]) for r in results}
     todo = [j for j in jobs if j[:3] not in have]
     if todo and not args.from_raw:

@@ -16,6 +16,9 @@ the best feasible validation accuracy found at 96 / 192 queries for the default 
 the constraint), the paper's constrained rule (Eq. 5), its joint rule (Eq. 4, accuracy and
 latency as objectives plus the constraint) and random search, against the feasible optimum.
 Seeds start at 1000. Each process uses one torch thread.
+
+``--config NAME=JSON`` adds a method NAME: the default's settings plus these ``Optimizer`` keyword
+arguments (for tuning, on seeds below 1000: ``--first-seed 0``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ def _checkpoints(results: list[dict]) -> list[int]:
 
 
 def _settings(task: str, method: str, device: str) -> dict:
+    """Objectives, constraints and acquisition of a method (a --config variant is the default's)."""
     lat = f"latency-{device}"
     if task == "pareto":
         objectives = {"valid-accuracy": "maximize", lat: "minimize"}
@@ -50,19 +54,19 @@ def _settings(task: str, method: str, device: str) -> dict:
     return {"objectives": {"valid-accuracy": "maximize"}, "acquisition": None, **bound}
 
 
-def run(job: tuple[str, str, str, str, int, int]) -> dict:
+def run(job: tuple[str, str, str, str, int, int, dict]) -> dict:
     import torch
 
     torch.set_num_threads(1)
     import agnet_bo as ab
 
-    task, method, dataset, device, seed, budget = job
+    task, method, dataset, device, seed, budget, extra = job
     space = ab.spaces.NB201Space()
     bench = ab.benchmarks.NB201(dataset)
     s = _settings(task, method, device)
     metrics = list(dict.fromkeys([*s["objectives"], *s.get("constraints", {})]))
     start = time.perf_counter()
-    kwargs = {"surrogate": "none", "proposer": "random"} if method == "random" else {}
+    kwargs = {"surrogate": "none", "proposer": "random"} if method == "random" else dict(extra)
     opt = ab.Optimizer(space, seed=seed, **s, **kwargs)
     while len(opt.trials) < budget:
         for t in opt.ask(min(16, budget - len(opt.trials))):
@@ -130,6 +134,7 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1000)
     parser.add_argument("--budget", type=int, default=192)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--config", action="append", default=[], help="NAME=JSON: the default plus these Optimizer kwargs")
     parser.add_argument("--raw", default=None, help="append each run as a JSON line to this file; runs already there are reused")
     args = parser.parse_args()
     if args.task == "pareto":
@@ -138,8 +143,13 @@ def main() -> None:
     else:
         dataset, devices = "ImageNet16-120", ("edgegpu",)
         methods = args.methods or ["default", "eq5", "eq4", "random"]
+    configs = {}
+    for c in args.config:
+        name, _, js = c.partition("=")
+        configs[name] = json.loads(js or "{}")
+    methods = list(dict.fromkeys([*methods, *configs]))
     jobs = [
-        (args.task, m, dataset, dev, args.first_seed + s, args.budget)
+        (args.task, m, dataset, dev, args.first_seed + s, args.budget, configs.get(m, {}))
         for dev in devices for m in methods for s in range(args.seeds)
     ]
     results = []
