@@ -3,9 +3,14 @@
 The AG-Net method (Lukasik, Jung, Keuper, ECCV 2022) as an ask/tell Bayesian-optimisation library.
 """
 
+from typing import TYPE_CHECKING
+
 from agnet_bo import exceptions, spaces
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.trial import Trial, TrialState
+
+if TYPE_CHECKING:  # for static tools; at run time `Optimizer` is imported on first use (below)
+    from agnet_bo.optimizer import Optimizer
 
 __version__ = "0.1.0"
 

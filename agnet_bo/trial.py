@@ -53,12 +53,35 @@ class Trial:
         self._round = int(round)
         self._info: dict[str, Any] = {}
 
-    id = property(lambda self: self._id, doc="The trial number.")
-    arch = property(lambda self: self._arch, doc="The architecture.")
-    key = property(lambda self: self._key, doc="The architecture's key in the space.")
-    state = property(lambda self: self._state, doc="The :class:`TrialState`.")
-    source = property(lambda self: self._source, doc='"initial", "proposed" or "user".')
-    round = property(lambda self: self._round, doc="The search round it was asked in.")
+    @property
+    def id(self) -> int:
+        """The trial number."""
+        return self._id
+
+    @property
+    def arch(self) -> Architecture:
+        """The architecture."""
+        return self._arch
+
+    @property
+    def key(self) -> str:
+        """The architecture's key in the space."""
+        return self._key
+
+    @property
+    def state(self) -> TrialState:
+        """The :class:`TrialState`."""
+        return self._state
+
+    @property
+    def source(self) -> str:
+        """``"initial"``, ``"proposed"`` or ``"user"``."""
+        return self._source
+
+    @property
+    def round(self) -> int:
+        """The search round it was asked in."""
+        return self._round
 
     @property
     def values(self) -> dict[str, float] | None:
