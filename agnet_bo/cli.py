@@ -211,7 +211,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     results = compare(
         args.methods, base, datasets=args.datasets or [base.dataset], seeds=range(args.first_seed, args.first_seed + args.seeds),
         workers=args.workers, raw_path=os.path.join(args.out, "runs.jsonl"), progress=not args.no_progress,
+        run=not args.no_run,
     )
+    if not results:
+        raise AgnetBOError(f"No finished runs of {args.methods} in {args.out}/runs.jsonl to tabulate; drop --no-run to run them.")
     at = sorted({q for q in args.at if q <= base.budget} | {base.budget})
     rows = compare_table(results, at)
     objective = next(iter(base.objectives))
@@ -289,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=int, nargs="+", default=[96, 192, 304], help="budgets for the table (default 96 192 304)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")
     p.add_argument("--out", default="compare", help="output directory (default ./compare); finished runs in it are reused")
+    p.add_argument("--no-run", action="store_true", help="run nothing: tabulate and plot the finished runs in --out")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("pretrain", help="pretrain a generator for a built-in space")

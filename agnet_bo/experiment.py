@@ -539,12 +539,15 @@ def compare(
     workers: int = 2,
     raw_path: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    run: bool = True,
 ) -> list[dict[str, Any]]:
     """Run every method on every dataset and seed (single objective), in ``workers`` processes.
 
     Each process computes with one torch thread. Results (best-so-far curves) are appended to
     ``raw_path`` as JSON lines as they arrive; jobs already in that file are not run again, so
-    an interrupted comparison continues where it stopped.
+    an interrupted comparison continues where it stopped. With ``run=False`` nothing is run:
+    the finished runs in ``raw_path`` among these methods, datasets and seeds are returned (a
+    table of a partial comparison then says how many seeds each method has).
 
     Returns:
         One dict per job: ``method``, ``dataset``, ``seed``, and per query ``best`` (objective),
@@ -571,6 +574,8 @@ def compare(
                     make_benchmark(cfg.benchmark, cfg.dataset, cfg.epochs)  # fail early on a bad dataset
                     jobs.append((cfg.to_dict(), m))
     results = [r for r in done if r["method"] in methods and r["dataset"] in datasets and r["seed"] in set(seeds)]
+    if not run:
+        jobs = []
     bar = None
     if progress and jobs:
         from tqdm.auto import tqdm
@@ -620,13 +625,13 @@ def compare_table(results: Sequence[Mapping[str, Any]], at: Sequence[int]) -> li
 
 def table_markdown(rows: Sequence[Mapping[str, Any]], objective: str, report: str | None) -> str:
     """The rows of :func:`compare_table` as a Markdown table."""
-    head = ["dataset", "method", "queries"]
+    head = ["dataset", "method", "seeds", "queries"]
     if report:
         head.append(f"{report} of best (mean ± std)")
     head += [f"best {objective} (mean ± std)", "regret (mean)", "optimum found", "wall s (median)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
     for r in rows:
-        cells = [r["dataset"], r["method"], str(r["queries"])]
+        cells = [r["dataset"], r["method"], str(r["seeds"]), str(r["queries"])]
         if report:
             cells.append(f"{r['report mean']:.2f} ± {r['report std']:.2f}")
         cells += [

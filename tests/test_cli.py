@@ -201,13 +201,20 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, capsys
             "--workers", "1", "--out", str(out), "--no-progress"]
     assert main(args) == 0
     table = (out / "table.md").read_text()
-    assert "| cifar10 | random | 10 |" in table and "| cifar10 | local | 20 |" in table
+    assert "| cifar10 | random | 2 | 10 |" in table and "| cifar10 | local | 2 | 20 |" in table
     assert (out / "compare.png").read_bytes()[:4] == b"\x89PNG"
     assert len((out / "table.csv").read_text().splitlines()) == 5
     runs = _lines(out / "runs.jsonl")
     assert len(runs) == 4 and all(len(r["best"]) == 20 for r in runs)
     assert main(args) == 0  # nothing left to run: the same table from the saved runs
     assert len(_lines(out / "runs.jsonl")) == 4 and (out / "table.md").read_text() == table
+
+    # --no-run tabulates what is there (here 2 of 3 seeds of random) and runs nothing
+    assert main([*args[:5], "3", *args[6:], "--no-run"]) == 0
+    assert len(_lines(out / "runs.jsonl")) == 4
+    assert "| cifar10 | random | 2 | 10 |" in (out / "table.md").read_text()
+    assert main(["compare", "--methods", "evolution", "--out", str(out), "--no-run", "--no-progress"]) == 2
+    assert "No finished runs" in capsys.readouterr().err
 
 
 def test_pretrain_saves_a_loadable_generator(tmp_path, capsys):
