@@ -99,7 +99,9 @@ def plot_run(result: Any, summary: Mapping[str, Any], path: str | os.PathLike[st
 def plot_compare(results: Sequence[Mapping[str, Any]], path: str | os.PathLike[str], *, ylabel: str = "validation regret") -> None:
     """Mean best-so-far regret ± standard error vs queries, one panel per dataset, one line per method.
 
-    The regret axis is logarithmic (a regret of 0 is drawn at the bottom of the axis).
+    The regret axis is logarithmic down to the smallest positive mean regret and linear below it
+    (matplotlib's ``symlog``), so curves that reach a regret of 0 (every seed at the optimum)
+    end on a visible 0 line instead of falling off a log axis.
     """
     plt = _pyplot()
     datasets = list(dict.fromkeys(r["dataset"] for r in results))
@@ -117,13 +119,12 @@ def plot_compare(results: Sequence[Mapping[str, Any]], path: str | os.PathLike[s
             se = R.std(0, ddof=1) / np.sqrt(len(rs)) if len(rs) > 1 else np.zeros(n)
             x = np.arange(1, n + 1)
             ax.plot(x, mean, color=f"C{k}", label=f"{m} ({len(rs)} seeds)")
-            ax.fill_between(x, np.maximum(mean - se, 1e-4), mean + se, color=f"C{k}", alpha=0.2)
+            ax.fill_between(x, np.maximum(mean - se, 0.0), mean + se, color=f"C{k}", alpha=0.2)
             pos = mean[mean > 0]
             if len(pos):
                 floor = min(floor, pos.min())
-        ax.set_yscale("log")
-        if np.isfinite(floor):
-            ax.set_ylim(bottom=max(floor / 2, 1e-4))
+        ax.set_yscale("symlog", linthresh=float(floor) if np.isfinite(floor) else 1.0, linscale=0.5)
+        ax.set_ylim(bottom=0.0)
         ax.set_xlabel("queries (architectures evaluated)")
         ax.set_ylabel(f"{ylabel} (mean ± s.e.)")
         ax.set_title(d)
