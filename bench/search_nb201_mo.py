@@ -77,7 +77,7 @@ def run(job: tuple[str, str, str, str, int, int, dict]) -> dict:
     }
 
 
-def _pareto_report(results: list[dict], dataset: str, methods: list[str]) -> None:
+def _pareto_report(results: list[dict], dataset: str, methods: list[str], devices: tuple[str, ...] = DEVICES) -> None:
     import agnet_bo as ab
     from agnet_bo.pareto import hypervolume, pareto_mask
 
@@ -86,7 +86,7 @@ def _pareto_report(results: list[dict], dataset: str, methods: list[str]) -> Non
     print(f"Accuracy vs latency, NB201 {dataset} (validation accuracy, HW-NAS-Bench latency), ref point 1.1 after normalisation.\n")
     print("| device | method | queries | HV fraction (mean ± std) | true Pareto cells found (mean) | wall s (median) |")
     print("|---|---|---:|---:|---:|---:|")
-    for device in DEVICES:
+    for device in devices:
         lat = bench.table(f"latency-{device}")
         ok = np.isfinite(acc) & np.isfinite(lat)
         Y = np.stack([acc, -lat], 1)  # maximised
@@ -134,11 +134,12 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1000)
     parser.add_argument("--budget", type=int, default=192)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--devices", nargs="+", choices=DEVICES, default=list(DEVICES), help="pareto: devices to run")
     parser.add_argument("--config", action="append", default=[], help="NAME=JSON: the default plus these Optimizer kwargs")
     parser.add_argument("--raw", default=None, help="append each run as a JSON line to this file; runs already there are reused")
     args = parser.parse_args()
     if args.task == "pareto":
-        dataset, devices = "cifar10", DEVICES
+        dataset, devices = "cifar10", tuple(args.devices)
         methods = args.methods or ["default", "random"]
     else:
         dataset, devices = "ImageNet16-120", ("edgegpu",)
@@ -167,7 +168,7 @@ def main() -> None:
                     f.write(json.dumps(r) + "\n")
     print(f"{args.seeds} seeds ({args.first_seed}..{args.first_seed + args.seeds - 1}), batches of 16.\n")
     if args.task == "pareto":
-        _pareto_report(results, dataset, methods)
+        _pareto_report(results, dataset, methods, devices)
     else:
         _constrained_report(results, dataset, devices[0], methods)
 
