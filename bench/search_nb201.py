@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--raw", default=None, help="append each run's result as a JSON line to this file (runs already there are not repeated)")
     parser.add_argument("--from-raw", default=None, help="only print the tables of a --raw file")
-    parser.add_argument("--compare-runs", nargs="+", default=[], help="runs.jsonl files of `agnet-bo compare` to reuse (agnet, agnet-paper)")
+    parser.add_argument("--compare-runs", nargs="+", default=[], help="runs.jsonl(.gz) files of `agnet-bo compare` to reuse (agnet, agnet-paper)")
     args = parser.parse_args()
     order = sorted(args.methods, key=lambda m: m == "paper")  # the slow preset last
     jobs = [(m, d, args.first_seed + s, args.budget) for m in order for d in args.datasets for s in range(args.seeds)]
@@ -127,7 +127,7 @@ def main() -> None:
             break
     have = {(r["method"], r["dataset"], r["seed"]) for r in results}
     for path in args.compare_runs:
-        with open(path) as f:
+        with gzip.open(path, "rt") if path.endswith(".gz") else open(path) as f:
             for r in filter(None, map(_from_compare, map(json.loads, filter(str.strip, f)))):
                 key = (r["method"], r["dataset"], r["seed"])
                 if key in keep and key not in have and len(r["best_val"]) >= args.budget:

@@ -47,7 +47,7 @@ def test_custom_search_space(tmp_path: Path) -> None:
 
 def test_surrogate_ablation(tmp_path: Path) -> None:
     out = run_example("surrogate_ablation.py", "--fast", "--out", str(tmp_path / "ablation"), cwd=tmp_path)
-    assert "| dataset | method | queries |" in out
+    assert "| dataset | method | seeds | queries |" in out
     assert "ranking by mean test accuracy" in out
     assert (tmp_path / "ablation" / "runs.jsonl").exists()
 
