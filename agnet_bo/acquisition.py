@@ -197,7 +197,8 @@ def _believer_ehvi(
     n_pool = choices.shape[0]
     out: list[int] = []
     with torch.no_grad():
-        means = model.posterior(torch.arange(len(model.pool), dtype=torch.float64).unsqueeze(-1)).mean
+        # marginal means only: a batch of 1-point posteriors, not the joint N x N one
+        means = model.posterior(torch.arange(len(model.pool), dtype=torch.float64).view(-1, 1, 1)).mean.squeeze(-2)
     for _ in range(q):
         if believed:
             b = means[believed]

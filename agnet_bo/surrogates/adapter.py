@@ -21,6 +21,7 @@ from botorch.models.model import Model
 from botorch.posteriors import GPyTorchPosterior, Posterior
 from botorch.posteriors.ensemble import EnsemblePosterior
 from gpytorch.distributions import MultitaskMultivariateNormal, MultivariateNormal
+from linear_operator.operators import DenseLinearOperator
 from torch import Tensor
 
 from agnet_bo._threads import torch_threads
@@ -158,7 +159,10 @@ def gaussian_posterior(mean: Tensor, cov: Tensor) -> GPyTorchPosterior:
         ``MultitaskMultivariateNormal`` of ``m`` independent outputs.
     """
     m = mean.shape[-1]
-    mvns = [MultivariateNormal(mean[..., j], cov[..., j, :, :]) for j in range(m)]
+    # a linear operator keeps the distribution lazy: no eager Cholesky of a covariance that
+    # round-off made slightly indefinite (e.g. pool cells with identical features); gpytorch
+    # factorises it when sampling, adding jitter if needed
+    mvns = [MultivariateNormal(mean[..., j], DenseLinearOperator(cov[..., j, :, :])) for j in range(m)]
     if m == 1:
         return GPyTorchPosterior(mvns[0])
     return GPyTorchPosterior(MultitaskMultivariateNormal.from_independent_mvns(mvns))
