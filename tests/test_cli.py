@@ -182,7 +182,7 @@ def test_user_benchmark_by_import_path(tmp_path, capsys, monkeypatch):
     out = tmp_path / "cmp"
     assert main(["compare", "--methods", "random", "local", "--seeds", "2", "--at", "12", "--workers", "1",
                  "--out", str(out), *common]) == 0
-    assert "| toy | local | 12 |" in (out / "table.md").read_text()
+    assert "| toy | local | 2 | 12 |" in (out / "table.md").read_text()
     capsys.readouterr()
     assert main(["run", "--benchmark", "my_bench:NOT_A_BENCH", "--out", str(tmp_path / "y"), "--no-progress"]) == 2
     assert "expected an agnet_bo.benchmarks.TabularBenchmark" in capsys.readouterr().err
