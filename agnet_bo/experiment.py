@@ -569,13 +569,11 @@ def compare(
     for d in datasets:
         for m in methods:
             for s in seeds:
-                if (m, d, int(s)) not in have:
+                if run and (m, d, int(s)) not in have:
                     cfg = RunConfig.from_dict({**base.to_dict(), "method": m, "dataset": d, "seed": int(s)})
                     make_benchmark(cfg.benchmark, cfg.dataset, cfg.epochs)  # fail early on a bad dataset
                     jobs.append((cfg.to_dict(), m))
     results = [r for r in done if r["method"] in methods and r["dataset"] in datasets and r["seed"] in set(seeds)]
-    if not run:
-        jobs = []
     bar = None
     if progress and jobs:
         from tqdm.auto import tqdm

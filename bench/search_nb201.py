@@ -133,7 +133,6 @@ def main() -> None:
                 if key in keep and key not in have and len(r["best_val"]) >= args.budget:
                     results.append(r)
                     have.add(key)
-    have = {(r["method"], r["dataset"], r["seed"]) for r in results}
     todo = [j for j in jobs if j[:3] not in have]
     if todo and not args.from_raw:
         with ProcessPoolExecutor(args.workers) as pool:
