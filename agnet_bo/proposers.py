@@ -158,7 +158,9 @@ class MutationProposer(Proposer):
 
     Args:
         space: The search space.
-        n_parents: How many of the best architectures to mutate (default 10).
+        n_parents: How many of the best architectures to mutate (default 10); architectures tied
+            with the ``n_parents``-th best utility are parents too (with several objectives the
+            utility is minus the non-dominated rank, so the whole front found so far is mutated).
         max_edits: Each candidate applies 1..``max_edits`` random mutations (default 1).
         random_fraction: Share of the pool filled with random architectures (default 0).
     """
@@ -176,8 +178,12 @@ class MutationProposer(Proposer):
         u = np.asarray(utilities, dtype=float).reshape(-1)
         if len(u) != len(archs):
             raise InputError(f"Got {len(archs)} architectures but {len(u)} utilities.")
+        if len(u) == 0:
+            self._parents = []
+            return
         order = np.argsort(-u, kind="stable")
-        self._parents = [archs[i] for i in order[: self.n_parents]]
+        cut = u[order[min(self.n_parents, len(u)) - 1]]
+        self._parents = [archs[i] for i in order if u[i] >= cut]
 
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         rng = make_rng(seed)
@@ -275,6 +281,11 @@ class GeneratorProposer(Proposer):
         pretrain_epochs: Epochs of that pretraining.
         random_fraction: Share of each pool drawn uniformly from the space instead (keeps
             exploring; default 0).
+        local_fraction: Share of each pool made of single edits of the best evaluated
+            architectures (the ``n_parents`` best; with several objectives the whole front found
+            so far, see :class:`MutationProposer`), default 0. The generator learns where the good
+            architectures are; the edits make sure their immediate neighbourhood is scored too.
+        n_parents: Parents of those edits (default 10).
         seed: Seed of the generator's training.
         **config: Generator settings (``epochs``, ``rank_k``, ...).
     """
@@ -288,12 +299,19 @@ class GeneratorProposer(Proposer):
         pretrain_samples: int = 5000,
         pretrain_epochs: int = 3,
         random_fraction: float = 0.0,
+        local_fraction: float = 0.0,
+        n_parents: int = 10,
         seed: int = 0,
         **config: Any,
     ) -> None:
         super().__init__(space)
-        if not 0 <= random_fraction < 1:
-            raise InputError(f"`random_fraction` must be in [0, 1), got {random_fraction!r}.")
+        fr = (random_fraction, local_fraction)
+        if not all(isinstance(f, (int, float)) and 0 <= f < 1 for f in fr) or sum(fr) >= 1:
+            raise InputError(
+                "`random_fraction` and `local_fraction` must be in [0, 1) with a sum below 1 (the rest of "
+                f"the pool comes from the generator); got random_fraction={random_fraction!r}, "
+                f"local_fraction={local_fraction!r}."
+            )
         if generator is None:
             try:
                 generator = Generator.from_pretrained(space, mode, seed=seed, **config)
@@ -303,28 +321,37 @@ class GeneratorProposer(Proposer):
         elif generator.space is not space and space_key(generator.space) != space_key(space):
             raise InputError("The generator was built for another search space.")
         self.generator = generator
-        self.random_fraction = float(random_fraction)
+        self.random_fraction, self.local_fraction = float(random_fraction), float(local_fraction)
+        self._local = MutationProposer(space, n_parents=n_parents)
 
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
         u = np.asarray(utilities, dtype=float).reshape(-1)
         if weights is None:
             weights = rank_weights(u, self.generator.config.rank_k)
         self.generator.update(archs, u, weights=weights)
+        self._local.fit(archs, u)
 
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)
         n_random = round(self.random_fraction * n)
-        out = self.generator.sample(n - n_random, seed=seed, exclude=excluded)
-        if n_random:
+        n_local = round(self.local_fraction * n) if self._local._parents else 0
+        out: list[Architecture] = []
+        if n_local:  # the local edits first: the generator fills what they leave
+            out = self._local.propose(n_local, seed=seed + 2, exclude=excluded)
             excluded |= {self.space.key(a) for a in out}
+        gen = self.generator.sample(n - n_random - len(out), seed=seed, exclude=excluded)
+        out += gen
+        if n_random:
+            excluded |= {self.space.key(a) for a in gen}
             out += RandomProposer(self.space).propose(n_random, seed=seed + 1, exclude=excluded)
         return out
 
     def state_dict(self) -> dict[str, Any]:
-        return {"generator": self.generator.state_dict()}
+        return {"generator": self.generator.state_dict(), "local": self._local.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.load_state_dict(state["generator"])
+        self._local.load_state_dict(state.get("local", {}))
 
 
 def space_key(space: SearchSpace) -> tuple[Any, ...]:

@@ -100,3 +100,29 @@ def test_agnet_proposer_retrains_the_autoregressive_generator_briefly(space):
     assert make_proposer("agnet", space).generator.config.epochs == AGNET_RETRAIN_EPOCHS == 10
     assert make_proposer("agnet", space, epochs=30).generator.config.epochs == 30
     assert make_proposer("agnet", space, mode="paper").generator.config.epochs == 30  # the paper's
+
+
+def test_mutation_proposer_keeps_every_parent_tied_with_the_last(space):
+    archs = space.sample(12, seed=4)
+    u = -np.array([0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 1, 2], dtype=float)  # minus non-dominated ranks: 6 on the front
+    prop = MutationProposer(space, n_parents=2)
+    prop.fit(archs, u)
+    assert [space.key(a) for a in prop._parents] == [space.key(archs[i]) for i in np.flatnonzero(u == 0)]
+
+
+def test_generator_proposer_local_fraction_edits_the_best(space):
+    archs = space.sample(30, seed=5)
+    gp = make_proposer("agnet", space, local_fraction=0.5, n_parents=1, seed=0)
+    pool = gp.propose(10, seed=1)  # unfitted: no parents yet, the generator fills the pool
+    assert len({space.key(a) for a in pool}) == 10
+    gp.fit(archs, np.arange(30.0))
+    exclude = {space.key(a) for a in archs}
+    pool = gp.propose(20, seed=1, exclude=exclude)
+    keys = [space.key(a) for a in pool]
+    assert len(set(keys)) == 20 and not set(keys) & exclude
+    assert all(_hamming(archs[-1], a) == 1 for a in pool[:10])  # the first half: single edits of the best
+    again = make_proposer("agnet", space, local_fraction=0.5, n_parents=1, seed=0)
+    again.load_state_dict(gp.state_dict())
+    assert [space.key(a) for a in again.propose(20, seed=1, exclude=exclude)] == keys
+    with pytest.raises(InputError, match="local_fraction"):
+        make_proposer("agnet", space, random_fraction=0.5, local_fraction=0.5)
