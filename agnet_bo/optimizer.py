@@ -20,7 +20,7 @@ from agnet_bo.acquisition import ACQUISITIONS, MULTI_OBJECTIVE, AcquisitionConte
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, ObjectiveValueWarning, StateFileError, unknown_name
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
-from agnet_bo.proposers import Proposer, make_proposer
+from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, make_proposer
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.trial import Trial, TrialState
 
@@ -96,7 +96,10 @@ class Optimizer:
         kappa: UCB's exploration weight.
         seed: Seed of everything stochastic; same seed and same history give the same asks.
         surrogate_kwargs: Arguments of the surrogate when given by name.
-        proposer_kwargs: Arguments of the proposer when given by name.
+        proposer_kwargs: Arguments of the proposer when given by name. With one objective and a
+            surrogate, ``proposer="agnet"`` fills a quarter of each pool with single edits of the
+            best architectures (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`); pass
+            ``{"local_fraction": 0}`` for pure generator pools.
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
 
@@ -163,7 +166,10 @@ class Optimizer:
         self._proposer_spec = proposer if isinstance(proposer, str) else None
         self._proposer_kwargs = dict(proposer_kwargs or {})
         self.surrogate = self._make_surrogate(surrogate)
-        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **self._proposer_kwargs)
+        effective = dict(self._proposer_kwargs)
+        if proposer == "agnet" and not multi and surrogate not in ("none", "paper") and effective.get("mode", "autoregressive") == "autoregressive":
+            effective.setdefault("local_fraction", AGNET_LOCAL_FRACTION)
+        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **effective)
         if self.surrogate == "paper" and getattr(getattr(self.proposer, "generator", None), "surrogate_head", None) is None:
             raise InputError(
                 'surrogate="paper" is the MLP trained jointly with a paper-mode generator; use '

@@ -234,3 +234,14 @@ def test_find_add_failed_and_state_dict_round_trip(space, table):
     assert [x.to_dict() for x in clone.trials] == [x.to_dict() for x in opt.trials]
     with pytest.raises(StateFileError, match="not an agnet-bo optimizer state"):
         Optimizer.from_state_dict({"format": "other"})
+
+
+def test_default_pools_mix_single_edits_only_with_one_objective(space):
+    from agnet_bo.proposers import AGNET_LOCAL_FRACTION
+
+    one = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    assert one.proposer.local_fraction == AGNET_LOCAL_FRACTION > 0
+    assert Optimizer(space, ["a", "b"], seed=0, **FAST).proposer.local_fraction == 0  # front edits hurt there
+    assert Optimizer(space, "a", surrogate="none", seed=0, **FAST).proposer.local_fraction == 0  # generator only
+    mine = Optimizer(space, "a", seed=0, n_initial=4, proposer_kwargs={"epochs": 2, "local_fraction": 0.1})
+    assert mine.proposer.local_fraction == 0.1
