@@ -185,6 +185,11 @@ class MutationProposer(Proposer):
         cut = u[order[min(self.n_parents, len(u)) - 1]]
         self._parents = [archs[i] for i in order if u[i] >= cut]
 
+    @property
+    def parents(self) -> list[Architecture]:
+        """The architectures mutated by :meth:`propose` (empty before :meth:`fit`)."""
+        return list(self._parents)
+
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         rng = make_rng(seed)
         seen = set(exclude)
@@ -334,7 +339,7 @@ class GeneratorProposer(Proposer):
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)
         n_random = round(self.random_fraction * n)
-        n_local = round(self.local_fraction * n) if self._local._parents else 0
+        n_local = round(self.local_fraction * n) if self._local.parents else 0
         out: list[Architecture] = []
         if n_local:  # the local edits first: the generator fills what they leave
             out = self._local.propose(n_local, seed=seed + 2, exclude=excluded)

@@ -107,7 +107,7 @@ def test_mutation_proposer_keeps_every_parent_tied_with_the_last(space):
     u = -np.array([0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 1, 2], dtype=float)  # minus non-dominated ranks: 6 on the front
     prop = MutationProposer(space, n_parents=2)
     prop.fit(archs, u)
-    assert [space.key(a) for a in prop._parents] == [space.key(archs[i]) for i in np.flatnonzero(u == 0)]
+    assert [space.key(a) for a in prop.parents] == [space.key(archs[i]) for i in np.flatnonzero(u == 0)]
 
 
 def test_generator_proposer_local_fraction_edits_the_best(space):
