@@ -67,7 +67,7 @@ def run(job: tuple[str, str, str, str, int, int, dict]) -> dict:
     metrics = list(dict.fromkeys([*s["objectives"], *s.get("constraints", {})]))
     start = time.perf_counter()
     kwargs = {"surrogate": "none", "proposer": "random"} if method == "random" else dict(extra)
-    opt = ab.Optimizer(space, seed=seed, **s, **kwargs)
+    opt = ab.Optimizer(space, seed=seed, **{**s, **kwargs})  # a --config may override the acquisition
     while len(opt.trials) < budget:
         for t in opt.ask(min(16, budget - len(opt.trials))):
             opt.tell(t, bench.evaluate(t.arch, metrics))
