@@ -163,6 +163,9 @@ class MutationProposer(Proposer):
             utility is minus the non-dominated rank, so the whole front found so far is mutated).
         max_edits: Each candidate applies 1..``max_edits`` random mutations (default 1).
         random_fraction: Share of the pool filled with random architectures (default 0).
+
+    When the parents' mutations yield fewer than ``n`` new architectures (their neighbourhoods
+    are used up or excluded), the rest of the pool is uniform random architectures.
     """
 
     def __init__(self, space: SearchSpace, n_parents: int = 10, max_edits: int = 1, random_fraction: float = 0.0) -> None:
@@ -290,6 +293,8 @@ class GeneratorProposer(Proposer):
             architectures (the ``n_parents`` best; with several objectives the whole front found
             so far, see :class:`MutationProposer`), default 0. The generator learns where the good
             architectures are; the edits make sure their immediate neighbourhood is scored too.
+            Once the parents' unseen single edits run out, that share is filled with uniform
+            random architectures (as in :class:`MutationProposer`).
         n_parents: Parents of those edits (default 10).
         seed: Seed of the generator's training.
         **config: Generator settings (``epochs``, ``rank_k``, ...).
