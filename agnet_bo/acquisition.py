@@ -26,7 +26,7 @@ from agnet_bo.exceptions import InputError, unknown_name
 __all__ = ["ACQUISITIONS", "SINGLE_OBJECTIVE", "MULTI_OBJECTIVE", "AcquisitionContext", "select"]
 
 SINGLE_OBJECTIVE = ("ucb", "greedy", "qlogei", "qlognei")
-MULTI_OBJECTIVE = ("qlogehvi", "qlognehvi", "parego", "rank-sum", "rank-constrained")
+MULTI_OBJECTIVE = ("qlogehvi", "qlognehvi", "parego", "qlogehvi+parego", "rank-sum", "rank-constrained")
 ACQUISITIONS = SINGLE_OBJECTIVE + MULTI_OBJECTIVE
 
 
@@ -88,6 +88,15 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
         raise InputError(f"Cannot choose {q} architectures from a pool of {len(pool)}.")
     if name in ("greedy", "rank-sum", "rank-constrained"):
         return _rank_based(name, surrogate, pool, q, ctx)
+    # BoTorch draws some samples from torch's global generator (qLogNEI's baseline pruning):
+    # seed it from ctx.seed inside a forked RNG, so the picks depend on the seed alone and the
+    # caller's random state is left as it was.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(ctx.seed)
+        return _select_botorch(name, surrogate, pool, q, ctx)
+
+
+def _select_botorch(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx: AcquisitionContext) -> list[int]:
     from botorch.optim import optimize_acqf_discrete
 
     candidates = list(pool) + list(ctx.pending) + list(ctx.train_archs)
@@ -102,26 +111,14 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
     Y = ctx.train_Y
     from botorch.acquisition.objective import GenericMCObjective
 
+    if name in ("parego", "qlogehvi+parego"):
+        return _mixed_mo(name, surrogate, model, candidates, choices, x_pending, x_base, q, ctx, constraints)
     j0 = ctx.objectives[0]
     scalar: Callable[..., Tensor] = lambda Z, X=None: Z[..., j0]  # noqa: E731
-    if name == "parego":
-        from botorch.utils.multi_objective.scalarization import get_chebyshev_scalarization
-        from botorch.utils.sampling import sample_simplex
-
-        w = sample_simplex(len(ctx.objectives), n=1, qmc=False, seed=ctx.seed).squeeze(0).to(Y)
-        cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, ctx.objectives])
-        cols = list(ctx.objectives)
-        scalar = lambda Z, X=None: cheb(Z[..., cols])  # type: ignore[call-arg]  # noqa: E731
     objective: Any = None
-    if Y.shape[-1] > 1 or name == "parego":
+    if Y.shape[-1] > 1:
         objective = GenericMCObjective(scalar)
-    infeasible_obj = None
-    if constraints:
-        # Where no baseline sample is feasible, BoTorch bounds the objective by probing random
-        # *continuous* inputs, which a pool of indices cannot answer: give it the bound instead.
-        mean, var = surrogate.predict(candidates)
-        low = scalar((mean - 6 * var.clamp(min=0).sqrt()).unsqueeze(0)).reshape(-1)
-        infeasible_obj = low.min().reshape(1)
+    infeasible_obj = _infeasible_bound(surrogate, candidates, scalar) if constraints else None
     if name == "ucb":
         from botorch.acquisition import qUpperConfidenceBound
 
@@ -137,7 +134,7 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
         acq = qLogExpectedImprovement(
             model, best_f=best, sampler=sampler, objective=objective, X_pending=x_pending, constraints=constraints
         )
-    elif name in ("qlognei", "parego"):
+    elif name == "qlognei":
         acq = _pool_lognei()(
             model, X_baseline=x_base, sampler=sampler, objective=objective, X_pending=x_pending,
             constraints=constraints, prune_baseline=True, cache_root=False,
@@ -183,6 +180,19 @@ def _believer_ehvi(
     batches of 16 intractable; believing the posterior mean keeps every pick a 1-point EHVI.
     Only believed points predicted feasible join the front.
     """
+    pending = [] if x_pending is None else [int(i) for i in x_pending.view(-1).tolist()]
+    out: list[int] = []
+    for _ in range(q):
+        out.append(_ehvi_pick(model, choices.shape[0], pending + out, out, Y, ctx, sampler, constraints))
+    return out
+
+
+def _ehvi_pick(
+    model: Any, n_pool: int, believed: list[int], taken: list[int], Y: Tensor, ctx: AcquisitionContext,
+    sampler: Any, constraints: list[Callable[[Tensor], Tensor]] | None,
+) -> int:
+    """One qLogEHVI pick among the pool indices not in ``taken``, the ``believed`` candidates
+    entered into the front at their posterior means (see :func:`_believer_ehvi`)."""
     from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
     from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
     from botorch.optim import optimize_acqf_discrete
@@ -193,32 +203,76 @@ def _believer_ehvi(
     Yo = Y[:, ctx.objectives]
     ref = _ref_point(Yo)
     front = Yo[feas]
-    believed = [] if x_pending is None else [int(i) for i in x_pending.view(-1).tolist()]
+    if believed:
+        with torch.no_grad():  # marginal means only: a batch of 1-point posteriors
+            b = model.posterior(torch.tensor(believed, dtype=torch.float64).view(-1, 1, 1)).mean.squeeze(-2)
+        front = torch.cat([front, b[_feasible(b, ctx)][:, ctx.objectives]])
+    partitioning = FastNondominatedPartitioning(ref_point=ref, Y=front)
+    acq = qLogExpectedHypervolumeImprovement(
+        model,
+        ref_point=ref.tolist(),
+        partitioning=partitioning,  # type: ignore[arg-type]  # a FastNondominatedPartitioning is a box decomposition too
+        sampler=sampler,
+        objective=obj,
+        constraints=constraints,
+    )
+    left = torch.tensor([i for i in range(n_pool) if i not in taken], dtype=torch.float64).unsqueeze(-1)
+    chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
+    return round(float(chosen.view(-1)[0]))
+
+
+def _mixed_mo(
+    name: str, surrogate: Any, model: Any, candidates: list[Architecture], choices: Tensor,
+    x_pending: Tensor | None, x_base: Tensor, q: int, ctx: AcquisitionContext,
+    constraints: list[Callable[[Tensor], Tensor]] | None,
+) -> list[int]:
+    """ParEGO picks, alone or alternating with qLogEHVI picks, one at a time.
+
+    Each ParEGO pick is qLogNEI of its own random augmented-Chebyshev scalarisation (weights drawn
+    from the simplex, as in BoTorch's qNParEGO), earlier picks and pending trials as
+    ``X_pending``. With ``"qlogehvi+parego"`` the picks alternate, counted over pending trials
+    and earlier picks together (so workers asking one at a time alternate too): qLogEHVI fills the
+    front where the surrogate predicts hypervolume, while the scalarisations each pull towards
+    one random trade-off, including the ends of the front.
+    """
+    from botorch.acquisition.objective import GenericMCObjective
+    from botorch.optim import optimize_acqf_discrete
+    from botorch.utils.multi_objective.scalarization import get_chebyshev_scalarization
+    from botorch.utils.sampling import sample_simplex
+
+    Y = ctx.train_Y
+    cols = list(ctx.objectives)
+    pending = [] if x_pending is None else [int(i) for i in x_pending.view(-1).tolist()]
     n_pool = choices.shape[0]
+    sampler = _sampler_for(model, choices, ctx, ctx.mc_samples)
+    sampler_mo = _sampler_for(model, choices, ctx, ctx.mc_samples_mo) if name != "parego" else None
     out: list[int] = []
-    with torch.no_grad():
-        # marginal means only: a batch of 1-point posteriors, not the joint N x N one
-        means = model.posterior(torch.arange(len(model.pool), dtype=torch.float64).view(-1, 1, 1)).mean.squeeze(-2)
-    for _ in range(q):
-        if believed:
-            b = means[believed]
-            ok = _feasible(b, ctx)
-            front = torch.cat([Yo[feas], b[ok][:, ctx.objectives]])
-        partitioning = FastNondominatedPartitioning(ref_point=ref, Y=front)
-        acq = qLogExpectedHypervolumeImprovement(
-            model,
-            ref_point=ref.tolist(),
-            partitioning=partitioning,  # type: ignore[arg-type]  # a FastNondominatedPartitioning is a box decomposition too
-            sampler=sampler,
-            objective=obj,
-            constraints=constraints,
+    for k in range(q):
+        g = len(pending) + k  # the pick's place among all outstanding ones
+        if name != "parego" and g % 2 == 0:
+            out.append(_ehvi_pick(model, n_pool, pending + out, out, Y, ctx, sampler_mo, constraints))
+            continue
+        w = sample_simplex(len(cols), n=1, qmc=False, seed=ctx.seed * 7919 + g).squeeze(0).to(Y)
+        cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, cols])
+        scalar = lambda Z, X=None, cheb=cheb: cheb(Z[..., cols])  # noqa: E731
+        acq = _pool_lognei()(
+            model, X_baseline=x_base, sampler=sampler, objective=GenericMCObjective(scalar),
+            X_pending=torch.tensor(pending + out, dtype=torch.float64).unsqueeze(-1) if pending or out else None,
+            constraints=constraints, prune_baseline=True, cache_root=False,
         )
+        acq.agnet_infeasible_obj = _infeasible_bound(surrogate, candidates, scalar) if constraints else None
         left = torch.tensor([i for i in range(n_pool) if i not in out], dtype=torch.float64).unsqueeze(-1)
         chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
-        i = round(float(chosen.view(-1)[0]))
-        out.append(i)
-        believed.append(i)
+        out.append(round(float(chosen.view(-1)[0])))
     return out
+
+
+def _infeasible_bound(surrogate: Any, candidates: list[Architecture], scalar: Callable[..., Tensor]) -> Tensor:
+    """Where no baseline sample is feasible, BoTorch bounds the objective by probing random
+    *continuous* inputs, which a pool of indices cannot answer: give it the bound instead."""
+    mean, var = surrogate.predict(candidates)
+    low = scalar((mean - 6 * var.clamp(min=0).sqrt()).unsqueeze(0)).reshape(-1)
+    return low.min().reshape(1)
 
 
 

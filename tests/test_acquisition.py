@@ -54,6 +54,40 @@ def test_believer_ehvi_is_fast_for_big_batches_and_spreads_along_the_front(setup
     assert np.ptp(mean[:, 1].numpy()) > 0.1 * np.ptp(Y[:, 1])
 
 
+def test_parego_draws_a_scalarisation_per_pick(setup):
+    """qNParEGO-style: each pick has its own random Chebyshev weights, so one batch spans the front."""
+    _space, archs, Y, gp, pool = setup
+    out = select("parego", gp, pool, 8, _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=0))
+    mean, _ = gp.predict(pool)
+    picked = mean[out].numpy()
+    # the picks reach from the pool's more accurate end to its faster end
+    assert np.ptp(picked[:, 1]) > 0.3 * np.ptp(mean[:, 1].numpy())
+    assert np.ptp(picked[:, 0]) > 0.3 * np.ptp(mean[:, 0].numpy())
+
+
+def test_hybrid_alternates_ehvi_and_parego_counting_pending_trials(setup):
+    """Picks alternate qLogEHVI / ParEGO over pending trials and earlier picks together, so a
+    worker asking one at a time gets the same alternation as a batch."""
+    _space, archs, Y, gp, pool = setup
+    ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=3)
+    first = select("qlogehvi+parego", gp, pool, 1, ctx)
+    assert first == select("qlogehvi", gp, pool, 1, ctx)
+    rest = [a for i, a in enumerate(pool) if i != first[0]]
+    ctx.pending = [pool[first[0]]]
+    second = select("qlogehvi+parego", gp, rest, 1, ctx)
+    assert second == select("parego", gp, rest, 1, ctx)
+    batch = select("qlogehvi+parego", gp, pool, 2, _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=3))
+    assert [pool[i] for i in batch] == [pool[first[0]], rest[second[0]]]
+
+
+def test_mixed_acquisition_with_a_constraint(setup):
+    _space, archs, Y, gp, pool = setup
+    ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=0)
+    ctx.constraints = [(1, float(np.median(ctx.train_Y[:, 1].numpy())), -1)]  # the faster half
+    out = select("qlogehvi+parego", gp, pool, 6, ctx)
+    assert len(set(out)) == 6
+
+
 def test_pending_points_change_ucb_picks(setup):
     _space, archs, Y, gp, pool = setup
     base = select("ucb", gp, pool, 4, _ctx(gp, archs, Y, objectives=[0], mc_samples=64))
@@ -86,3 +120,20 @@ def test_deep_ensembles_work_with_sampling_acquisitions(setup, name):
     ctx = AcquisitionContext(train_archs=archs, train_Y=mlp.transform_targets(Y[:, :1]), mc_samples=16)
     out = select(name, mlp, pool, 4, ctx)
     assert len(set(out)) == 4
+
+
+@pytest.mark.parametrize("name", ["qlognei", "parego", "qlognehvi"])
+def test_picks_depend_on_the_seed_alone_not_on_torchs_global_rng(setup, name):
+    """qLogNEI prunes its baseline with an unseeded sampler; the picks must not vary with torch's
+    global random state, and that state is left untouched."""
+    import torch
+
+    _space, archs, Y, gp, pool = setup
+    objectives = [0] if name == "qlognei" else [0, 1]
+    picks = []
+    for state in (1, 2):
+        torch.manual_seed(state)
+        before = torch.random.get_rng_state()
+        picks.append(select(name, gp, pool, 3, _ctx(gp, archs, Y, objectives=objectives, mc_samples=32, seed=5)))
+        assert torch.equal(torch.random.get_rng_state(), before)
+    assert picks[0] == picks[1]
