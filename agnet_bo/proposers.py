@@ -163,18 +163,27 @@ class MutationProposer(Proposer):
             utility is minus the non-dominated rank, so the whole front found so far is mutated).
         max_edits: Each candidate applies 1..``max_edits`` random mutations (default 1).
         random_fraction: Share of the pool filled with random architectures (default 0).
+        incumbent_share: Share of the mutations reserved for the single best architecture
+            (default 0: parents drawn uniformly). Where its neighbourhood is small it is then
+            covered completely, so the one edit that improves on the best is never missed.
 
     When the parents' mutations yield fewer than ``n`` new architectures (their neighbourhoods
     are used up or excluded), the rest of the pool is uniform random architectures.
     """
 
-    def __init__(self, space: SearchSpace, n_parents: int = 10, max_edits: int = 1, random_fraction: float = 0.0) -> None:
+    def __init__(
+        self, space: SearchSpace, n_parents: int = 10, max_edits: int = 1, random_fraction: float = 0.0,
+        incumbent_share: float = 0.0,
+    ) -> None:
         super().__init__(space)
-        if n_parents < 1 or max_edits < 1 or not 0 <= random_fraction <= 1:
+        if n_parents < 1 or max_edits < 1 or not 0 <= random_fraction <= 1 or not 0 <= incumbent_share <= 1:
             raise InputError(
-                f"Need n_parents >= 1, max_edits >= 1 and 0 <= random_fraction <= 1; got {n_parents}, {max_edits}, {random_fraction}."
+                "Need n_parents >= 1, max_edits >= 1, 0 <= random_fraction <= 1 and 0 <= incumbent_share <= 1; got "
+                f"n_parents={n_parents!r}, max_edits={max_edits!r}, random_fraction={random_fraction!r}, "
+                f"incumbent_share={incumbent_share!r}."
             )
         self.n_parents, self.max_edits, self.random_fraction = int(n_parents), int(max_edits), float(random_fraction)
+        self.incumbent_share = float(incumbent_share)
         self._parents: list[Architecture] = []
 
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
@@ -198,19 +207,23 @@ class MutationProposer(Proposer):
         seen = set(exclude)
         out: list[Architecture] = []
         n_random = round(self.random_fraction * n) if self._parents else n
-        tries = 0
-        while len(out) < n - n_random and tries < 50 * n + 100:
-            tries += 1
-            parent = self._parents[int(rng.integers(len(self._parents)))]
-            child: Architecture | None = parent
-            for _ in range(int(rng.integers(1, self.max_edits + 1))):
-                child = mutate(self.space, child, rng) if child is not None else None
-            if child is None:
-                continue
-            k = self.space.key(child)
-            if k not in seen:
-                seen.add(k)
-                out.append(child)
+        n_top = round(self.incumbent_share * (n - n_random)) if self._parents else 0
+        for parents, stop, max_tries in (
+            (self._parents[:1], n_top, 20 * n_top),  # the best one's neighbourhood first
+            (self._parents, n - n_random, 50 * n + 100),
+        ):
+            tries = 0
+            while len(out) < stop and tries < max_tries:
+                tries += 1
+                child: Architecture | None = parents[int(rng.integers(len(parents)))]
+                for _ in range(int(rng.integers(1, self.max_edits + 1))):
+                    child = mutate(self.space, child, rng) if child is not None else None
+                if child is None:
+                    continue
+                k = self.space.key(child)
+                if k not in seen:
+                    seen.add(k)
+                    out.append(child)
         if len(out) < n:
             out += RandomProposer(self.space).propose(n - len(out), seed=int(rng.integers(2**31)), exclude=seen)
         return out
@@ -296,6 +309,8 @@ class GeneratorProposer(Proposer):
             Once the parents' unseen single edits run out, that share is filled with uniform
             random architectures (as in :class:`MutationProposer`).
         n_parents: Parents of those edits (default 10).
+        incumbent_share: Share of those edits reserved for the best architecture (default 0; see
+            :class:`MutationProposer`).
         seed: Seed of the generator's training.
         **config: Generator settings (``epochs``, ``rank_k``, ...).
     """
@@ -311,6 +326,7 @@ class GeneratorProposer(Proposer):
         random_fraction: float = 0.0,
         local_fraction: float = 0.0,
         n_parents: int = 10,
+        incumbent_share: float = 0.0,
         seed: int = 0,
         **config: Any,
     ) -> None:
@@ -332,7 +348,7 @@ class GeneratorProposer(Proposer):
             raise InputError("The generator was built for another search space.")
         self.generator = generator
         self.random_fraction, self.local_fraction = float(random_fraction), float(local_fraction)
-        self._local = MutationProposer(space, n_parents=n_parents)
+        self._local = MutationProposer(space, n_parents=n_parents, incumbent_share=incumbent_share)
 
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
         u = np.asarray(utilities, dtype=float).reshape(-1)

@@ -156,7 +156,7 @@ def test_bad_state_files(tmp_path, space):
 def test_multi_objective_front_and_hypervolume(space):
     bench = ab.benchmarks.NB201("cifar10")
     opt = Optimizer(space, {"valid-accuracy": "maximize", "latency-pixel3": "minimize"}, seed=0, **FAST)
-    assert opt.acquisition == "qlogehvi"
+    assert opt.acquisition == "parego"
     for _ in range(3):
         for t in opt.ask(4):
             opt.tell(t, bench.evaluate(t.arch, metrics=["valid-accuracy", "latency-pixel3"]))

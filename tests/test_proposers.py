@@ -126,3 +126,23 @@ def test_generator_proposer_local_fraction_edits_the_best(space):
     assert [space.key(a) for a in again.propose(20, seed=1, exclude=exclude)] == keys
     with pytest.raises(InputError, match="local_fraction"):
         make_proposer("agnet", space, random_fraction=0.5, local_fraction=0.5)
+
+
+def test_incumbent_share_covers_the_best_ones_whole_neighbourhood(space):
+    """NB201: 6 edges x 4 other operations = 24 single edits of the best; with half of a pool of
+    60 reserved for it, all 24 are there (uniform parents would give it about 3 of 60)."""
+    archs = space.sample(10, seed=6)
+    best = archs[-1]
+    exclude = {space.key(a) for a in archs}
+    prop = MutationProposer(space, n_parents=10, incumbent_share=0.5)
+    prop.fit(archs, np.arange(10.0))
+    pool = prop.propose(60, seed=2, exclude=exclude)
+    near = [a for a in pool if _hamming(best, a) == 1]
+    assert len(near) == 24 and len({space.key(a) for a in pool}) == 60
+    # the rest of the pool still edits the other parents
+    assert sum(min(_hamming(p, a) for p in archs[:-1]) == 1 for a in pool) >= 30
+    plain = MutationProposer(space, n_parents=10)
+    plain.fit(archs, np.arange(10.0))
+    assert sum(_hamming(best, a) == 1 for a in plain.propose(60, seed=2, exclude=exclude)) < 24
+    with pytest.raises(InputError, match="incumbent_share"):
+        MutationProposer(space, incumbent_share=1.5)
