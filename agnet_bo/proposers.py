@@ -165,7 +165,9 @@ class MutationProposer(Proposer):
         random_fraction: Share of the pool filled with random architectures (default 0).
         incumbent_share: Share of the mutations reserved for the single best architecture
             (default 0: parents drawn uniformly). Where its neighbourhood is small it is then
-            covered completely, so the one edit that improves on the best is never missed.
+            covered completely (NB201: all 24 single edits). As part of AG-Net's pools on NB201
+            CIFAR-100 it did not find the optimum sooner (bench/RESULTS.md); it is there for
+            ablations and for local search on spaces where it may.
 
     When the parents' mutations yield fewer than ``n`` new architectures (their neighbourhoods
     are used up or excluded), the rest of the pool is uniform random architectures.
