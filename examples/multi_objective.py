@@ -10,7 +10,8 @@ objectives and one outcome constraint::
 
 The constrained metric is modelled like the objectives (it is told with them), the default
 acquisition is ParEGO (qLogNEI of a random Chebyshev scalarisation, new weights for every pick)
-weighted by the probability of meeting the constraint, and ``opt.pareto_front()`` returns the feasible non-dominated trials. The values
+weighted by the probability of meeting the constraint, and ``opt.pareto_front()`` returns the
+feasible non-dominated trials. The values
 come from the bundled tables (NAS-Bench-201 CIFAR-10 accuracies, HW-NAS-Bench latencies), so the
 true front over all 15,625 cells is known and drawn for comparison. The held-out test accuracy
 is recorded with each result (``info``) but not searched on.
