@@ -334,6 +334,12 @@ class Optimizer:
     def _model_round(self, q: int, seed: int, exclude: set[str]) -> list[Architecture]:
         if self._dirty:
             self._refit()
+        elif self.surrogate not in (None, "paper") and not self.surrogate.is_fitted:
+            # Loaded from a file, no result told since: the file holds the history, not the
+            # surrogate. Fits start from scratch with a fixed seed, so fitting the same completed
+            # trials again restores the model the saved optimizer had.
+            done = self._completed()
+            self.surrogate.fit([t.arch for t in done], self._Y(done))
         if self.surrogate is None:  # nothing scores a pool: the proposer's first q are the picks
             return self.proposer.propose(q, seed=seed, exclude=exclude)[:q]
         size = self.space.size

@@ -131,6 +131,18 @@ def test_save_load_continues_exactly(tmp_path, space, table):
     assert [t.key for t in loaded.ask(3)] == [t.key for t in ref.ask(3)]
 
 
+def test_loaded_optimizer_asks_again_before_any_tell(tmp_path, space, table):
+    """Saved with trials pending and no result told since the last round: the loaded optimizer
+    asks the same next architectures (its surrogate is refitted from the history on demand)."""
+    ref = Optimizer(space, "valid-accuracy", seed=11, **FAST)
+    _run(ref, table, rounds=3)
+    ref.ask(2)
+    path = tmp_path / "run.json"
+    ref.save(path)
+    loaded = Optimizer.load(path)
+    assert [t.key for t in loaded.ask(3)] == [t.key for t in ref.ask(3)]
+
+
 def test_bad_state_files(tmp_path, space):
     opt = Optimizer(space, "valid-accuracy", seed=0, **FAST)
     path = tmp_path / "run.json"
