@@ -118,7 +118,7 @@ def _select_botorch(name: str, surrogate: Any, pool: Sequence[Architecture], q: 
     objective: Any = None
     if Y.shape[-1] > 1:
         objective = GenericMCObjective(scalar)
-    infeasible_obj = _infeasible_bound(surrogate, candidates, scalar) if constraints else None
+    infeasible_obj = _infeasible_bound(surrogate.predict(candidates), scalar) if constraints else None
     if name == "ucb":
         from botorch.acquisition import qUpperConfidenceBound
 
@@ -246,6 +246,7 @@ def _mixed_mo(
     n_pool = choices.shape[0]
     sampler = _sampler_for(model, choices, ctx, ctx.mc_samples)
     sampler_mo = _sampler_for(model, choices, ctx, ctx.mc_samples_mo) if name != "parego" else None
+    pred = surrogate.predict(candidates) if constraints else None  # the same for every pick
     out: list[int] = []
     for k in range(q):
         g = len(pending) + k  # the pick's place among all outstanding ones
@@ -260,17 +261,18 @@ def _mixed_mo(
             X_pending=torch.tensor(pending + out, dtype=torch.float64).unsqueeze(-1) if pending or out else None,
             constraints=constraints, prune_baseline=True, cache_root=False,
         )
-        acq.agnet_infeasible_obj = _infeasible_bound(surrogate, candidates, scalar) if constraints else None
+        acq.agnet_infeasible_obj = _infeasible_bound(pred, scalar) if pred is not None else None
         left = torch.tensor([i for i in range(n_pool) if i not in out], dtype=torch.float64).unsqueeze(-1)
         chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
         out.append(round(float(chosen.view(-1)[0])))
     return out
 
 
-def _infeasible_bound(surrogate: Any, candidates: list[Architecture], scalar: Callable[..., Tensor]) -> Tensor:
+def _infeasible_bound(pred: tuple[Tensor, Tensor], scalar: Callable[..., Tensor]) -> Tensor:
     """Where no baseline sample is feasible, BoTorch bounds the objective by probing random
-    *continuous* inputs, which a pool of indices cannot answer: give it the bound instead."""
-    mean, var = surrogate.predict(candidates)
+    *continuous* inputs, which a pool of indices cannot answer: give it the bound instead
+    (``pred``: the surrogate's mean and variance of every candidate)."""
+    mean, var = pred
     low = scalar((mean - 6 * var.clamp(min=0).sqrt()).unsqueeze(0)).reshape(-1)
     return low.min().reshape(1)
 
