@@ -12,6 +12,7 @@ is maximised here; the optimizer has already flipped "minimize" objectives.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from agnet_bo.exceptions import InputError, unknown_name
 
 __all__ = ["ACQUISITIONS", "SINGLE_OBJECTIVE", "MULTI_OBJECTIVE", "AcquisitionContext", "select"]
 
-SINGLE_OBJECTIVE = ("ucb", "greedy", "qlogei", "qlognei")
+SINGLE_OBJECTIVE = ("ucb", "ts", "greedy", "qlogei", "qlognei")
 MULTI_OBJECTIVE = ("qlogehvi", "qlognehvi", "parego", "qlogehvi+parego", "rank-sum", "rank-constrained")
 ACQUISITIONS = SINGLE_OBJECTIVE + MULTI_OBJECTIVE
 
@@ -43,11 +44,17 @@ class AcquisitionContext:
         constraints: ``(column, bound, sign)`` triples in the surrogate's units: feasible where
             ``sign * (output[column] - bound) <= 0`` (``sign = 1`` for an upper bound, ``-1`` for a
             lower bound; the optimizer converts the user's thresholds).
-        kappa: UCB's exploration weight (``mean + kappa * std``).
+        kappa: UCB's exploration weight (``mean + kappa * std``), or one weight per pick: pick
+            ``g`` (counted over pending trials and earlier picks, so workers asking one at a time
+            cycle too) uses ``kappa[g % len(kappa)]``.
         mc_samples: Quasi-Monte-Carlo samples of the single-objective q-batch acquisitions.
         mc_samples_mo: Samples of the hypervolume acquisitions (qLogEHVI, qLogNEHVI), whose cost
             also grows with the number of boxes of the front (64: 0.1 s per pick from 300).
         seed: Seed of the QMC sampler and of ParEGO's weights.
+        anchor_share: Share of ParEGO's picks (``"parego"``, and the ParEGO half of
+            ``"qlogehvi+parego"``) that maximise one objective alone with qLogNEI, cycling over
+            the objectives: the ends of the front, which random scalarisations seldom aim at.
+            Counted over pending trials and earlier picks; ``0`` for none.
     """
 
     train_archs: list[Architecture]
@@ -55,10 +62,11 @@ class AcquisitionContext:
     pending: list[Architecture] = field(default_factory=list)
     objectives: list[int] = field(default_factory=lambda: [0])
     constraints: list[tuple[int, float, int]] = field(default_factory=list)
-    kappa: float = 2.0
+    kappa: float | tuple[float, ...] = 2.0
     mc_samples: int = 256
     mc_samples_mo: int = 64
     seed: int = 0
+    anchor_share: float = 0.0
 
 
 def _constraint_callables(ctx: AcquisitionContext) -> list[Callable[..., Tensor]]:
@@ -119,12 +127,17 @@ def _select_botorch(name: str, surrogate: Any, pool: Sequence[Architecture], q: 
     if Y.shape[-1] > 1:
         objective = GenericMCObjective(scalar)
     infeasible_obj = _infeasible_bound(surrogate.predict(candidates), scalar) if constraints else None
+    if name in ("ucb", "ts") and constraints:
+        raise InputError(f'"{name}" does not handle outcome constraints; use "qlognei" or "qlogei".')
+    if name == "ts":
+        return _thompson(model, choices, q, objective)
     if name == "ucb":
         from botorch.acquisition import qUpperConfidenceBound
 
-        if constraints:
-            raise InputError('"ucb" does not handle outcome constraints; use "qlognei" or "qlogei".')
-        acq: Any = qUpperConfidenceBound(model, beta=ctx.kappa**2, sampler=sampler, objective=objective, X_pending=x_pending)
+        kappas = ctx.kappa if isinstance(ctx.kappa, tuple) else (ctx.kappa,)
+        if len(kappas) > 1:
+            return _ucb_per_pick(model, choices, x_pending, q, kappas, sampler, objective)
+        acq: Any = qUpperConfidenceBound(model, beta=kappas[0] ** 2, sampler=sampler, objective=objective, X_pending=x_pending)
     elif name == "qlogei":
         from botorch.acquisition.logei import qLogExpectedImprovement
 
@@ -157,6 +170,42 @@ def _select_botorch(name: str, surrogate: Any, pool: Sequence[Architecture], q: 
     if len(set(out)) != q:  # optimize_acqf_discrete can return fewer when values tie at -inf
         rest = [i for i in range(n_pool) if i not in out]
         out = list(dict.fromkeys(out)) + rest[: q - len(set(out))]
+    return out
+
+
+def _thompson(model: Any, choices: Tensor, q: int, objective: Any) -> list[int]:
+    """Batch Thompson sampling: ``q`` joint posterior draws over the whole pool, each pick the
+    best pool member of one draw not picked by an earlier one (BoTorch's ``MaxPosteriorSampling``
+    without replacement). Pending trials need no special handling: each call draws anew."""
+    from botorch.generation.sampling import MaxPosteriorSampling
+
+    ts = MaxPosteriorSampling(model, objective=objective, replacement=False)
+    with torch.no_grad():
+        chosen = ts(choices, num_samples=q)
+    return [round(float(x)) for x in chosen.view(-1)]
+
+
+def _ucb_per_pick(
+    model: Any, choices: Tensor, x_pending: Tensor | None, q: int, kappas: tuple[float, ...], sampler: Any, objective: Any,
+) -> list[int]:
+    """Sequential greedy qUCB whose exploration weight changes from pick to pick (see
+    :class:`AcquisitionContext`): each pick maximises the joint qUCB of itself, the earlier picks
+    and the pending trials under its own ``kappa``."""
+    from botorch.acquisition import qUpperConfidenceBound
+    from botorch.optim import optimize_acqf_discrete
+
+    pending = [] if x_pending is None else [int(i) for i in x_pending.view(-1).tolist()]
+    out: list[int] = []
+    for k in range(q):
+        kappa = kappas[(len(pending) + k) % len(kappas)]
+        held = pending + out
+        acq = qUpperConfidenceBound(
+            model, beta=kappa**2, sampler=sampler, objective=objective,
+            X_pending=torch.tensor(held, dtype=torch.float64).unsqueeze(-1) if held else None,
+        )
+        left = torch.tensor([i for i in range(choices.shape[0]) if i not in out], dtype=torch.float64).unsqueeze(-1)
+        chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
+        out.append(round(float(chosen.view(-1)[0])))
     return out
 
 
@@ -253,9 +302,13 @@ def _mixed_mo(
         if name != "parego" and g % 2 == 0:
             out.append(_ehvi_pick(model, n_pool, pending + out, out, Y, ctx, sampler_mo, constraints))
             continue
-        w = sample_simplex(len(cols), n=1, qmc=False, seed=ctx.seed * 7919 + g).squeeze(0).to(Y)
-        cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, cols])
-        scalar = lambda Z, X=None, cheb=cheb: cheb(Z[..., cols])  # noqa: E731
+        anchor = _anchor_objective(g, ctx.anchor_share, cols)
+        if anchor is not None:
+            scalar = lambda Z, X=None, j=anchor: Z[..., j]  # noqa: E731
+        else:
+            w = sample_simplex(len(cols), n=1, qmc=False, seed=ctx.seed * 7919 + g).squeeze(0).to(Y)
+            cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, cols])
+            scalar = lambda Z, X=None, cheb=cheb: cheb(Z[..., cols])  # noqa: E731
         acq = _pool_lognei()(
             model, X_baseline=x_base, sampler=sampler, objective=GenericMCObjective(scalar),
             X_pending=torch.tensor(pending + out, dtype=torch.float64).unsqueeze(-1) if pending or out else None,
@@ -266,6 +319,17 @@ def _mixed_mo(
         chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
         out.append(round(float(chosen.view(-1)[0])))
     return out
+
+
+def _anchor_objective(g: int, share: float, cols: list[int]) -> int | None:
+    """The objective column that ParEGO pick ``g`` maximises alone, or ``None`` for a random
+    scalarisation: ``share`` of the picks, evenly spaced, cycling over ``cols``."""
+    if share <= 0:
+        return None
+    before = math.floor(g * share + 1e-9)
+    if math.floor((g + 1) * share + 1e-9) == before:
+        return None
+    return cols[before % len(cols)]
 
 
 def _infeasible_bound(pred: tuple[Tensor, Tensor], scalar: Callable[..., Tensor]) -> Tensor:

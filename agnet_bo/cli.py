@@ -262,7 +262,7 @@ def _search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=16, help="architectures asked at once (default 16)")
     p.add_argument("--surrogate", help="override the method's surrogate (gp, gnn, mlp, ensemble, paper, none)")
     p.add_argument("--proposer", help="override the method's proposer (agnet, random, mutation, evolution, local)")
-    p.add_argument("--acquisition", help="override the acquisition (ucb, greedy, qlogei, qlognei, qlogehvi, qlognehvi, parego, qlogehvi+parego, rank-sum, rank-constrained)")
+    p.add_argument("--acquisition", help="override the acquisition (ucb, ts, greedy, qlogei, qlognei, qlogehvi, qlognehvi, parego, qlogehvi+parego, rank-sum, rank-constrained)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

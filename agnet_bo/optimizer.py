@@ -32,6 +32,47 @@ FORMAT_VERSION = 1
 DIRECTIONS = ("maximize", "minimize")
 
 
+_ACQUISITION_KWARGS = {"mc_samples": int, "mc_samples_mo": int, "anchor_share": float}
+
+
+def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Checked ``acquisition_kwargs``: known names, sample counts >= 1, a share in [0, 1]."""
+    if kwargs is None:
+        return {}
+    if not isinstance(kwargs, Mapping):
+        raise InputError(f"`acquisition_kwargs` must be a dict, got {type(kwargs).__name__}.")
+    out: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if key not in _ACQUISITION_KWARGS:
+            raise InputError(f"Unknown acquisition setting {key!r}; expected one of {sorted(_ACQUISITION_KWARGS)}.")
+        number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+        if _ACQUISITION_KWARGS[key] is int:
+            if not number or value != int(value) or value < 1:
+                raise InputError(f"acquisition_kwargs[{key!r}] must be an int >= 1, got {value!r}.")
+            out[key] = int(value)
+        else:
+            if not number or not 0 <= value <= 1:
+                raise InputError(f"acquisition_kwargs[{key!r}] must be a float in [0, 1], got {value!r}.")
+            out[key] = float(value)
+    return out
+
+
+def _parse_kappa(kappa: Any) -> float | tuple[float, ...]:
+    """UCB's exploration weight: a float >= 0, or a non-empty sequence of them (kept as a tuple)."""
+    values = kappa if isinstance(kappa, (list, tuple)) else [kappa]
+    ok = len(values) > 0 and all(
+        not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) and v >= 0
+        for v in values
+    )
+    if not ok:
+        raise InputError(
+            f"`kappa` must be a finite float >= 0 or a non-empty list of them, got {kappa!r}; e.g. kappa=2.0 or kappa=[0.5, 2.0, 3.5]."
+        )
+    if isinstance(kappa, (list, tuple)):
+        return tuple(float(v) for v in values) if len(values) > 1 else float(values[0])
+    return float(kappa)
+
+
 def _parse_objectives(objectives: Any) -> dict[str, str]:
     if objectives is None:
         return {"value": "maximize"}
@@ -95,13 +136,17 @@ class Optimizer:
             observation noise but is an order of magnitude slower.
         n_initial: Trials drawn at random by ``space.sample`` before the model takes over.
         pool_size: Candidates proposed per round.
-        kappa: UCB's exploration weight.
+        kappa: UCB's exploration weight (``mean + kappa * std``), or a sequence of weights used
+            in turn by the picks of a batch (counted over pending trials too).
         seed: Seed of everything stochastic; same seed and same history give the same asks.
         surrogate_kwargs: Arguments of the surrogate when given by name.
         proposer_kwargs: Arguments of the proposer when given by name. With one objective and a
             surrogate, ``proposer="agnet"`` fills a quarter of each pool with single edits of the
             best architectures (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`); pass
             ``{"local_fraction": 0}`` for pure generator pools.
+        acquisition_kwargs: Settings of the acquisition (:class:`~agnet_bo.acquisition.AcquisitionContext`):
+            ``mc_samples``, ``mc_samples_mo`` (quasi-MC samples) and ``anchor_share`` (with
+            several objectives, the share of ParEGO picks that maximise one objective alone).
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
 
@@ -128,10 +173,11 @@ class Optimizer:
         acquisition: str | None = None,
         n_initial: int = 16,
         pool_size: int = 300,
-        kappa: float = 2.0,
+        kappa: float | Sequence[float] = 2.0,
         seed: int = 0,
         surrogate_kwargs: Mapping[str, Any] | None = None,
         proposer_kwargs: Mapping[str, Any] | None = None,
+        acquisition_kwargs: Mapping[str, Any] | None = None,
         num_threads: int | None = 1,
     ) -> None:
         if not isinstance(space, SearchSpace):
@@ -141,8 +187,7 @@ class Optimizer:
         for name, v, lo in (("n_initial", n_initial, 1), ("pool_size", pool_size, 1)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
                 raise InputError(f"`{name}` must be an int >= {lo}, got {v!r}.")
-        if not kappa >= 0:
-            raise InputError(f"`kappa` must be >= 0, got {kappa!r}.")
+        kappa = _parse_kappa(kappa)
         self.space = space
         self.objectives = _parse_objectives(objectives)
         self.constraints = _parse_constraints(constraints)
@@ -162,11 +207,12 @@ class Optimizer:
             )
         self.acquisition = acquisition
         self.num_threads = num_threads
-        self.n_initial, self.pool_size, self.kappa, self.seed = int(n_initial), int(pool_size), float(kappa), int(seed)
+        self.n_initial, self.pool_size, self.kappa, self.seed = int(n_initial), int(pool_size), kappa, int(seed)
         self._surrogate_spec = surrogate if isinstance(surrogate, str) else None
         self._surrogate_kwargs = dict(surrogate_kwargs or {})
         self._proposer_spec = proposer if isinstance(proposer, str) else None
         self._proposer_kwargs = dict(proposer_kwargs or {})
+        self._acquisition_kwargs = _parse_acquisition_kwargs(acquisition_kwargs)
         self.surrogate = self._make_surrogate(surrogate)
         effective = dict(self._proposer_kwargs)
         if proposer == "agnet" and not multi and surrogate not in ("none", "paper") and effective.get("mode", "autoregressive") == "autoregressive":
@@ -360,6 +406,7 @@ class Optimizer:
             constraints=self._model_constraints(),
             kappa=self.kappa,
             seed=seed,
+            **self._acquisition_kwargs,
         )
         return [pool[i] for i in select(self.acquisition, self.surrogate, pool, q, ctx)]
 
@@ -540,9 +587,10 @@ class Optimizer:
                 "proposer": self._proposer_spec,
                 "proposer_kwargs": self._proposer_kwargs,
                 "acquisition": self.acquisition,
+                "acquisition_kwargs": self._acquisition_kwargs,
                 "n_initial": self.n_initial,
                 "pool_size": self.pool_size,
-                "kappa": self.kappa,
+                "kappa": list(self.kappa) if isinstance(self.kappa, tuple) else self.kappa,
                 "seed": self.seed,
             },
             "rounds": self._rounds,
@@ -634,6 +682,7 @@ class Optimizer:
                 seed=cfg["seed"],
                 surrogate_kwargs=cfg["surrogate_kwargs"],
                 proposer_kwargs=cfg["proposer_kwargs"],
+                acquisition_kwargs=cfg.get("acquisition_kwargs"),  # absent from files of version 1
             )
             for rec in data["trials"]:
                 t = Trial.from_dict(rec)

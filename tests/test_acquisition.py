@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from agnet_bo.acquisition import ACQUISITIONS, AcquisitionContext, select
+from agnet_bo.acquisition import ACQUISITIONS, SINGLE_OBJECTIVE, AcquisitionContext, select
 from agnet_bo.benchmarks import NB201
 from agnet_bo.exceptions import InputError, UnknownNameError
 from agnet_bo.spaces import NB201Space
@@ -29,7 +29,7 @@ def _ctx(gp, archs, Y, **kw):
 def test_every_acquisition_returns_q_distinct_pool_indices(setup, name):
     _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=0)
-    if name in ("ucb", "greedy", "qlogei", "qlognei"):
+    if name in SINGLE_OBJECTIVE:
         ctx.objectives = [0]
     out = select(name, gp, pool, 8, ctx)
     assert len(out) == 8 and len(set(out)) == 8 and all(0 <= i < len(pool) for i in out)
@@ -65,6 +65,26 @@ def test_parego_draws_a_scalarisation_per_pick(setup):
     assert np.ptp(picked[:, 0]) > 0.3 * np.ptp(mean[:, 0].numpy())
 
 
+def test_parego_anchor_picks_maximise_one_objective_at_a_time(setup):
+    """With ``anchor_share`` a share of ParEGO's picks is qLogNEI of one objective alone, cycling
+    over the objectives and counting pending trials, like the weights."""
+    _space, archs, Y, gp, pool = setup
+    ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=4, anchor_share=1.0)
+    first = select("parego", gp, pool, 1, ctx)
+    assert first == select("qlognei", gp, pool, 1, _ctx(gp, archs, Y, objectives=[0], mc_samples=32, seed=4))
+    rest = [a for i, a in enumerate(pool) if i != first[0]]
+    ctx.pending = [pool[first[0]]]
+    second = select("parego", gp, rest, 1, ctx)
+    fast = _ctx(gp, archs, Y, objectives=[1], mc_samples=32, seed=4, pending=[pool[first[0]]])
+    assert second == select("qlognei", gp, rest, 1, fast)
+    mean, _ = gp.predict(pool)
+    assert mean[first[0], 0] > np.median(mean[:, 0].numpy()) and rest[second[0]] != pool[first[0]]
+    # a quarter: picks 3, 7, 11, ... are the anchors, the others keep their random weights
+    plain = select("parego", gp, pool, 3, _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=4))
+    quarter = select("parego", gp, pool, 3, _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=4, anchor_share=0.25))
+    assert plain == quarter
+
+
 def test_hybrid_alternates_ehvi_and_parego_counting_pending_trials(setup):
     """Picks alternate qLogEHVI / ParEGO over pending trials and earlier picks together, so a
     worker asking one at a time gets the same alternation as a batch."""
@@ -98,6 +118,33 @@ def test_pending_points_change_ucb_picks(setup):
     assert len(set(again)) == 4 and set(again) != set(alone)  # the pending ones condition the picks
 
 
+def test_ucb_kappa_per_pick_cycles_over_pending_trials_and_earlier_picks(setup):
+    _space, archs, Y, gp, pool = setup
+    mean, _ = gp.predict(pool)
+    spread = select("ucb", gp, pool, 2, _ctx(gp, archs, Y, objectives=[0], mc_samples=64, kappa=(0.0, 5.0)))
+    assert spread[0] == int(np.argmax(mean[:, 0].numpy()))  # kappa 0: the best predicted mean
+    wide = select("ucb", gp, pool, 1, _ctx(gp, archs, Y, objectives=[0], mc_samples=64, kappa=5.0))
+    assert wide[0] != spread[0]  # so the weights really differ between picks
+    # a worker asking alone while one trial is pending gets the second weight, as in the batch
+    rest = [a for i, a in enumerate(pool) if i != spread[0]]
+    ctx = _ctx(gp, archs, Y, objectives=[0], mc_samples=64, kappa=(0.0, 5.0), pending=[pool[spread[0]]])
+    alone = select("ucb", gp, rest, 1, ctx)
+    ctx.kappa = 5.0
+    assert alone == select("ucb", gp, rest, 1, ctx)
+    assert rest[alone[0]] == pool[spread[1]]
+
+
+def test_thompson_sampling_is_seeded_and_favours_high_predicted_means(setup):
+    _space, archs, Y, gp, pool = setup
+    mean = gp.predict(pool)[0][:, 0].numpy()
+    picks = {s: select("ts", gp, pool, 8, _ctx(gp, archs, Y, objectives=[0], seed=s)) for s in (0, 0, 1, 2)}
+    assert picks[0] == select("ts", gp, pool, 8, _ctx(gp, archs, Y, objectives=[0], seed=0))
+    assert picks[1] != picks[2]  # each seed draws its own posterior samples
+    for out in picks.values():
+        assert len(set(out)) == 8
+        assert mean[out].mean() > np.median(mean)  # draws from the posterior, not uniform picks
+
+
 def test_errors(setup):
     _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0])
@@ -108,6 +155,8 @@ def test_errors(setup):
     ctx.constraints = [(1, 0.0, 1)]
     with pytest.raises(InputError, match="constraints"):
         select("ucb", gp, pool, 2, ctx)
+    with pytest.raises(InputError, match="constraints"):
+        select("ts", gp, pool, 2, ctx)
 
 
 @pytest.mark.parametrize("name", ["ucb", "qlogei", "qlognei"])

@@ -226,3 +226,12 @@ def test_pretrain_saves_a_loadable_generator(tmp_path, capsys):
     assert "saved to" in capsys.readouterr().out
     gen = Generator.load(path, NB201Space())
     assert len(gen.sample(5, seed=0)) == 5
+
+
+def test_acquisition_help_lists_every_acquisition(capsys):
+    from agnet_bo.acquisition import ACQUISITIONS
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    listed = capsys.readouterr().out.split("override the acquisition (", 1)[1].split(")", 1)[0]
+    assert [name.strip() for name in " ".join(listed.split()).split(",")] == list(ACQUISITIONS)

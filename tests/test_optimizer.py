@@ -208,6 +208,14 @@ def test_constraints_keep_best_trial_feasible(space):
         (dict(n_initial=0), InputError, "n_initial"),
         (dict(seed=-1), InputError, "seed"),
         (dict(surrogate="paper"), InputError, "paper-mode generator"),
+        (dict(kappa=-1.0), InputError, "kappa"),
+        (dict(kappa=[]), InputError, "kappa"),
+        (dict(kappa=[1.0, float("nan")]), InputError, "kappa"),
+        (dict(kappa="2"), InputError, "got '2'"),
+        (dict(acquisition_kwargs={"anchors": 0.5}), InputError, "Unknown acquisition setting 'anchors'"),
+        (dict(acquisition_kwargs={"anchor_share": 1.5}), InputError, r"\[0, 1\], got 1.5"),
+        (dict(acquisition_kwargs={"mc_samples": 0}), InputError, "int >= 1"),
+        (dict(acquisition_kwargs=[("mc_samples", 8)]), InputError, "must be a dict"),
     ],
 )
 def test_bad_construction(space, kwargs, err, match):
@@ -257,3 +265,14 @@ def test_default_pools_mix_single_edits_only_with_one_objective(space):
     assert Optimizer(space, "a", surrogate="none", seed=0, **FAST).proposer.local_fraction == 0  # generator only
     mine = Optimizer(space, "a", seed=0, n_initial=4, proposer_kwargs={"epochs": 2, "local_fraction": 0.1})
     assert mine.proposer.local_fraction == 0.1
+
+
+def test_kappa_per_pick_and_acquisition_kwargs_survive_save_and_load(tmp_path, space, table):
+    opt = Optimizer(space, "valid-accuracy", kappa=[0.5, 3], acquisition_kwargs={"mc_samples": 64}, seed=0, **FAST)
+    assert opt.kappa == (0.5, 3.0) and Optimizer(space, kappa=[2], seed=0, **FAST).kappa == 2.0
+    for t in opt.ask(4):
+        opt.tell(t, _acc(table, t.arch))
+    opt.save(tmp_path / "s.json")
+    loaded = Optimizer.load(tmp_path / "s.json")
+    assert loaded.kappa == (0.5, 3.0) and loaded.state_dict()["config"]["acquisition_kwargs"] == {"mc_samples": 64}
+    assert [t.key for t in loaded.ask(4)] == [t.key for t in opt.ask(4)]
