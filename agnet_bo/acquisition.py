@@ -96,6 +96,8 @@ def select(name: str, surrogate: Any, pool: Sequence[Architecture], q: int, ctx:
         raise InputError(f"Cannot choose {q} architectures from a pool of {len(pool)}.")
     if name in ("greedy", "rank-sum", "rank-constrained"):
         return _rank_based(name, surrogate, pool, q, ctx)
+    if name in ("ucb", "ts") and ctx.constraints:
+        raise InputError(f'"{name}" does not handle outcome constraints; use "qlognei" or "qlogei".')
     # BoTorch draws some samples from torch's global generator (qLogNEI's baseline pruning):
     # seed it from ctx.seed inside a forked RNG, so the picks depend on the seed alone and the
     # caller's random state is left as it was.
@@ -127,8 +129,6 @@ def _select_botorch(name: str, surrogate: Any, pool: Sequence[Architecture], q: 
     if Y.shape[-1] > 1:
         objective = GenericMCObjective(scalar)
     infeasible_obj = _infeasible_bound(surrogate.predict(candidates), scalar) if constraints else None
-    if name in ("ucb", "ts") and constraints:
-        raise InputError(f'"{name}" does not handle outcome constraints; use "qlognei" or "qlogei".')
     if name == "ts":
         return _thompson(model, choices, q, objective)
     if name == "ucb":
@@ -173,6 +173,20 @@ def _select_botorch(name: str, surrogate: Any, pool: Sequence[Architecture], q: 
     return out
 
 
+def _as_x(indices: list[int]) -> Tensor | None:
+    """Pool indices as a ``k x 1`` input tensor (``X_pending``), ``None`` when empty."""
+    return torch.tensor(indices, dtype=torch.float64).unsqueeze(-1) if indices else None
+
+
+def _best_left(acq: Any, n_pool: int, taken: list[int]) -> int:
+    """The pool index not in ``taken`` that maximises ``acq`` (one pick)."""
+    from botorch.optim import optimize_acqf_discrete
+
+    left = torch.tensor([i for i in range(n_pool) if i not in taken], dtype=torch.float64).unsqueeze(-1)
+    chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
+    return round(float(chosen.view(-1)[0]))
+
+
 def _thompson(model: Any, choices: Tensor, q: int, objective: Any) -> list[int]:
     """Batch Thompson sampling: ``q`` joint posterior draws over the whole pool, each pick the
     best pool member of one draw not picked by an earlier one (BoTorch's ``MaxPosteriorSampling``
@@ -192,20 +206,13 @@ def _ucb_per_pick(
     :class:`AcquisitionContext`): each pick maximises the joint qUCB of itself, the earlier picks
     and the pending trials under its own ``kappa``."""
     from botorch.acquisition import qUpperConfidenceBound
-    from botorch.optim import optimize_acqf_discrete
 
     pending = [] if x_pending is None else [int(i) for i in x_pending.view(-1).tolist()]
     out: list[int] = []
     for k in range(q):
         kappa = kappas[(len(pending) + k) % len(kappas)]
-        held = pending + out
-        acq = qUpperConfidenceBound(
-            model, beta=kappa**2, sampler=sampler, objective=objective,
-            X_pending=torch.tensor(held, dtype=torch.float64).unsqueeze(-1) if held else None,
-        )
-        left = torch.tensor([i for i in range(choices.shape[0]) if i not in out], dtype=torch.float64).unsqueeze(-1)
-        chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
-        out.append(round(float(chosen.view(-1)[0])))
+        acq = qUpperConfidenceBound(model, beta=kappa**2, sampler=sampler, objective=objective, X_pending=_as_x(pending + out))
+        out.append(_best_left(acq, choices.shape[0], out))
     return out
 
 
@@ -244,7 +251,6 @@ def _ehvi_pick(
     entered into the front at their posterior means (see :func:`_believer_ehvi`)."""
     from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
     from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
-    from botorch.optim import optimize_acqf_discrete
     from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 
     obj = IdentityMCMultiOutputObjective(outcomes=list(ctx.objectives))
@@ -265,9 +271,7 @@ def _ehvi_pick(
         objective=obj,
         constraints=constraints,
     )
-    left = torch.tensor([i for i in range(n_pool) if i not in taken], dtype=torch.float64).unsqueeze(-1)
-    chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
-    return round(float(chosen.view(-1)[0]))
+    return _best_left(acq, n_pool, taken)
 
 
 def _mixed_mo(
@@ -285,7 +289,6 @@ def _mixed_mo(
     one random trade-off, including the ends of the front.
     """
     from botorch.acquisition.objective import GenericMCObjective
-    from botorch.optim import optimize_acqf_discrete
     from botorch.utils.multi_objective.scalarization import get_chebyshev_scalarization
     from botorch.utils.sampling import sample_simplex
 
@@ -311,13 +314,11 @@ def _mixed_mo(
             scalar = lambda Z, X=None, cheb=cheb: cheb(Z[..., cols])  # noqa: E731
         acq = _pool_lognei()(
             model, X_baseline=x_base, sampler=sampler, objective=GenericMCObjective(scalar),
-            X_pending=torch.tensor(pending + out, dtype=torch.float64).unsqueeze(-1) if pending or out else None,
+            X_pending=_as_x(pending + out),
             constraints=constraints, prune_baseline=True, cache_root=False,
         )
         acq.agnet_infeasible_obj = _infeasible_bound(pred, scalar) if pred is not None else None
-        left = torch.tensor([i for i in range(n_pool) if i not in out], dtype=torch.float64).unsqueeze(-1)
-        chosen, _ = optimize_acqf_discrete(acq, q=1, choices=left, unique=True)
-        out.append(round(float(chosen.view(-1)[0])))
+        out.append(_best_left(acq, n_pool, out))
     return out
 
 

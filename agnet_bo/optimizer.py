@@ -682,7 +682,7 @@ class Optimizer:
                 seed=cfg["seed"],
                 surrogate_kwargs=cfg["surrogate_kwargs"],
                 proposer_kwargs=cfg["proposer_kwargs"],
-                acquisition_kwargs=cfg.get("acquisition_kwargs"),  # absent from files of version 1
+                acquisition_kwargs=cfg.get("acquisition_kwargs"),  # absent from files written before it existed
             )
             for rec in data["trials"]:
                 t = Trial.from_dict(rec)
