@@ -77,7 +77,8 @@ METHODS: dict[str, dict[str, Any]] = {
 * ``random``: random search.
 
 A method may be followed by overrides, ``"agnet:surrogate=gnn,pool_size=500"`` (values are JSON
-or plain strings); ``agnet:surrogate=none`` is the generator alone.
+or plain strings; a list keeps its commas, ``"agnet:kappa=[0.5,2,3.5]"``);
+``agnet:surrogate=none`` is the generator alone.
 """
 
 _OVERRIDABLE = ("surrogate", "proposer", "acquisition", "n_initial", "pool_size", "kappa")
@@ -97,7 +98,7 @@ def parse_method(spec: str) -> dict[str, Any]:
     if name not in METHODS:
         raise unknown_name("method", name, tuple(METHODS))
     settings = json.loads(json.dumps(METHODS[name]))  # deep copy
-    for item in filter(None, rest.split(",")):
+    for item in filter(None, _split_top_level(rest)):
         key, eq, raw = item.partition("=")
         key = key.strip()
         if not eq or key not in _OVERRIDABLE:
@@ -116,6 +117,22 @@ def parse_method(spec: str) -> dict[str, Any]:
             settings.setdefault("proposer_kwargs", {})["mode"] = "paper"
             settings.setdefault("acquisition", "greedy")
     return settings
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split ``text`` on the commas that are not inside brackets or braces, so that a JSON list
+    value such as ``kappa=[0.5,2,3.5]`` stays one override."""
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return items
 
 
 def make_benchmark(name: str = "nb201", dataset: str = "cifar10", epochs: int = 200) -> TabularBenchmark:
