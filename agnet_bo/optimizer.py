@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from agnet_bo._threads import torch_threads
-from agnet_bo.acquisition import ACQUISITIONS, MULTI_OBJECTIVE, AcquisitionContext, select
+from agnet_bo.acquisition import ACQUISITIONS, DEFAULT_KAPPA, MULTI_OBJECTIVE, AcquisitionContext, select
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, ObjectiveValueWarning, StateFileError, unknown_name
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
@@ -137,7 +137,8 @@ class Optimizer:
         n_initial: Trials drawn at random by ``space.sample`` before the model takes over.
         pool_size: Candidates proposed per round.
         kappa: UCB's exploration weight (``mean + kappa * std``), or a sequence of weights used
-            in turn by the picks of a batch (counted over pending trials too).
+            in turn by the picks of a batch (counted over pending trials too); default
+            :data:`~agnet_bo.acquisition.DEFAULT_KAPPA`, ``(0.5, 2.0, 3.5)``.
         seed: Seed of everything stochastic; same seed and same history give the same asks.
         surrogate_kwargs: Arguments of the surrogate when given by name.
         proposer_kwargs: Arguments of the proposer when given by name. With one objective and a
@@ -173,7 +174,7 @@ class Optimizer:
         acquisition: str | None = None,
         n_initial: int = 16,
         pool_size: int = 300,
-        kappa: float | Sequence[float] = 2.0,
+        kappa: float | Sequence[float] = DEFAULT_KAPPA,
         seed: int = 0,
         surrogate_kwargs: Mapping[str, Any] | None = None,
         proposer_kwargs: Mapping[str, Any] | None = None,
