@@ -22,6 +22,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--budget", type=int, default=304)
     parser.add_argument("--dataset", default="cifar10")
+    parser.add_argument(
+        "--kappa", type=float, nargs="+", default=None, help="UCB weights instead of the default, e.g. 2.0"
+    )
     args = parser.parse_args()
     import torch
 
@@ -34,7 +37,8 @@ def main() -> None:
     walls, cpus, asks = [], [], []
     for seed in range(args.runs):
         w0, c0, in_ask = time.perf_counter(), time.process_time(), 0.0
-        opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed)
+        extra = {} if args.kappa is None else {"kappa": tuple(args.kappa)}
+        opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed, **extra)
         while len(opt.trials) < args.budget:
             a0 = time.perf_counter()
             batch = opt.ask(min(16, args.budget - len(opt.trials)))
