@@ -34,11 +34,11 @@ def main() -> None:
     space = ab.spaces.NB201Space()
     valid = ab.benchmarks.NB201(args.dataset).table("valid-accuracy")
     load0 = os.getloadavg()[0]
+    kappa = ab.acquisition.DEFAULT_KAPPA if args.kappa is None else tuple(args.kappa)
     walls, cpus, asks = [], [], []
     for seed in range(args.runs):
         w0, c0, in_ask = time.perf_counter(), time.process_time(), 0.0
-        extra = {} if args.kappa is None else {"kappa": tuple(args.kappa)}
-        opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed, **extra)
+        opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed, kappa=kappa)
         while len(opt.trials) < args.budget:
             a0 = time.perf_counter()
             batch = opt.ask(min(16, args.budget - len(opt.trials)))
