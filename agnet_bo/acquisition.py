@@ -61,6 +61,10 @@ class AcquisitionContext:
             ``"qlogehvi+parego"``) that maximise one objective alone with qLogNEI, cycling over
             the objectives: the ends of the front, which random scalarisations seldom aim at.
             Counted over pending trials and earlier picks; ``0`` for none.
+        parego_weights: How ParEGO picks draw their scalarisation weights: ``"random"``
+            (independent uniform draws from the simplex, BoTorch's qNParEGO) or ``"sobol"`` (pick
+            ``g`` takes the ``g``-th point of a scrambled Sobol sequence on the simplex seeded by
+            ``seed``, so one batch spreads its trade-offs evenly).
     """
 
     train_archs: list[Architecture]
@@ -73,6 +77,10 @@ class AcquisitionContext:
     mc_samples_mo: int = 64
     seed: int = 0
     anchor_share: float = 0.0
+    parego_weights: str = "random"
+
+
+PAREGO_WEIGHTS = ("random", "sobol")
 
 
 def _constraint_callables(ctx: AcquisitionContext) -> list[Callable[..., Tensor]]:
@@ -296,7 +304,6 @@ def _mixed_mo(
     """
     from botorch.acquisition.objective import GenericMCObjective
     from botorch.utils.multi_objective.scalarization import get_chebyshev_scalarization
-    from botorch.utils.sampling import sample_simplex
 
     Y = ctx.train_Y
     cols = list(ctx.objectives)
@@ -315,7 +322,7 @@ def _mixed_mo(
         if anchor is not None:
             scalar = lambda Z, X=None, j=anchor: Z[..., j]  # noqa: E731
         else:
-            w = sample_simplex(len(cols), n=1, qmc=False, seed=ctx.seed * 7919 + g).squeeze(0).to(Y)
+            w = _parego_weights(len(cols), g, ctx).to(Y)
             cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, cols])
             scalar = lambda Z, X=None, cheb=cheb: cheb(Z[..., cols])  # noqa: E731
         acq = _pool_lognei()(
@@ -326,6 +333,17 @@ def _mixed_mo(
         acq.agnet_infeasible_obj = _infeasible_bound(pred, scalar) if pred is not None else None
         out.append(_best_left(acq, n_pool, out))
     return out
+
+
+def _parego_weights(m: int, g: int, ctx: AcquisitionContext) -> Tensor:
+    """Scalarisation weights (``m``) of ParEGO pick ``g``."""
+    from botorch.utils.sampling import sample_simplex
+
+    if ctx.parego_weights == "sobol":  # a prefix of one sequence: picks 0..g-1 keep their weights
+        return sample_simplex(m, n=g + 1, qmc=True, seed=ctx.seed)[g]
+    if ctx.parego_weights != "random":
+        raise unknown_name("parego_weights", ctx.parego_weights, PAREGO_WEIGHTS)
+    return sample_simplex(m, n=1, qmc=False, seed=ctx.seed * 7919 + g).squeeze(0)
 
 
 def _anchor_objective(g: int, share: float, cols: list[int]) -> int | None:

@@ -16,7 +16,14 @@ import numpy as np
 import torch
 
 from agnet_bo._threads import torch_threads
-from agnet_bo.acquisition import ACQUISITIONS, DEFAULT_KAPPA, MULTI_OBJECTIVE, AcquisitionContext, select
+from agnet_bo.acquisition import (
+    ACQUISITIONS,
+    DEFAULT_KAPPA,
+    MULTI_OBJECTIVE,
+    PAREGO_WEIGHTS,
+    AcquisitionContext,
+    select,
+)
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, ObjectiveValueWarning, StateFileError, unknown_name
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
@@ -32,11 +39,14 @@ FORMAT_VERSION = 1
 DIRECTIONS = ("maximize", "minimize")
 
 
-_ACQUISITION_KWARGS = {"mc_samples": int, "mc_samples_mo": int, "anchor_share": float}
+_ACQUISITION_KWARGS: dict[str, Any] = {
+    "mc_samples": int, "mc_samples_mo": int, "anchor_share": float, "parego_weights": PAREGO_WEIGHTS,
+}
 
 
 def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Checked ``acquisition_kwargs``: known names, sample counts >= 1, a share in [0, 1]."""
+    """Checked ``acquisition_kwargs``: known names, sample counts >= 1, a share in [0, 1], a known
+    weight scheme."""
     if kwargs is None:
         return {}
     if not isinstance(kwargs, Mapping):
@@ -46,7 +56,11 @@ def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any
         if key not in _ACQUISITION_KWARGS:
             raise InputError(f"Unknown acquisition setting {key!r}; expected one of {sorted(_ACQUISITION_KWARGS)}.")
         number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-        if _ACQUISITION_KWARGS[key] is int:
+        if isinstance(_ACQUISITION_KWARGS[key], tuple):
+            if value not in _ACQUISITION_KWARGS[key]:
+                raise InputError(f"acquisition_kwargs[{key!r}] must be one of {list(_ACQUISITION_KWARGS[key])}, got {value!r}.")
+            out[key] = str(value)
+        elif _ACQUISITION_KWARGS[key] is int:
             if not number or value != int(value) or value < 1:
                 raise InputError(f"acquisition_kwargs[{key!r}] must be an int >= 1, got {value!r}.")
             out[key] = int(value)
@@ -146,8 +160,9 @@ class Optimizer:
             best architectures (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`); pass
             ``{"local_fraction": 0}`` for pure generator pools.
         acquisition_kwargs: Settings of the acquisition (:class:`~agnet_bo.acquisition.AcquisitionContext`):
-            ``mc_samples``, ``mc_samples_mo`` (quasi-MC samples) and ``anchor_share`` (with
-            several objectives, the share of ParEGO picks that maximise one objective alone).
+            ``mc_samples``, ``mc_samples_mo`` (quasi-MC samples), and with several objectives
+            ``anchor_share`` (the share of ParEGO picks that maximise one objective alone) and
+            ``parego_weights`` (``"random"`` or ``"sobol"`` scalarisation weights).
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
 

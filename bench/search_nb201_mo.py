@@ -8,7 +8,7 @@
 the front found as a fraction of the true front's (all 15,625 cells; both objectives normalised
 so that the true front's ideal point is 0 and its nadir 1, reference point 1.1 in each, as
 minimisation) and the share of the true Pareto-optimal cells found. Methods: the default
-(qLogEHVI on generator pools) and random search (``--methods default eq4 random`` adds the
+(per-pick ParEGO on generator pools) and random search (``--methods default eq4 random`` adds the
 paper's joint rank sum, Eq. 4).
 
 ``constrained``: AG-Net's hardware setting, ImageNet16-120 with edgegpu latency <= 5 ms. Reports

@@ -85,6 +85,29 @@ def test_parego_anchor_picks_maximise_one_objective_at_a_time(setup):
     assert plain == quarter
 
 
+def test_parego_sobol_weights_spread_one_batch_and_keep_earlier_picks(setup):
+    """``parego_weights="sobol"``: pick g takes the g-th point of one scrambled Sobol sequence, so
+    a batch's trade-offs are stratified (for two objectives, one weight in each half of [0, 1]
+    per two picks) and a worker asking one at a time gets the picks a batch would."""
+    from agnet_bo.acquisition import _parego_weights
+
+    _space, archs, Y, gp, pool = setup
+    ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=5, parego_weights="sobol")
+    w = np.stack([_parego_weights(2, g, ctx).numpy() for g in range(16)])
+    assert np.allclose(w.sum(1), 1) and (w >= 0).all()
+    for k in (2, 4, 8, 16):  # each of k equal bins of the first weight holds one of the first k picks
+        assert sorted(np.floor(w[:k, 0] * k).astype(int).tolist()) == list(range(k))
+    batch = select("parego", gp, pool, 2, ctx)
+    first = select("parego", gp, pool, 1, ctx)
+    rest = [a for i, a in enumerate(pool) if i != first[0]]
+    one_at_a_time = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=5, parego_weights="sobol", pending=[pool[first[0]]])
+    second = select("parego", gp, rest, 1, one_at_a_time)
+    assert [pool[i] for i in batch] == [pool[first[0]], rest[second[0]]]
+    ctx.parego_weights = "grid"
+    with pytest.raises(UnknownNameError, match="parego_weights"):
+        select("parego", gp, pool, 1, ctx)
+
+
 def test_hybrid_alternates_ehvi_and_parego_counting_pending_trials(setup):
     """Picks alternate qLogEHVI / ParEGO over pending trials and earlier picks together, so a
     worker asking one at a time gets the same alternation as a batch."""

@@ -215,6 +215,7 @@ def test_constraints_keep_best_trial_feasible(space):
         (dict(acquisition_kwargs={"anchors": 0.5}), InputError, "Unknown acquisition setting 'anchors'"),
         (dict(acquisition_kwargs={"anchor_share": 1.5}), InputError, r"\[0, 1\], got 1.5"),
         (dict(acquisition_kwargs={"mc_samples": 0}), InputError, "int >= 1"),
+        (dict(acquisition_kwargs={"parego_weights": "grid"}), InputError, r"one of \['random', 'sobol'\], got 'grid'"),
         (dict(acquisition_kwargs=[("mc_samples", 8)]), InputError, "must be a dict"),
     ],
 )
