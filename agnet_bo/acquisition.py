@@ -82,6 +82,12 @@ class AcquisitionContext:
 
 PAREGO_WEIGHTS = ("random", "sobol")
 
+DEFAULT_ANCHOR_SHARE = 0.25
+"""The optimizer's ``anchor_share`` for ParEGO with several objectives unless one is given: a
+quarter of the picks maximise one objective alone (on NB201 accuracy vs latency it lowered the
+hypervolume shortfall on pixel3 and fpga, bench/RESULTS.md). :class:`AcquisitionContext` itself
+defaults to ``0``."""
+
 
 def _constraint_callables(ctx: AcquisitionContext) -> list[Callable[..., Tensor]]:
     """BoTorch outcome constraints: a callable per constraint, feasible where it is ``<= 0``."""

@@ -18,6 +18,7 @@ import torch
 from agnet_bo._threads import torch_threads
 from agnet_bo.acquisition import (
     ACQUISITIONS,
+    DEFAULT_ANCHOR_SHARE,
     DEFAULT_KAPPA,
     MULTI_OBJECTIVE,
     PAREGO_WEIGHTS,
@@ -69,6 +70,16 @@ def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any
                 raise InputError(f"acquisition_kwargs[{key!r}] must be a float in [0, 1], got {value!r}.")
             out[key] = float(value)
     return out
+
+
+def _saved_acquisition_kwargs(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """A state file's ``acquisition_kwargs`` (absent from files written before they existed); a
+    multi-objective ParEGO search saved before :data:`DEFAULT_ANCHOR_SHARE` existed had no
+    anchors, and keeps none."""
+    kw = dict(cfg.get("acquisition_kwargs") or {})
+    if len(cfg["objectives"]) > 1 and cfg["acquisition"] in ("parego", "qlogehvi+parego"):
+        kw.setdefault("anchor_share", 0.0)
+    return kw
 
 
 def _parse_kappa(kappa: Any) -> float | tuple[float, ...]:
@@ -161,7 +172,8 @@ class Optimizer:
             ``{"local_fraction": 0}`` for pure generator pools.
         acquisition_kwargs: Settings of the acquisition (:class:`~agnet_bo.acquisition.AcquisitionContext`):
             ``mc_samples``, ``mc_samples_mo`` (quasi-MC samples), and with several objectives
-            ``anchor_share`` (the share of ParEGO picks that maximise one objective alone) and
+            ``anchor_share`` (the share of ParEGO picks that maximise one objective alone;
+            default :data:`~agnet_bo.acquisition.DEFAULT_ANCHOR_SHARE`, 0.25) and
             ``parego_weights`` (``"random"`` or ``"sobol"`` scalarisation weights).
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
@@ -229,6 +241,8 @@ class Optimizer:
         self._proposer_spec = proposer if isinstance(proposer, str) else None
         self._proposer_kwargs = dict(proposer_kwargs or {})
         self._acquisition_kwargs = _parse_acquisition_kwargs(acquisition_kwargs)
+        if multi and acquisition in ("parego", "qlogehvi+parego"):  # saved explicitly, so a file keeps its share
+            self._acquisition_kwargs.setdefault("anchor_share", DEFAULT_ANCHOR_SHARE)
         self.surrogate = self._make_surrogate(surrogate)
         effective = dict(self._proposer_kwargs)
         if proposer == "agnet" and not multi and surrogate not in ("none", "paper") and effective.get("mode", "autoregressive") == "autoregressive":
@@ -698,7 +712,7 @@ class Optimizer:
                 seed=cfg["seed"],
                 surrogate_kwargs=cfg["surrogate_kwargs"],
                 proposer_kwargs=cfg["proposer_kwargs"],
-                acquisition_kwargs=cfg.get("acquisition_kwargs"),  # absent from files written before it existed
+                acquisition_kwargs=_saved_acquisition_kwargs(cfg),
             )
             for rec in data["trials"]:
                 t = Trial.from_dict(rec)

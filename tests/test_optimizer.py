@@ -268,6 +268,23 @@ def test_default_pools_mix_single_edits_only_with_one_objective(space):
     assert mine.proposer.local_fraction == 0.1
 
 
+def test_multi_objective_parego_anchors_a_quarter_by_default_and_old_files_keep_none(space):
+    from agnet_bo.acquisition import DEFAULT_ANCHOR_SHARE
+
+    two = Optimizer(space, ["a", "b"], seed=0, **FAST)
+    assert two.acquisition == "parego" and DEFAULT_ANCHOR_SHARE == 0.25
+    config = two.state_dict()["config"]
+    assert config["acquisition_kwargs"] == {"anchor_share": 0.25}  # saved explicitly
+    mine = Optimizer(space, ["a", "b"], acquisition_kwargs={"anchor_share": 0.0}, seed=0, **FAST)
+    assert mine.state_dict()["config"]["acquisition_kwargs"] == {"anchor_share": 0.0}
+    ehvi = Optimizer(space, ["a", "b"], acquisition="qlogehvi", seed=0, **FAST)
+    assert ehvi.state_dict()["config"]["acquisition_kwargs"] == {}  # no ParEGO picks to anchor
+    assert Optimizer(space, "a", seed=0, **FAST).state_dict()["config"]["acquisition_kwargs"] == {}
+    old = two.state_dict()
+    del old["config"]["acquisition_kwargs"]  # a file written before the setting existed
+    assert Optimizer.from_state_dict(old).state_dict()["config"]["acquisition_kwargs"] == {"anchor_share": 0.0}
+
+
 def test_kappa_per_pick_and_acquisition_kwargs_survive_save_and_load(tmp_path, space, table):
     opt = Optimizer(space, "valid-accuracy", kappa=[0.5, 3], acquisition_kwargs={"mc_samples": 64}, seed=0, **FAST)
     assert opt.kappa == (0.5, 3.0) and Optimizer(space, kappa=[2], seed=0, **FAST).kappa == 2.0
