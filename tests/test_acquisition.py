@@ -88,7 +88,8 @@ def test_parego_anchor_picks_maximise_one_objective_at_a_time(setup):
 def test_parego_sobol_weights_spread_one_batch_and_keep_earlier_picks(setup):
     """``parego_weights="sobol"``: pick g takes the g-th point of one scrambled Sobol sequence, so
     a batch's trade-offs are stratified (for two objectives, one weight in each half of [0, 1]
-    per two picks) and a worker asking one at a time gets the picks a batch would."""
+    per two picks), and with the same seed a pick counted after pending trials continues the
+    sequence as the batch does."""
     from agnet_bo.acquisition import _parego_weights
 
     _space, archs, Y, gp, pool = setup
