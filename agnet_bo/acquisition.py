@@ -82,6 +82,9 @@ class AcquisitionContext:
 
 PAREGO_WEIGHTS = ("random", "sobol")
 
+PAREGO_ACQUISITIONS = ("parego", "qlogehvi+parego")
+"""The acquisitions with ParEGO picks, which ``anchor_share`` and ``parego_weights`` affect."""
+
 DEFAULT_ANCHOR_SHARE = 0.25
 """The optimizer's ``anchor_share`` for ParEGO with several objectives unless one is given: a
 quarter of the picks maximise one objective alone (on NB201 accuracy vs latency it lowered the

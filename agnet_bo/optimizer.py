@@ -21,6 +21,7 @@ from agnet_bo.acquisition import (
     DEFAULT_ANCHOR_SHARE,
     DEFAULT_KAPPA,
     MULTI_OBJECTIVE,
+    PAREGO_ACQUISITIONS,
     PAREGO_WEIGHTS,
     AcquisitionContext,
     select,
@@ -77,7 +78,7 @@ def _saved_acquisition_kwargs(cfg: Mapping[str, Any]) -> dict[str, Any]:
     multi-objective ParEGO search saved before :data:`DEFAULT_ANCHOR_SHARE` existed had no
     anchors, and keeps none."""
     kw = dict(cfg.get("acquisition_kwargs") or {})
-    if len(cfg["objectives"]) > 1 and cfg["acquisition"] in ("parego", "qlogehvi+parego"):
+    if len(cfg["objectives"]) > 1 and cfg["acquisition"] in PAREGO_ACQUISITIONS:
         kw.setdefault("anchor_share", 0.0)
     return kw
 
@@ -241,7 +242,7 @@ class Optimizer:
         self._proposer_spec = proposer if isinstance(proposer, str) else None
         self._proposer_kwargs = dict(proposer_kwargs or {})
         self._acquisition_kwargs = _parse_acquisition_kwargs(acquisition_kwargs)
-        if multi and acquisition in ("parego", "qlogehvi+parego"):  # saved explicitly, so a file keeps its share
+        if multi and acquisition in PAREGO_ACQUISITIONS:  # saved explicitly, so a file keeps its share
             self._acquisition_kwargs.setdefault("anchor_share", DEFAULT_ANCHOR_SHARE)
         self.surrogate = self._make_surrogate(surrogate)
         effective = dict(self._proposer_kwargs)
