@@ -83,6 +83,17 @@ def _saved_acquisition_kwargs(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return kw
 
 
+def _saved_proposer_kwargs(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """A state file's ``proposer_kwargs``. Files written before the share of single edits was
+    saved explicitly left it out: a single-objective ``"agnet"`` search had
+    :data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION` (which the constructor fills in again), a
+    multi-objective one had none, and keeps none."""
+    kw = dict(cfg["proposer_kwargs"] or {})
+    if len(cfg["objectives"]) > 1 and cfg["proposer"] == "agnet":
+        kw.setdefault("local_fraction", 0.0)
+    return kw
+
+
 def _parse_kappa(kappa: Any) -> float | tuple[float, ...]:
     """UCB's exploration weight: a float >= 0, or a non-empty sequence of them (kept as a tuple)."""
     values = kappa if isinstance(kappa, (list, tuple)) else [kappa]
@@ -167,9 +178,10 @@ class Optimizer:
             :data:`~agnet_bo.acquisition.DEFAULT_KAPPA`, ``(0.5, 2.0, 3.5)``.
         seed: Seed of everything stochastic; same seed and same history give the same asks.
         surrogate_kwargs: Arguments of the surrogate when given by name.
-        proposer_kwargs: Arguments of the proposer when given by name. With one objective and a
-            surrogate, ``proposer="agnet"`` fills a quarter of each pool with single edits of the
-            best architectures (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`); pass
+        proposer_kwargs: Arguments of the proposer when given by name. With a surrogate,
+            ``proposer="agnet"`` fills a quarter of each pool with single edits of the best
+            architectures (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`; with several
+            objectives, of the front found so far, when the acquisition is ParEGO); pass
             ``{"local_fraction": 0}`` for pure generator pools.
         acquisition_kwargs: Settings of the acquisition (:class:`~agnet_bo.acquisition.AcquisitionContext`):
             ``mc_samples``, ``mc_samples_mo`` (quasi-MC samples), and with several objectives
@@ -245,10 +257,14 @@ class Optimizer:
         if multi and acquisition in PAREGO_ACQUISITIONS:  # saved explicitly, so a file keeps its share
             self._acquisition_kwargs.setdefault("anchor_share", DEFAULT_ANCHOR_SHARE)
         self.surrogate = self._make_surrogate(surrogate)
-        effective = dict(self._proposer_kwargs)
-        if proposer == "agnet" and not multi and surrogate not in ("none", "paper") and effective.get("mode", "autoregressive") == "autoregressive":
-            effective.setdefault("local_fraction", AGNET_LOCAL_FRACTION)
-        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **effective)
+        if (
+            proposer == "agnet"
+            and surrogate not in ("none", "paper")
+            and (not multi or acquisition in PAREGO_ACQUISITIONS)  # measured with ParEGO's anchors
+            and self._proposer_kwargs.get("mode", "autoregressive") == "autoregressive"
+        ):  # saved explicitly, so a file keeps its share
+            self._proposer_kwargs.setdefault("local_fraction", AGNET_LOCAL_FRACTION)
+        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **self._proposer_kwargs)
         if self.surrogate == "paper" and getattr(getattr(self.proposer, "generator", None), "surrogate_head", None) is None:
             raise InputError(
                 'surrogate="paper" is the MLP trained jointly with a paper-mode generator; use '
@@ -712,7 +728,7 @@ class Optimizer:
                 kappa=cfg["kappa"],
                 seed=cfg["seed"],
                 surrogate_kwargs=cfg["surrogate_kwargs"],
-                proposer_kwargs=cfg["proposer_kwargs"],
+                proposer_kwargs=_saved_proposer_kwargs(cfg),
                 acquisition_kwargs=_saved_acquisition_kwargs(cfg),
             )
             for rec in data["trials"]:

@@ -257,15 +257,26 @@ def test_find_add_failed_and_state_dict_round_trip(space, table):
         Optimizer.from_state_dict({"format": "other"})
 
 
-def test_default_pools_mix_single_edits_only_with_one_objective(space):
+def test_default_pools_mix_single_edits_and_old_multi_objective_files_keep_none(space):
     from agnet_bo.proposers import AGNET_LOCAL_FRACTION
 
     one = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
     assert one.proposer.local_fraction == AGNET_LOCAL_FRACTION > 0
-    assert Optimizer(space, ["a", "b"], seed=0, **FAST).proposer.local_fraction == 0  # front edits hurt there
+    two = Optimizer(space, ["a", "b"], seed=0, **FAST)
+    assert two.proposer.local_fraction == AGNET_LOCAL_FRACTION  # edits of the front found
+    assert two.state_dict()["config"]["proposer_kwargs"] == {"epochs": 2, "local_fraction": AGNET_LOCAL_FRACTION}
+    assert FAST["proposer_kwargs"] == {"epochs": 2}  # the caller's mapping is not modified
+    ehvi = Optimizer(space, ["a", "b"], acquisition="qlogehvi", seed=0, **FAST)
+    assert ehvi.proposer.local_fraction == 0  # measured with ParEGO only
     assert Optimizer(space, "a", surrogate="none", seed=0, **FAST).proposer.local_fraction == 0  # generator only
     mine = Optimizer(space, "a", seed=0, n_initial=4, proposer_kwargs={"epochs": 2, "local_fraction": 0.1})
     assert mine.proposer.local_fraction == 0.1
+    old = two.state_dict()  # files written before the share was saved: multi-objective pools had none
+    del old["config"]["proposer_kwargs"]["local_fraction"]
+    assert Optimizer.from_state_dict(old).proposer.local_fraction == 0
+    old = one.state_dict()  # ... and single-objective ones had the default
+    del old["config"]["proposer_kwargs"]["local_fraction"]
+    assert Optimizer.from_state_dict(old).proposer.local_fraction == AGNET_LOCAL_FRACTION
 
 
 def test_multi_objective_parego_anchors_a_quarter_by_default_and_old_files_keep_none(space):
