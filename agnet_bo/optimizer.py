@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 import math
@@ -626,7 +627,7 @@ class Optimizer:
             "format": "agnet_bo.optimizer",
             "version": FORMAT_VERSION,
             "space": _space_to_dict(self.space),
-            "config": {
+            "config": copy.deepcopy({  # a copy: editing the result leaves the optimizer alone
                 "objectives": self.objectives,
                 "constraints": {k: list(v) for k, v in self.constraints.items()},
                 "surrogate": self._surrogate_spec,
@@ -639,7 +640,7 @@ class Optimizer:
                 "pool_size": self.pool_size,
                 "kappa": list(self.kappa) if isinstance(self.kappa, tuple) else self.kappa,
                 "seed": self.seed,
-            },
+            }),
             "rounds": self._rounds,
             "dirty": self._dirty,
             "trials": [t.to_dict() for t in self._trials],

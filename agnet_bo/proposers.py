@@ -402,10 +402,10 @@ with a surrogate (``local_fraction`` of :class:`GeneratorProposer`). On NB201
 tuning seeds 30-59 the optimum was found at 96 queries in 93 / 83 / 60 % of seeds (CIFAR-10 /
 CIFAR-100 / ImageNet16-120) with it and 87 / 77 / 60 % without (on evaluation seeds 1000-1019:
 75 / 65 / 70 % with, 85 / 65 / 50 % without, and 100 % at 192 on all three with it). With
-several objectives (with a ParEGO acquisition) the parents are the front found so far; on NB201
-accuracy vs latency, together with ParEGO's anchors, it lowered the mean hypervolume shortfall at 192 queries on tuning seeds
-0-9 on two devices of three, and on the evaluation seeds on two of three too (on all three at 96
-queries; bench/RESULTS.md)."""
+several objectives (and a ParEGO acquisition) the parents are the front found so far; on NB201
+accuracy vs latency, together with ParEGO's anchors, it lowered the mean hypervolume shortfall
+at 192 queries on two devices of three, on tuning seeds 0-9 and on evaluation seeds 1000-1009
+alike, and at 96 queries on pixel3 and fpga both times (bench/RESULTS.md)."""
 
 
 def make_proposer(name: str | Proposer, space: SearchSpace, seed: int = 0, **kwargs: Any) -> Proposer:

@@ -274,6 +274,7 @@ def test_default_pools_mix_single_edits_and_old_multi_objective_files_keep_none(
     old = two.state_dict()  # files written before the share was saved: multi-objective pools had none
     del old["config"]["proposer_kwargs"]["local_fraction"]
     assert Optimizer.from_state_dict(old).proposer.local_fraction == 0
+    assert "local_fraction" in two.state_dict()["config"]["proposer_kwargs"]  # state_dict returned a copy
     old = one.state_dict()  # ... and single-objective ones had the default
     del old["config"]["proposer_kwargs"]["local_fraction"]
     assert Optimizer.from_state_dict(old).proposer.local_fraction == AGNET_LOCAL_FRACTION
