@@ -183,6 +183,25 @@ def test_multi_objective_front_and_hypervolume(space):
         _ = opt.best_trial
 
 
+def test_multi_objective_save_load_continues_exactly(tmp_path, space):
+    """The multi-objective default (ParEGO with anchors, pools with edits of the front found)
+    resumes as the uninterrupted search would, pending trials included."""
+    bench, metrics = ab.benchmarks.NB201("cifar10"), ["valid-accuracy", "latency-pixel3"]
+    ref = Optimizer(space, {"valid-accuracy": "maximize", "latency-pixel3": "minimize"}, seed=5, **FAST)
+    assert ref.proposer.local_fraction > 0
+    for _ in range(3):
+        for t in ref.ask(4):
+            ref.tell(t, bench.evaluate(t.arch, metrics=metrics))
+    pend = ref.ask(3)
+    ref.save(tmp_path / "mo.json")
+    loaded = Optimizer.load(tmp_path / "mo.json")
+    assert [t.key for t in loaded.pending_trials] == [t.key for t in pend]
+    for opt in (ref, loaded):
+        for t in opt.pending_trials:
+            opt.tell(t.id, bench.evaluate(t.arch, metrics=metrics))
+    assert [t.key for t in loaded.ask(4)] == [t.key for t in ref.ask(4)]
+
+
 def test_constraints_keep_best_trial_feasible(space):
     bench = ab.benchmarks.NB201("cifar10")
     opt = Optimizer(space, "valid-accuracy", constraints={"latency-pixel3": ("<=", 8.0)}, seed=0, **FAST)
