@@ -74,25 +74,27 @@ def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any
     return out
 
 
-def _saved_acquisition_kwargs(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """A state file's ``acquisition_kwargs`` (absent from files written before they existed); a
-    multi-objective ParEGO search saved before :data:`DEFAULT_ANCHOR_SHARE` existed had no
-    anchors, and keeps none."""
-    kw = dict(cfg.get("acquisition_kwargs") or {})
-    if len(cfg["objectives"]) > 1 and cfg["acquisition"] in PAREGO_ACQUISITIONS:
-        kw.setdefault("anchor_share", 0.0)
-    return kw
+def _upgrade_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """A state file's ``config`` with the defaults it ran under made explicit.
 
+    Defaults that changed are saved explicitly since they changed; a file written before then
+    lacks them and gets the value of its time, so it continues as it would have:
 
-def _saved_proposer_kwargs(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """A state file's ``proposer_kwargs``. Files written before the share of single edits was
-    saved explicitly left it out: a single-objective ``"agnet"`` search had
-    :data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION` (which the constructor fills in again), a
-    multi-objective one had none, and keeps none."""
-    kw = dict(cfg["proposer_kwargs"] or {})
-    if len(cfg["objectives"]) > 1 and cfg["proposer"] == "agnet":
-        kw.setdefault("local_fraction", 0.0)
-    return kw
+    - ``acquisition_kwargs`` did not exist at first; a multi-objective ParEGO search had no
+      anchors (``anchor_share`` 0, before :data:`DEFAULT_ANCHOR_SHARE`).
+    - A multi-objective ``"agnet"`` search had pure generator pools (``local_fraction`` 0); a
+      single-objective one had :data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`, which the
+      constructor fills in again.
+    """
+    cfg = dict(cfg)
+    multi = len(cfg["objectives"]) > 1
+    acq = cfg["acquisition_kwargs"] = dict(cfg.get("acquisition_kwargs") or {})
+    if multi and cfg["acquisition"] in PAREGO_ACQUISITIONS:
+        acq.setdefault("anchor_share", 0.0)
+    prop = cfg["proposer_kwargs"] = dict(cfg["proposer_kwargs"] or {})
+    if multi and cfg["proposer"] == "agnet":
+        prop.setdefault("local_fraction", 0.0)
+    return cfg
 
 
 def _parse_kappa(kappa: Any) -> float | tuple[float, ...]:
@@ -711,7 +713,7 @@ class Optimizer:
                 f"{path} has format version {version!r}; this agnet-bo reads up to {FORMAT_VERSION}. Upgrade agnet-bo."
             )
         try:
-            cfg = data["config"]
+            cfg = _upgrade_config(data["config"])
             space = space if space is not None else _space_from_dict(data["space"])
             if cfg["surrogate"] is None and surrogate is None:
                 raise StateFileError("The search used a Surrogate instance; pass it again: Optimizer.load(path, surrogate=...).")
@@ -729,8 +731,8 @@ class Optimizer:
                 kappa=cfg["kappa"],
                 seed=cfg["seed"],
                 surrogate_kwargs=cfg["surrogate_kwargs"],
-                proposer_kwargs=_saved_proposer_kwargs(cfg),
-                acquisition_kwargs=_saved_acquisition_kwargs(cfg),
+                proposer_kwargs=cfg["proposer_kwargs"],
+                acquisition_kwargs=cfg["acquisition_kwargs"],
             )
             for rec in data["trials"]:
                 t = Trial.from_dict(rec)

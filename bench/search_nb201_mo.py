@@ -7,10 +7,10 @@
 (HW-NAS-Bench, CIFAR-10 cells), 16 per batch. At 96 / 192 queries it reports the hypervolume of
 the front found as a fraction of the true front's (all 15,625 cells; both objectives normalised
 so that the true front's ideal point is 0 and its nadir 1, reference point 1.1 in each, as
-minimisation) and the share of the true Pareto-optimal cells found. Methods: the default
-(per-pick ParEGO, a quarter of the picks maximising one objective alone, on generator pools a
-quarter of which are single edits of the front found) and random search (``--methods default eq4 random`` adds the
-paper's joint rank sum, Eq. 4).
+minimisation), the share of the true Pareto-optimal cells found and the share of runs that found
+the most accurate cell. Methods: the default (per-pick ParEGO, a quarter of the picks maximising
+one objective alone, on generator pools a quarter of which are single edits of the front found)
+and random search (``--methods default eq4 random`` adds the paper's joint rank sum, Eq. 4).
 
 ``constrained``: AG-Net's hardware setting, ImageNet16-120 with edgegpu latency <= 5 ms. Reports
 the best feasible validation accuracy found at 96 / 192 queries for the default (qLogNEI with
@@ -90,6 +90,7 @@ def _pareto_report(results: list[dict], dataset: str, methods: list[str], device
     for device in devices:
         lat = bench.table(f"latency-{device}")
         ok = np.isfinite(acc) & np.isfinite(lat)
+        best_acc = acc[ok].max()
         Y = np.stack([acc, -lat], 1)  # maximised
         true = np.flatnonzero(ok)[pareto_mask(Y[ok])]
         ideal, nadir = Y[true].max(0), Y[true].min(0)
@@ -106,7 +107,7 @@ def _pareto_report(results: list[dict], dataset: str, methods: list[str], device
                     rows = rows[ok[rows]]
                     fr.append(hypervolume(-norm(Y[rows]), -ref) / hv_true)
                     found.append(np.isin(true, rows).mean())
-                    top.append(acc[rows].max() >= acc[ok].max())
+                    top.append(acc[rows].max() >= best_acc)
                 print(f"| {device} | {m} | {c} | {np.mean(fr):.4f} ± {np.std(fr):.4f} | {np.mean(found):.1%} | {np.mean(top):.0%} | {secs:.0f} |")
 
 
