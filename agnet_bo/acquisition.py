@@ -65,6 +65,13 @@ class AcquisitionContext:
             (independent uniform draws from the simplex, BoTorch's qNParEGO) or ``"sobol"`` (pick
             ``g`` takes the ``g``-th point of a scrambled Sobol sequence on the simplex seeded by
             ``seed``, so one batch spreads its trade-offs evenly).
+        observation_noise: Score pool and pending candidates by the posterior of their
+            *measurement* (latent function plus the surrogate's observation noise) instead of
+            the latent function, for the BoTorch acquisitions. A candidate's outcome is what its
+            evaluation will report, and cells the surrogate cannot tell apart (e.g. the same
+            function with other dead operations) can still report different values; with the
+            latent posterior such a cell has no chance of improving on an evaluated twin. Only
+            GPs model the noise; other surrogates are unaffected.
     """
 
     train_archs: list[Architecture]
@@ -78,6 +85,7 @@ class AcquisitionContext:
     seed: int = 0
     anchor_share: float = 0.0
     parego_weights: str = "random"
+    observation_noise: bool = False
 
 
 PAREGO_WEIGHTS = ("random", "sobol")
@@ -133,8 +141,8 @@ def _select_botorch(name: str, surrogate: Any, pool: Sequence[Architecture], q: 
     from botorch.optim import optimize_acqf_discrete
 
     candidates = list(pool) + list(ctx.pending) + list(ctx.train_archs)
-    model = surrogate.as_botorch_model(candidates)
     n_pool, n_pend = len(pool), len(ctx.pending)
+    model = surrogate.as_botorch_model(candidates, noisy=n_pool + n_pend if ctx.observation_noise else 0)
     idx = torch.arange(len(candidates), dtype=torch.float64).unsqueeze(-1)
     choices = idx[:n_pool]
     x_pending = idx[n_pool : n_pool + n_pend] if n_pend else None

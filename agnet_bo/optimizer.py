@@ -44,12 +44,13 @@ DIRECTIONS = ("maximize", "minimize")
 
 _ACQUISITION_KWARGS: dict[str, Any] = {
     "mc_samples": int, "mc_samples_mo": int, "anchor_share": float, "parego_weights": PAREGO_WEIGHTS,
+    "observation_noise": bool,
 }
 
 
 def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
     """Checked ``acquisition_kwargs``: known names, sample counts >= 1, a share in [0, 1], a known
-    weight scheme."""
+    weight scheme, a bool flag."""
     if kwargs is None:
         return {}
     if not isinstance(kwargs, Mapping):
@@ -63,6 +64,10 @@ def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any
             if value not in _ACQUISITION_KWARGS[key]:
                 raise InputError(f"acquisition_kwargs[{key!r}] must be one of {list(_ACQUISITION_KWARGS[key])}, got {value!r}.")
             out[key] = str(value)
+        elif _ACQUISITION_KWARGS[key] is bool:
+            if not isinstance(value, (bool, np.bool_)):
+                raise InputError(f"acquisition_kwargs[{key!r}] must be True or False, got {value!r}.")
+            out[key] = bool(value)
         elif _ACQUISITION_KWARGS[key] is int:
             if not number or value != int(value) or value < 1:
                 raise InputError(f"acquisition_kwargs[{key!r}] must be an int >= 1, got {value!r}.")
@@ -85,6 +90,7 @@ def _upgrade_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     - A multi-objective ``"agnet"`` search had pure generator pools (``local_fraction`` 0); a
       single-objective one had :data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`, which the
       constructor fills in again.
+    - A multi-objective search's GP had no spelled view (``spelled`` False).
     """
     cfg = dict(cfg)
     multi = len(cfg["objectives"]) > 1
@@ -94,6 +100,9 @@ def _upgrade_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     prop = cfg["proposer_kwargs"] = dict(cfg["proposer_kwargs"] or {})
     if multi and cfg["proposer"] == "agnet":
         prop.setdefault("local_fraction", 0.0)
+    sur = cfg["surrogate_kwargs"] = dict(cfg.get("surrogate_kwargs") or {})
+    if multi and cfg["surrogate"] == "gp":
+        sur.setdefault("spelled", False)
     return cfg
 
 
@@ -180,7 +189,11 @@ class Optimizer:
             in turn by the picks of a batch (counted over pending trials too); default
             :data:`~agnet_bo.acquisition.DEFAULT_KAPPA`, ``(0.5, 2.0, 3.5)``.
         seed: Seed of everything stochastic; same seed and same history give the same asks.
-        surrogate_kwargs: Arguments of the surrogate when given by name.
+        surrogate_kwargs: Arguments of the surrogate when given by name. With several objectives
+            the GP gets ``spelled=True`` unless told otherwise: next to its functional views (in
+            which cells computing the same function look alike) a Hamming kernel on the cells as
+            spelled, because costs such as latency depend on every operation the hardware runs,
+            dead ones included (:class:`~agnet_bo.surrogates.GPSurrogate`).
         proposer_kwargs: Arguments of the proposer when given by name. With a surrogate,
             ``proposer="agnet"`` fills a quarter of each pool with single edits of the best
             architectures (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`; with several
@@ -190,7 +203,9 @@ class Optimizer:
             ``mc_samples``, ``mc_samples_mo`` (quasi-MC samples), and with several objectives
             ``anchor_share`` (the share of ParEGO picks that maximise one objective alone;
             default :data:`~agnet_bo.acquisition.DEFAULT_ANCHOR_SHARE`, 0.25) and
-            ``parego_weights`` (``"random"`` or ``"sobol"`` scalarisation weights).
+            ``parego_weights`` (``"random"`` or ``"sobol"`` scalarisation weights);
+            ``observation_noise`` (score candidates by the posterior of their measurement, the
+            GP's noise included, rather than of the latent function).
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
 
@@ -254,6 +269,9 @@ class Optimizer:
         self.n_initial, self.pool_size, self.kappa, self.seed = int(n_initial), int(pool_size), kappa, int(seed)
         self._surrogate_spec = surrogate if isinstance(surrogate, str) else None
         self._surrogate_kwargs = dict(surrogate_kwargs or {})
+        if multi and surrogate == "gp":  # saved explicitly, so a file keeps its view
+            # costs such as latency depend on every operation the hardware runs, dead ones too
+            self._surrogate_kwargs.setdefault("spelled", True)
         self._proposer_spec = proposer if isinstance(proposer, str) else None
         self._proposer_kwargs = dict(proposer_kwargs or {})
         self._acquisition_kwargs = _parse_acquisition_kwargs(acquisition_kwargs)

@@ -132,6 +132,24 @@ def test_mixed_acquisition_with_a_constraint(setup):
     assert len(set(out)) == 6
 
 
+def test_observation_noise_lets_twins_of_an_evaluated_cell_improve(setup):
+    """Cells computing the same function as an evaluated one look identical to the GP, yet their
+    measured latencies differ. Under the latent posterior such a twin can hardly improve on the
+    evaluated cell; scored as a new measurement (``observation_noise``) it can."""
+    space, archs, Y, _gp, _pool = setup
+    bench = NB201("cifar10")
+    ident = [i for i in range(space.size) if (o := space.from_index(i).ops)[4] == "skip_connect" and o[5] == o[6] == "none"]
+    archs = archs + [space.from_index(ident[0])]  # output = the input: every other op is dead
+    Y = np.vstack([Y, [[bench.evaluate(archs[-1])["valid-accuracy"], -bench.evaluate(archs[-1])["latency-pixel3"]]]])
+    gp = GPSurrogate(space, seed=0).fit(archs, Y)
+    pool = [space.from_index(i) for i in ident[1:9]] + space.sample(52, seed=1)
+    twins = {}
+    for noise in (False, True):
+        ctx = _ctx(gp, archs, Y, objectives=[1], mc_samples=64, seed=0, observation_noise=noise)
+        twins[noise] = sum(i < 8 for i in select("qlognei", gp, pool, 8, ctx))
+    assert twins[True] >= 6 and twins[True] > twins[False] + 2
+
+
 def test_pending_points_change_ucb_picks(setup):
     _space, archs, Y, gp, pool = setup
     base = select("ucb", gp, pool, 4, _ctx(gp, archs, Y, objectives=[0], mc_samples=64))

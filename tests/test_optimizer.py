@@ -236,6 +236,7 @@ def test_constraints_keep_best_trial_feasible(space):
         (dict(acquisition_kwargs={"mc_samples": 0}), InputError, "int >= 1"),
         (dict(acquisition_kwargs={"parego_weights": "grid"}), InputError, r"one of \['random', 'sobol'\], got 'grid'"),
         (dict(acquisition_kwargs=[("mc_samples", 8)]), InputError, "must be a dict"),
+        (dict(acquisition_kwargs={"observation_noise": 1}), InputError, "must be True or False, got 1"),
     ],
 )
 def test_bad_construction(space, kwargs, err, match):
@@ -314,6 +315,18 @@ def test_multi_objective_parego_anchors_a_quarter_by_default_and_old_files_keep_
     old = two.state_dict()
     del old["config"]["acquisition_kwargs"]  # a file written before the setting existed
     assert Optimizer.from_state_dict(old).state_dict()["config"]["acquisition_kwargs"] == {"anchor_share": 0.0}
+
+
+def test_multi_objective_gp_sees_cells_as_spelled_by_default_and_old_files_do_not(space):
+    two = Optimizer(space, ["a", "b"], seed=0, **FAST)
+    assert two.surrogate.spelled and two.state_dict()["config"]["surrogate_kwargs"] == {"spelled": True}
+    assert not Optimizer(space, ["a", "b"], surrogate_kwargs={"spelled": False}, seed=0, **FAST).surrogate.spelled
+    one = Optimizer(space, "a", seed=0, **FAST)
+    assert not one.surrogate.spelled and one.state_dict()["config"]["surrogate_kwargs"] == {}
+    assert Optimizer(space, ["a", "b"], surrogate="gnn", seed=0, **FAST).state_dict()["config"]["surrogate_kwargs"] == {}
+    old = two.state_dict()
+    del old["config"]["surrogate_kwargs"]["spelled"]  # a file written before the default
+    assert not Optimizer.from_state_dict(old).surrogate.spelled
 
 
 def test_kappa_per_pick_and_acquisition_kwargs_survive_save_and_load(tmp_path, space, table):

@@ -49,12 +49,17 @@ class PoolModel(Model):
     Args:
         surrogate: A fitted surrogate.
         pool: The ``N`` candidate architectures (already validated).
+        noisy: The first ``noisy`` pool members are new measurements: their posterior always
+            includes the observation noise (see ``Surrogate.as_botorch_model``).
     """
 
-    def __init__(self, surrogate: Surrogate, pool: Sequence[Architecture]) -> None:
+    def __init__(self, surrogate: Surrogate, pool: Sequence[Architecture], noisy: int = 0) -> None:
         super().__init__()
+        if isinstance(noisy, bool) or not isinstance(noisy, int) or not 0 <= noisy <= len(pool):
+            raise InputError(f"`noisy` must be an int in [0, {len(pool)}] (the pool size), got {noisy!r}.")
         self._surrogate = surrogate
         self._pool = list(pool)
+        self._noisy = noisy
         self._m = surrogate.num_outputs
         self._handle = surrogate._pool_handle(self._pool)
 
@@ -102,8 +107,9 @@ class PoolModel(Model):
         Args:
             X: A ``b x q x 1``-dim (or ``q x 1``) tensor of pool indices (integral floats).
             output_indices: Outputs to keep (default: all ``m``).
-            observation_noise: Whether to add the observation noise; only GPs have a noise model,
-                other surrogates ignore it.
+            observation_noise: Whether to add the observation noise to every point (it is always
+                added to the first ``noisy`` pool members); only GPs have a noise model, other
+                surrogates ignore it.
             posterior_transform: Applied to the posterior before it is returned.
             kwargs: Ignored (accepted for BoTorch compatibility).
 
@@ -115,7 +121,8 @@ class PoolModel(Model):
         """
         idx = self._indices(X)
         with torch_threads(self._surrogate.num_threads):
-            post = self._surrogate._pool_posterior(self._handle, idx, bool(observation_noise))
+            noise: bool | Tensor = bool(observation_noise) or (idx < self._noisy if self._noisy else False)
+            post = self._surrogate._pool_posterior(self._handle, idx, noise)
         if output_indices is not None:
             post = _subset_outputs(post, list(output_indices), self._m)
         if posterior_transform is not None:

@@ -238,7 +238,7 @@ class Surrogate(ABC):
             return self._output_transform()(Y_t)[0]  # type: ignore[misc]
         return Y_t
 
-    def as_botorch_model(self, pool: Sequence[Architecture]) -> PoolModel:
+    def as_botorch_model(self, pool: Sequence[Architecture], noisy: int = 0) -> PoolModel:
         """A BoTorch ``Model`` over a fixed candidate pool, for any BoTorch acquisition function.
 
         Its inputs ``X`` are ``b x q x 1`` tensors of pool indices (as floats); use
@@ -249,6 +249,10 @@ class Surrogate(ABC):
 
         Args:
             pool: ``N >= 1`` architectures of :attr:`space`.
+            noisy: The first ``noisy`` pool members are scored as new measurements: their
+                posterior includes the observation noise (for GPs, which model it), as with
+                BoTorch's ``observation_noise=True`` but for them alone. ``0``: the latent
+                function everywhere.
 
         Returns:
             A :class:`~agnet_bo.surrogates.PoolModel`; predictions on the pool are computed once, here.
@@ -281,7 +285,7 @@ class Surrogate(ABC):
         self._check_fitted("as_botorch_model")
         archs_l = self._validate_archs(pool, allow_empty=False, name="pool")
         with torch_threads(self.num_threads):
-            return PoolModel(self, archs_l)
+            return PoolModel(self, archs_l, noisy=noisy)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to restore the fitted surrogate without refitting.
@@ -378,10 +382,12 @@ class Surrogate(ABC):
         """Precompute what :meth:`_pool_posterior` needs for a validated pool (default: predictions)."""
         return self._predict_checked(pool)
 
-    def _pool_posterior(self, handle: Any, idx: Tensor, observation_noise: bool = False) -> Posterior:
+    def _pool_posterior(self, handle: Any, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
         """The posterior (in prediction units) of the pool members ``idx`` (a ``batch x q`` long tensor).
 
-        The default is an independent Gaussian per point and output from :meth:`predict`.
+        ``observation_noise`` is a bool or a ``batch x q`` bool mask of the points whose
+        observation noise to add (surrogates without a noise model ignore it). The default is an
+        independent Gaussian per point and output from :meth:`predict`.
         """
         from agnet_bo.surrogates.adapter import gaussian_posterior
 

@@ -120,7 +120,7 @@ class EnsembleSurrogate(Surrogate):
         spread = (dev.unsqueeze(-1) * dev.unsqueeze(-2)).mean(0)
         return mean, covs.mean(0) + spread
 
-    def _pool_posterior(self, handle: list[Any], idx: Tensor, observation_noise: bool = False) -> Posterior:
+    def _pool_posterior(self, handle: list[Any], idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
         return gaussian_posterior(*self._pool_moments(handle, idx))
 
     def _model_state(self) -> dict[str, Any]:

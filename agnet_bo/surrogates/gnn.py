@@ -313,7 +313,7 @@ class GNNSurrogate(Surrogate):
         mean, _ = self._to_output_units(values.reshape(s * N, m), torch.zeros(s * N, m, dtype=torch.float64))
         return mean.reshape(s, N, m)
 
-    def _pool_posterior(self, handle: Tensor, idx: Tensor, observation_noise: bool = False) -> Posterior:
+    def _pool_posterior(self, handle: Tensor, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
         return EnsemblePosterior(handle[:, idx].movedim(0, -3))
 
     def _pool_moments(self, handle: Tensor, idx: Tensor) -> tuple[Tensor, Tensor]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import torch
 from botorch.exceptions.warnings import InputDataWarning
 from botorch.fit import fit_gpytorch_mll
@@ -63,7 +64,8 @@ class GPSurrogate(Surrogate):
 
     Nodes that cannot affect the output (a ``zero_ops`` operation such as NAS-Bench-201's
     ``"none"``, or no longer on an input-to-output path) are relabelled with the zero operation
-    in encodings and dropped from WL graphs, so cells that compute the same function look alike.
+    in encodings and dropped from WL graphs, so cells that compute the same function look alike
+    (unless ``spelled`` adds a view of them as they are).
 
     ``m > 1`` outputs are independent GPs with their own hyperparameters (a batched
     ``SingleTaskGP``). The Gaussian likelihood's noise is fitted too. The posterior of
@@ -79,6 +81,12 @@ class GPSurrogate(Surrogate):
         kernel: ``"wl+hamming"``, ``"wl"``, ``"hamming"`` or ``"rbf"``.
         wl_iterations: WL relabelling rounds for the ``"wl"`` and ``"wl+hamming"`` kernels.
         zero_ops: Operations that output zeros (``()``: look at every node as it is).
+        spelled: Add a Hamming kernel (own output scale and lengthscale) on ``space.encode`` of
+            the cells as spelled, dead operations included, to the functional views. Accuracy
+            depends on the function a cell computes, hardware cost on every operation it runs:
+            each output's marginal likelihood decides how much each view counts (on
+            NAS-Bench-201, 96 cells, it raised the Kendall tau of eyeriss and fpga latency from
+            0.71-0.72 to 0.96 and left accuracy's unchanged, bench/RESULTS.md). Not with ``"rbf"``.
         target_transform: ``"copula"`` (default), ``"standardize"`` or ``None``; see :class:`Surrogate`.
         seed: Seed of the fit's random restarts.
         num_threads: Torch threads while computing (``None``: leave torch's setting alone).
@@ -105,6 +113,7 @@ class GPSurrogate(Surrogate):
         kernel: str = "wl+hamming",
         wl_iterations: int = 2,
         zero_ops: tuple[str, ...] = ("none",),
+        spelled: bool = False,
         target_transform: str | None = "copula",
         seed: int | None = None,
         num_threads: int | None = 1,
@@ -117,6 +126,11 @@ class GPSurrogate(Surrogate):
         self.kernel = kernel
         self.wl_iterations = wl_iterations
         self.zero_ops = check_zero_ops(zero_ops)
+        if not isinstance(spelled, (bool, np.bool_)):
+            raise InputError(f"`spelled` must be True or False, got {spelled!r}.")
+        if spelled and kernel == "rbf":
+            raise InputError('`spelled=True` adds a Hamming kernel to "hamming", "wl" or "wl+hamming", not to "rbf".')
+        self.spelled = bool(spelled)
         self.model_: SingleTaskGP | None = None
         self.wl_: WLFeatures | None = None
 
@@ -125,6 +139,7 @@ class GPSurrogate(Surrogate):
             "kernel": self.kernel,
             "wl_iterations": self.wl_iterations,
             "zero_ops": list(self.zero_ops),
+            "spelled": self.spelled,
             "target_transform": self.target_transform,
             "seed": self.seed,
             "num_threads": self.num_threads,
@@ -132,35 +147,42 @@ class GPSurrogate(Surrogate):
 
     # -- features and model -------------------------------------------------------------------
     def _features(self, archs: list[Architecture]) -> Tensor:
-        """The ``n x d`` float64 GP inputs of ``archs`` (for ``"wl+hamming"``: the encoding's
-        ``space.encoding_dim`` columns, then the WL features)."""
-        if self.kernel in ("hamming", "rbf"):
-            return functional_encoding(self.space, archs, self.zero_ops)
-        assert self.wl_ is not None
-        counts = self.wl_.transform(archs)
-        wl = counts / counts.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-        if self.kernel == "wl":
-            return wl
-        return torch.cat([functional_encoding(self.space, archs, self.zero_ops), wl], dim=-1)
+        """The ``n x d`` float64 GP inputs of ``archs``: the functional encoding's
+        ``space.encoding_dim`` columns (all kernels but ``"wl"``), then the WL features (``"wl"``,
+        ``"wl+hamming"``), then with ``spelled`` the encoding as spelled."""
+        views = []
+        if self.kernel != "wl":
+            views.append(functional_encoding(self.space, archs, self.zero_ops))
+        if self.kernel in ("wl", "wl+hamming"):
+            assert self.wl_ is not None
+            counts = self.wl_.transform(archs)
+            views.append(counts / counts.norm(dim=-1, keepdim=True).clamp_min(1e-12))
+        if self.spelled:
+            views.append(self.space.encode(list(archs)))
+        return torch.cat(views, dim=-1) if len(views) > 1 else views[0]
 
     def _build(self, X: Tensor, Y: Tensor) -> SingleTaskGP:
         m = Y.shape[-1]
         batch = torch.Size([m]) if m > 1 else torch.Size([])
+        d_enc, d = self.space.encoding_dim, X.shape[-1]
+        d_view = d - d_enc if self.spelled else d  # the columns before the spelled encoding
+
+        def hamming(cols: list[int] | None) -> Any:
+            base = CategoricalKernel(batch_shape=batch, active_dims=cols, lengthscale_constraint=GreaterThan(1e-6))
+            return ScaleKernel(base, batch_shape=batch)
+
+        alone = None if not self.spelled else list(range(d_view))  # a single view sees every column
         if self.kernel == "hamming":
-            covar: Any = ScaleKernel(
-                CategoricalKernel(batch_shape=batch, lengthscale_constraint=GreaterThan(1e-6)), batch_shape=batch
-            )
+            covar: Any = hamming(alone)
         elif self.kernel == "wl":
-            covar = ScaleKernel(RBFKernel(batch_shape=batch), batch_shape=batch)
+            covar = ScaleKernel(RBFKernel(batch_shape=batch, active_dims=alone), batch_shape=batch)
         elif self.kernel == "wl+hamming":
-            d_enc, d = self.space.encoding_dim, X.shape[-1]
-            enc, wl = list(range(d_enc)), list(range(d_enc, d))
-            covar = ScaleKernel(
-                CategoricalKernel(batch_shape=batch, active_dims=enc, lengthscale_constraint=GreaterThan(1e-6)),
-                batch_shape=batch,
-            ) + ScaleKernel(RBFKernel(batch_shape=batch, active_dims=wl), batch_shape=batch)
+            wl = list(range(d_enc, d_view))
+            covar = hamming(list(range(d_enc))) + ScaleKernel(RBFKernel(batch_shape=batch, active_dims=wl), batch_shape=batch)
         else:
             covar = None  # BoTorch's default RBF kernel
+        if self.spelled:
+            covar = covar + hamming(list(range(d_view, d)))
         with warnings.catch_warnings():
             if self.target_transform == "copula":  # normal scores: BoTorch's "not standardized" check is moot
                 warnings.filterwarnings("ignore", message=".*not standardized.*", category=InputDataWarning)
@@ -220,17 +242,16 @@ class GPSurrogate(Surrogate):
         return mean, cov, noise
 
     def _pool_posterior(
-        self, handle: tuple[Tensor, Tensor, Tensor], idx: Tensor, observation_noise: bool = False
+        self, handle: tuple[Tensor, Tensor, Tensor], idx: Tensor, observation_noise: bool | Tensor = False
     ) -> Posterior:
         from agnet_bo.surrogates.adapter import gaussian_posterior
 
         mean, cov, noise = handle
         sub = cov[:, idx.unsqueeze(-1), idx.unsqueeze(-2)]  # m x batch x q x q
         sub = sub.movedim(0, -3)  # batch x m x q x q
-        eye = torch.eye(idx.shape[-1], dtype=cov.dtype)
-        jitter = noise if observation_noise else torch.full_like(noise, 1e-8)
-        sub = sub + jitter.reshape(-1, 1, 1) * eye
-        return gaussian_posterior(mean[idx], sub)
+        mask = observation_noise if isinstance(observation_noise, Tensor) else torch.full(idx.shape, bool(observation_noise))
+        jitter = torch.where(mask.unsqueeze(-2), noise.reshape(-1, 1), torch.tensor(1e-8, dtype=cov.dtype))  # batch x m x q
+        return gaussian_posterior(mean[idx], sub + torch.diag_embed(jitter))
 
     def _model_state(self) -> dict[str, Any]:
         assert self.model_ is not None

@@ -27,6 +27,16 @@ class TestWLHammingGP(SurrogateTests):
         return GPSurrogate(space, kernel="wl+hamming", seed=0)
 
 
+class TestSpelledWLHammingGP(SurrogateTests):
+    def make_surrogate(self, space):
+        return GPSurrogate(space, spelled=True, seed=0)
+
+
+class TestSpelledHammingGP(SurrogateTests):
+    def make_surrogate(self, space):
+        return GPSurrogate(space, kernel="hamming", spelled=True, seed=0)
+
+
 @pytest.fixture(scope="module")
 def space():
     return NB201Space()
@@ -103,6 +113,48 @@ def test_observation_noise_adds_variance(space, data):
     assert (model.posterior(X, observation_noise=True).variance > model.posterior(X).variance).all()
 
 
+def test_noisy_pool_members_are_scored_as_measurements(space, data):
+    """``noisy=k``: the first k pool members get the observation noise on their variance (and
+    only on it: the covariances between points stay the latent ones); the others do not."""
+    archs, Y = data
+    gp = GPSurrogate(space, seed=0).fit(archs, Y)
+    pool = space.sample(6, seed=3)
+    latent, noisy = gp.as_botorch_model(pool), gp.as_botorch_model(pool, noisy=4)
+    X = torch.tensor([[[1.0], [5.0], [3.0]]])
+    c0, c1 = latent.posterior(X).distribution.covariance_matrix[0], noisy.posterior(X).distribution.covariance_matrix[0]
+    noise = torch.diag(gp.as_botorch_model(pool).posterior(X, observation_noise=True).distribution.covariance_matrix[0]) - torch.diag(c0)
+    assert (noise > 1e-4).all()
+    # rows by output, then point: pool members 1, 5, 3 for each output
+    noisy_rows = torch.tensor([True, False, True] * 2)
+    torch.testing.assert_close(torch.diag(c1 - c0), torch.where(noisy_rows, noise, torch.zeros(())), atol=1e-7, rtol=0)
+    torch.testing.assert_close(c1 - torch.diag(torch.diag(c1)), c0 - torch.diag(torch.diag(c0)))
+    torch.testing.assert_close(noisy.posterior(X).mean, latent.posterior(X).mean)
+    with pytest.raises(InputError, match="pool size"):
+        gp.as_botorch_model(pool, noisy=7)
+
+
+@pytest.mark.parametrize("kernel", ["wl+hamming", "wl", "hamming"])
+def test_spelled_view_tells_apart_cells_that_compute_the_same_function(space, kernel):
+    """Latency depends on every operation the hardware runs, dead ones included. The functional
+    views see one cell for all spellings of a function; the spelled view's kernel sees them apart,
+    and each output's marginal likelihood weighs it: an output that depends on the function alone
+    keeps its predictions."""
+    dead = space.from_index(0).ops[1:4]  # NB201: ops 1-3 are the edges into nodes 1 and 2
+    assert len(dead) == 3
+    ident = [i for i in range(space.size) if (o := space.from_index(i).ops)[4] == "skip_connect" and o[5] == o[6] == "none"]
+    archs = space.sample(40, seed=0) + [space.from_index(i) for i in ident[:20]]
+    cost = np.array([sum(op.startswith("nor_conv") for op in a.ops) for a in archs], dtype=float)  # as spelled
+    live = np.array([float(a.ops[4] == "skip_connect") for a in archs])  # a function of what is computed
+    Y = np.stack([cost, live], 1)
+    test = [space.from_index(i) for i in ident[20:60]]
+    truth = np.array([sum(op.startswith("nor_conv") for op in a.ops) for a in test], dtype=float)
+    plain = GPSurrogate(space, kernel=kernel, seed=0).fit(archs, Y).predict(test)[0].numpy()
+    spelled = GPSurrogate(space, kernel=kernel, spelled=True, seed=0).fit(archs, Y).predict(test)[0].numpy()
+    assert np.ptp(plain[:, 0]) < 1e-3 < 0.5 < np.ptp(spelled[:, 0])  # twins alike / told apart
+    assert np.corrcoef(spelled[:, 0], truth)[0, 1] > 0.8
+    assert np.abs(spelled[:, 1] - plain[:, 1]).max() < 0.2  # the functional output is unaffected
+
+
 def test_fit_leaves_global_rng_alone(space, data):
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
@@ -160,3 +212,7 @@ def test_hyperparameter_errors(space):
         GPSurrogate(space, wl_iterations=-1)
     with pytest.raises(InputError, match="zero_ops"):
         GPSurrogate(space, zero_ops="none")
+    with pytest.raises(InputError, match="`spelled` must be True or False, got 'yes'"):
+        GPSurrogate(space, spelled="yes")
+    with pytest.raises(InputError, match='not to "rbf"'):
+        GPSurrogate(space, kernel="rbf", spelled=True)
