@@ -190,7 +190,7 @@ class Optimizer:
             :data:`~agnet_bo.acquisition.DEFAULT_KAPPA`, ``(0.5, 2.0, 3.5)``.
         seed: Seed of everything stochastic; same seed and same history give the same asks.
         surrogate_kwargs: Arguments of the surrogate when given by name. With several objectives
-            the GP gets ``spelled=True`` unless told otherwise: next to its functional views (in
+            the GP gets ``spelled=True`` unless told otherwise (or its kernel is ``"rbf"``): next to its functional views (in
             which cells computing the same function look alike) a Hamming kernel on the cells as
             spelled, because costs such as latency depend on every operation the hardware runs,
             dead ones included (:class:`~agnet_bo.surrogates.GPSurrogate`).
@@ -269,8 +269,9 @@ class Optimizer:
         self.n_initial, self.pool_size, self.kappa, self.seed = int(n_initial), int(pool_size), kappa, int(seed)
         self._surrogate_spec = surrogate if isinstance(surrogate, str) else None
         self._surrogate_kwargs = dict(surrogate_kwargs or {})
-        if multi and surrogate == "gp":  # saved explicitly, so a file keeps its view
-            # costs such as latency depend on every operation the hardware runs, dead ones too
+        if multi and surrogate == "gp" and self._surrogate_kwargs.get("kernel") != "rbf":
+            # costs such as latency depend on every operation the hardware runs, dead ones too;
+            # saved explicitly, so a file keeps its view
             self._surrogate_kwargs.setdefault("spelled", True)
         self._proposer_spec = proposer if isinstance(proposer, str) else None
         self._proposer_kwargs = dict(proposer_kwargs or {})

@@ -324,6 +324,8 @@ def test_multi_objective_gp_sees_cells_as_spelled_by_default_and_old_files_do_no
     one = Optimizer(space, "a", seed=0, **FAST)
     assert not one.surrogate.spelled and one.state_dict()["config"]["surrogate_kwargs"] == {}
     assert Optimizer(space, ["a", "b"], surrogate="gnn", seed=0, **FAST).state_dict()["config"]["surrogate_kwargs"] == {}
+    rbf = Optimizer(space, ["a", "b"], surrogate_kwargs={"kernel": "rbf"}, seed=0, **FAST)  # no Hamming view to add to
+    assert not rbf.surrogate.spelled
     old = two.state_dict()
     del old["config"]["surrogate_kwargs"]["spelled"]  # a file written before the default
     assert not Optimizer.from_state_dict(old).surrogate.spelled
