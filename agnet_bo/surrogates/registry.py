@@ -56,8 +56,8 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
     Example:
         >>> from agnet_bo.spaces import NB201Space
         >>> make_surrogate("gp", NB201Space(), kernel="rbf", seed=0)  # doctest: +NORMALIZE_WHITESPACE
-        GPSurrogate(NB201Space(), kernel='rbf', wl_iterations=2, zero_ops=['none'], target_transform='copula',
-                    seed=0, num_threads=1)
+        GPSurrogate(NB201Space(), kernel='rbf', wl_iterations=2, zero_ops=['none'], spelled=False,
+                    target_transform='copula', seed=0, num_threads=1)
     """
     if not isinstance(name, str) or name not in SURROGATES:
         raise unknown_name("surrogate", name, SURROGATES, "Or pass your own Surrogate instance.")
