@@ -8,12 +8,14 @@ other random cells are ranked; reported is the Kendall tau of each output's pred
 ± std over the repetitions, for the default GP (functional views only: dead operations look like
 ``none``), the GP on the cells as spelled (``zero_ops=()``) and the default plus a Hamming kernel
 on the spelled encoding (``spelled=True``), whose weight each output's marginal likelihood fits.
+First, the latency of the cells that compute the identity, by what sits on their dead edges.
 """
 
 from __future__ import annotations
 
 import argparse
 import warnings
+from typing import Any
 
 import numpy as np
 from scipy.stats import kendalltau
@@ -33,6 +35,7 @@ def main() -> None:
     space = ab.spaces.NB201Space()
     bench = ab.benchmarks.NB201("cifar10")
     acc = bench.table("valid-accuracy")
+    identity_latencies(space, bench)
     print(f"Kendall tau of the predicted mean on {args.test} held-out cells, {args.reps} repetitions (mean ± std)\n")
     print("| device | train | GP view | accuracy | latency |\n|---|---:|---|---:|---:|")
     for dev in ("pixel3", "eyeriss", "fpga"):
@@ -51,6 +54,20 @@ def main() -> None:
             for name, t in taus.items():
                 a = np.array(t)
                 print(f"| {dev} | {n} | {name} | {a[:, 0].mean():.3f} ± {a[:, 0].std():.3f} | {a[:, 1].mean():.3f} ± {a[:, 1].std():.3f} |")
+
+
+def identity_latencies(space: Any, bench: Any) -> None:
+    """What the functional view hides: the 125 cells that compute the identity (0->3 skip, 1->3
+    and 2->3 zero) differ only on their three dead edges (ops 1-3)."""
+    ident = [i for i in range(space.size) if (o := space.from_index(i).ops)[4] == "skip_connect" and o[5] == o[6] == "none"]
+    light = np.array([all(op in ("none", "skip_connect") for op in space.from_index(i).ops[1:4]) for i in ident])
+    print(f"{len(ident)} identity cells, median latency (ms) with only none/skip on the dead edges ({light.sum()} cells)"
+          f" / with a convolution or pool on one ({(~light).sum()} cells):")
+    for dev in ("pixel3", "eyeriss", "fpga"):
+        lat = bench.table(f"latency-{dev}")[ident]
+        near = np.sum(lat <= lat.min() + 0.02)
+        print(f"  {dev}: {np.median(lat[light]):.2f} / {np.median(lat[~light]):.2f}; fastest {lat.min():.3f}, {near} within 0.02 ms of it")
+    print()
 
 
 if __name__ == "__main__":
