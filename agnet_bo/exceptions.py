@@ -18,6 +18,8 @@ __all__ = [
     "NotFittedError",
     "StateFileError",
     "ObjectiveValueWarning",
+    "SpaceExhaustedWarning",
+    "PretrainingWarning",
 ]
 
 
@@ -41,7 +43,16 @@ class UnknownNameError(InputError):
 
 
 class SamplingError(AgnetBOError, RuntimeError):
-    """Could not draw the requested number of distinct valid architectures."""
+    """Could not draw the requested number of distinct valid architectures.
+
+    Attributes:
+        found: The distinct valid architectures that were found before giving up (possibly
+            empty), so that a caller that can live with fewer loses nothing.
+    """
+
+    def __init__(self, message: str, found: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.found = list(found)
 
 
 class StateFileError(AgnetBOError, ValueError):
@@ -50,6 +61,14 @@ class StateFileError(AgnetBOError, ValueError):
 
 class ObjectiveValueWarning(UserWarning):
     """A told value was NaN or infinite; the trial was recorded as failed (a warning, not an error)."""
+
+
+class SpaceExhaustedWarning(UserWarning):
+    """Fewer new architectures were left in a finite search space than were asked for; the rest was returned."""
+
+
+class PretrainingWarning(UserWarning):
+    """A generator was pretrained on fewer random architectures than configured (the space had no more to give)."""
 
 
 class NotFittedError(AgnetBOError, RuntimeError):

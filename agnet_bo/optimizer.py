@@ -28,9 +28,16 @@ from agnet_bo.acquisition import (
     select,
 )
 from agnet_bo.architecture import Architecture
-from agnet_bo.exceptions import InputError, ObjectiveValueWarning, StateFileError, unknown_name
+from agnet_bo.exceptions import (
+    InputError,
+    ObjectiveValueWarning,
+    SamplingError,
+    SpaceExhaustedWarning,
+    StateFileError,
+    unknown_name,
+)
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
-from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, make_proposer
+from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, RandomProposer, is_restoring, make_proposer, restoring
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.trial import Trial, TrialState
 
@@ -123,9 +130,18 @@ def _parse_kappa(kappa: Any) -> float | tuple[float, ...]:
 
 
 def _parse_objectives(objectives: Any) -> dict[str, str]:
+    """``{name: direction}``. A lone name is maximised unless it reads like a cost (its direction
+    is then ambiguous enough to ask for); a list is refused, since it says no directions."""
     if objectives is None:
         return {"value": "maximize"}
     if isinstance(objectives, str):
+        from agnet_bo.benchmarks.base import infer_direction
+
+        if infer_direction(objectives) == "minimize":
+            raise InputError(
+                f"A lone objective name is maximised, but {objectives!r} reads like something to minimise. "
+                f'Say which: objectives={{"{objectives}": "minimize"}} (or "maximize").'
+            )
         return {objectives: "maximize"}
     if isinstance(objectives, Mapping):
         out = {}
@@ -140,8 +156,14 @@ def _parse_objectives(objectives: Any) -> dict[str, str]:
             raise InputError("`objectives` must name at least one objective.")
         return out
     if isinstance(objectives, Sequence) and all(isinstance(o, str) for o in objectives) and objectives:
-        return {o: "maximize" for o in objectives}
-    raise InputError(f"`objectives` must be a name, a list of names or a dict name -> direction; got {objectives!r}.")
+        example = ", ".join(f'"{o}": "maximize"' for o in objectives)
+        raise InputError(
+            f"`objectives` as a list ({list(objectives)!r}) says nothing about directions. Give a dict of "
+            f'name -> "maximize" / "minimize", e.g. objectives={{{example}}} with "minimize" where smaller is better.'
+        )
+    raise InputError(
+        f'`objectives` must be a name (maximised) or a dict name -> "maximize" / "minimize"; got {objectives!r}.'
+    )
 
 
 def _parse_constraints(constraints: Any) -> dict[str, tuple[str, float]]:
@@ -184,6 +206,8 @@ class Optimizer:
             a smaller hypervolume shortfall than qLogEHVI, bench/RESULTS.md). ``"qlognehvi"`` models
             observation noise but is an order of magnitude slower.
         n_initial: Trials drawn at random by ``space.sample`` before the model takes over.
+            Default: 16, or in a space of known size below 160 a tenth of it (at least 2), so
+            that a small space is not mostly spent at random.
         pool_size: Candidates proposed per round.
         kappa: UCB's exploration weight (``mean + kappa * std``), or a sequence of weights used
             in turn by the picks of a batch (counted over pending trials too); default
@@ -208,6 +232,16 @@ class Optimizer:
             GP's noise included, rather than of the latent function).
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
+        generator: A trained :class:`~agnet_bo.generator.Generator` for ``proposer="agnet"``
+            (e.g. one pretrained once and saved); saved with the search, so
+            :meth:`load` restores it without the object. Default: the shipped one of a
+            built-in space, else one pretrained for the space once and cached
+            (:meth:`Generator.for_space <agnet_bo.generator.Generator.for_space>`).
+
+    Finite spaces run to exhaustion: once fewer new architectures are left than a pool holds,
+    every one of them is scored, and :meth:`ask` returns what is left (with a
+    :class:`~agnet_bo.exceptions.SpaceExhaustedWarning`) when fewer than ``q`` are. A pool the
+    proposer cannot fill is topped up with random architectures.
 
     Example:
         >>> import agnet_bo as ab
@@ -230,7 +264,7 @@ class Optimizer:
         surrogate: Any = "gp",
         proposer: Any = "agnet",
         acquisition: str | None = None,
-        n_initial: int = 16,
+        n_initial: int | None = None,
         pool_size: int = 300,
         kappa: float | Sequence[float] = DEFAULT_KAPPA,
         seed: int = 0,
@@ -238,11 +272,15 @@ class Optimizer:
         proposer_kwargs: Mapping[str, Any] | None = None,
         acquisition_kwargs: Mapping[str, Any] | None = None,
         num_threads: int | None = 1,
+        generator: Any = None,
     ) -> None:
         if not isinstance(space, SearchSpace):
             raise InputError(f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__}.")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise InputError(f"`seed` must be a non-negative int, got {seed!r}.")
+        if n_initial is None:
+            size = space.size
+            n_initial = 16 if size is None or size >= 160 else max(2, size // 10)
         for name, v, lo in (("n_initial", n_initial, 1), ("pool_size", pool_size, 1)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
                 raise InputError(f"`{name}` must be an int >= {lo}, got {v!r}.")
@@ -278,6 +316,25 @@ class Optimizer:
         self._acquisition_kwargs = _parse_acquisition_kwargs(acquisition_kwargs)
         if multi and acquisition in PAREGO_ACQUISITIONS:  # saved explicitly, so a file keeps its share
             self._acquisition_kwargs.setdefault("anchor_share", DEFAULT_ANCHOR_SHARE)
+        for what, kw in (("surrogate_kwargs", self._surrogate_kwargs), ("proposer_kwargs", self._proposer_kwargs)):
+            try:
+                json.dumps(kw)
+            except (TypeError, ValueError) as exc:
+                hint = " Pass a generator as Optimizer(..., generator=g)." if "generator" in kw else ""
+                raise InputError(
+                    f"`{what}` must hold JSON values (numbers, strings, lists, dicts) so that the search can be "
+                    f"saved; {exc}.{hint} Objects go in as instances: surrogate=..., proposer=..., generator=..."
+                ) from None
+        from agnet_bo.generator import Generator
+
+        if generator is not None:
+            if not isinstance(generator, Generator):
+                raise InputError(f"`generator` must be an agnet_bo.generator.Generator, got {type(generator).__name__}.")
+            if proposer != "agnet":
+                raise InputError(f'`generator` is the proposal distribution of proposer="agnet"; got proposer={proposer!r}.')
+            if not generator.is_trained and not is_restoring():
+                raise InputError("`generator` is untrained; pretrain it first (generator.pretrain()) or leave it out.")
+        self._generator_config = None if generator is None else generator.config.to_dict()
         self.surrogate = self._make_surrogate(surrogate)
         if (
             proposer == "agnet"
@@ -286,7 +343,8 @@ class Optimizer:
             and self._proposer_kwargs.get("mode", "autoregressive") == "autoregressive"
         ):  # saved explicitly, so a file keeps its share
             self._proposer_kwargs.setdefault("local_fraction", AGNET_LOCAL_FRACTION)
-        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **self._proposer_kwargs)
+        extra = {} if generator is None else {"generator": generator}
+        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **self._proposer_kwargs, **extra)
         if self.surrogate == "paper" and getattr(getattr(self.proposer, "generator", None), "surrogate_head", None) is None:
             raise InputError(
                 'surrogate="paper" is the MLP trained jointly with a paper-mode generator; use '
@@ -392,32 +450,50 @@ class Optimizer:
 
         Returns:
             ``q`` PENDING :class:`Trial` objects with distinct, valid architectures that were never
-            asked before (pending, complete or failed).
+            asked before (pending, complete or failed). In a finite space with fewer than ``q``
+            new architectures left, all that are left, with a
+            :class:`~agnet_bo.exceptions.SpaceExhaustedWarning`.
 
         Raises:
             InputError: If ``q`` is not a positive int.
-            SamplingError: If the space has no new architectures left.
+            SamplingError: If no new architecture is left (or none can be found).
         """
         if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
             raise InputError(f"`q` must be a positive int, got {q!r}.")
         q = int(q)
         seed = int(np.random.default_rng([self.seed, len(self._trials), 17]).integers(2**31 - 1))
         exclude = set(self._by_key)
+        size = self.space.size
+        if size is not None and len(exclude) >= size:
+            raise SamplingError(
+                f"Every one of the {size} architectures of {self.space.name} has been asked; nothing is left to "
+                "propose. The search is complete: see best_trial / pareto_front()."
+            )
         done = self._completed()
         n_random = 0
         if len(done) < 2 or len(self._trials) < self.n_initial:
             n_random = q if len(done) < 2 else min(q, self.n_initial - len(self._trials))
         archs: list[tuple[Architecture, str]] = []
         if n_random:
-            from agnet_bo.proposers import RandomProposer
-
             for a in RandomProposer(self.space).propose(n_random, seed=seed, exclude=exclude):
                 archs.append((a, "initial"))
                 exclude.add(self.space.key(a))
-        if q - n_random:
+        if q - n_random and len(archs) == n_random:
             with torch_threads(self.num_threads):
                 proposed = self._model_round(q - n_random, seed, exclude)
             archs.extend((a, "proposed") for a in proposed)
+        if not archs:
+            raise SamplingError(
+                f"No new architecture of {self.space.name} could be found: {len(exclude)} were asked and neither "
+                "the proposer nor the space's sampler gave another. The space may be exhausted."
+            )
+        if len(archs) < q:
+            left = "" if size is None else f" of the {size} in the space"
+            warnings.warn(
+                f"Asked for {q} architectures but only {len(archs)} new ones were left{left}; returning those.",
+                SpaceExhaustedWarning,
+                stacklevel=2,
+            )
         out = []
         for arch, source in archs:
             arch = self.space.simplify(arch)
@@ -426,6 +502,29 @@ class Optimizer:
             self._by_key[t.key] = t
             out.append(t)
         return out
+
+    def _pool(self, n: int, seed: int, exclude: set[str]) -> list[Architecture]:
+        """Up to ``n`` new candidates: every architecture left when fewer than ``n`` are left in a
+        listable space, else the proposer's, topped up with random ones if it falls short."""
+        size = self.space.size
+        if size is not None and size - len(exclude) <= n and self.space.members() is not None:
+            members = self.space.members() or []
+            return [a for a in members if self.space.key(a) not in exclude]
+        try:
+            proposed = self.proposer.propose(n, seed=seed, exclude=exclude)
+        except SamplingError as exc:
+            proposed = [a for a in exc.found if isinstance(a, Architecture)]
+        pool, seen = [], set(exclude)
+        for a in proposed:  # a user's proposer may repeat or return excluded ones: drop them
+            k = self.space.key(self.space.simplify(a))
+            if k not in seen and self.space.is_valid(a):
+                seen.add(k)
+                pool.append(a)
+            if len(pool) == n:
+                break
+        if len(pool) < n:
+            pool += RandomProposer(self.space).propose(n - len(pool), seed=seed + 3, exclude=seen)
+        return pool
 
     def _refit(self) -> None:
         done = self._completed()
@@ -456,11 +555,14 @@ class Optimizer:
             done = self._completed()
             self.surrogate.fit([t.arch for t in done], self._Y(done))
         if self.surrogate is None:  # nothing scores a pool: the proposer's first q are the picks
-            return self.proposer.propose(q, seed=seed, exclude=exclude)[:q]
+            return self._pool(q, seed, exclude)[:q]
         size = self.space.size
         n_pool = self.pool_size if size is None else min(self.pool_size, size - len(exclude))
         n_pool = max(n_pool, q)
-        pool = self.proposer.propose(n_pool, seed=seed, exclude=exclude)
+        pool = self._pool(n_pool, seed, exclude)
+        q = min(q, len(pool))
+        if q == 0:
+            return []
         if self.surrogate == "paper":
             gen = self.proposer.generator  # type: ignore[attr-defined]
             pred = gen.predict(pool).numpy()
@@ -626,7 +728,7 @@ class Optimizer:
         prediction of the jointly trained MLP surrogate are chosen (greedy).
         """
         if epochs is None:
-            epochs = 15 if type(space).__name__ == "NB101Space" else 30
+            epochs = 15 if type(space.base_space).__name__ == "NB101Space" else 30
         return cls(
             space,
             objectives={objective: "maximize"},
@@ -661,6 +763,7 @@ class Optimizer:
                 "pool_size": self.pool_size,
                 "kappa": list(self.kappa) if isinstance(self.kappa, tuple) else self.kappa,
                 "seed": self.seed,
+                "generator_config": self._generator_config,
             }),
             "rounds": self._rounds,
             "dirty": self._dirty,
@@ -671,12 +774,16 @@ class Optimizer:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state to ``path`` as JSON, atomically (temporary file, then rename)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w") as fh:
-            json.dump(self.state_dict(), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        text = json.dumps(self.state_dict())  # before touching the disk: a failure leaves no file behind
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, space: SearchSpace | None = None, surrogate: Any = None, proposer: Any = None) -> Optimizer:
@@ -738,21 +845,28 @@ class Optimizer:
                 raise StateFileError("The search used a Surrogate instance; pass it again: Optimizer.load(path, surrogate=...).")
             if cfg["proposer"] is None and proposer is None:
                 raise StateFileError("The search used a Proposer instance; pass it again: Optimizer.load(path, proposer=...).")
-            opt = cls(
-                space,
-                cfg["objectives"],
-                constraints={k: tuple(v) for k, v in cfg["constraints"].items()},
-                surrogate=surrogate if surrogate is not None else cfg["surrogate"],
-                proposer=proposer if proposer is not None else cfg["proposer"],
-                acquisition=cfg["acquisition"],
-                n_initial=cfg["n_initial"],
-                pool_size=cfg["pool_size"],
-                kappa=cfg["kappa"],
-                seed=cfg["seed"],
-                surrogate_kwargs=cfg["surrogate_kwargs"],
-                proposer_kwargs=cfg["proposer_kwargs"],
-                acquisition_kwargs=cfg["acquisition_kwargs"],
-            )
+            gen = None
+            if cfg.get("generator_config") is not None:
+                from agnet_bo.generator import Generator, GeneratorConfig
+
+                gen = Generator(space, GeneratorConfig.from_dict(cfg["generator_config"]), seed=cfg["seed"])
+            with restoring():  # the proposer's state is in the file: never pretrain here
+                opt = cls(
+                    space,
+                    cfg["objectives"],
+                    constraints={k: tuple(v) for k, v in cfg["constraints"].items()},
+                    surrogate=surrogate if surrogate is not None else cfg["surrogate"],
+                    proposer=proposer if proposer is not None else cfg["proposer"],
+                    acquisition=cfg["acquisition"],
+                    n_initial=cfg["n_initial"],
+                    pool_size=cfg["pool_size"],
+                    kappa=cfg["kappa"],
+                    seed=cfg["seed"],
+                    surrogate_kwargs=cfg["surrogate_kwargs"],
+                    proposer_kwargs=cfg["proposer_kwargs"],
+                    acquisition_kwargs=cfg["acquisition_kwargs"],
+                    generator=gen,
+                )
             for rec in data["trials"]:
                 t = Trial.from_dict(rec)
                 if t.id != len(opt._trials):
@@ -784,7 +898,7 @@ def _check_json(info: Mapping[str, Any]) -> None:
 
 
 def _space_to_dict(space: SearchSpace) -> dict[str, Any]:
-    from agnet_bo.spaces import DAGSpace
+    from agnet_bo.spaces import CandidateSpace, DAGSpace
 
     name = type(space).__name__
     if name in ("NB201Space", "NB101Space", "DARTSSpace"):
@@ -797,8 +911,18 @@ def _space_to_dict(space: SearchSpace) -> dict[str, Any]:
             "num_nodes": [space.min_nodes, space.max_nodes],
             "max_edges": space.max_edges,
             "fixed_adjacency": None if fixed is None else fixed.astype(int).tolist(),
+            "in_degree": None if space.in_degree is None else list(space.in_degree),
+            "output_reads": space.output_reads,
             "name": space.name,
             "has_constraint": space.constraint is not None,
+            "has_sampler": space.sampler is not None,
+        }
+    if type(space) is CandidateSpace:
+        return {
+            "class": "CandidateSpace",
+            "name": space.name,
+            "base": _space_to_dict(space.base),
+            "archs": [a.to_dict() for a in space.members()],
         }
     return {"class": name, "custom": True}
 
@@ -809,14 +933,19 @@ def _space_from_dict(d: dict[str, Any]) -> SearchSpace:
     cls = d.get("class")
     if cls in ("NB201Space", "NB101Space", "DARTSSpace"):
         return getattr(spaces, cls)()
-    if cls == "DAGSpace" and not d.get("has_constraint"):
+    if cls == "DAGSpace" and not d.get("has_constraint") and not d.get("has_sampler"):
         lo, hi = d["num_nodes"]
+        degree = d.get("in_degree")
         return spaces.DAGSpace(
             d["ops"], num_nodes=lo if lo == hi else (lo, hi), max_edges=d["max_edges"],
             fixed_adjacency=d["fixed_adjacency"], name=d.get("name", "DAGSpace"),
+            in_degree=None if degree is None else tuple(degree), output_reads=d.get("output_reads", "any"),
         )
+    if cls == "CandidateSpace":
+        return spaces.CandidateSpace(
+            [Architecture.from_dict(a) for a in d["archs"]], base=_space_from_dict(d["base"]), name=d.get("name", "candidates")
+        )
+    what = " with a constraint callable" if d.get("has_constraint") else " with a sampler callable" if d.get("has_sampler") else ""
     raise StateFileError(
-        f"The search space ({cls}{' with a constraint callable' if d.get('has_constraint') else ''}) cannot be "
-        "rebuilt from the file; pass it again: Optimizer.load(path, space=...)."
+        f"The search space ({cls}{what}) cannot be rebuilt from the file; pass it again: Optimizer.load(path, space=...)."
     )
-

@@ -9,15 +9,17 @@ baselines (random search, local search, evolution, BANANAS-style pools).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingError, unknown_name
-from agnet_bo.generator import Generator, rank_weights
+from agnet_bo.generator import Generator, rank_weights, space_fingerprint
 from agnet_bo.spaces.base import SearchSpace, make_rng
 
 __all__ = [
@@ -59,10 +61,12 @@ class Proposer(ABC):
 
     @abstractmethod
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
-        """``n`` valid architectures with distinct keys, none in ``exclude``.
+        """Up to ``n`` valid architectures with distinct keys, none in ``exclude``.
 
-        Raises:
-            SamplingError: If not enough new architectures can be found.
+        Fewer than ``n`` only when no more could be found (a finite space running out). The
+        optimizer tops a short pool up with uniform random architectures, and also accepts a
+        :class:`~agnet_bo.exceptions.SamplingError` (using its ``found``), so a proposer never
+        stops a search.
         """
 
     def state_dict(self) -> dict[str, Any]:
@@ -77,21 +81,32 @@ class Proposer(ABC):
 
 
 class RandomProposer(Proposer):
-    """Uniform random architectures from ``space.sample`` (random search, and pool padding)."""
+    """Uniform random architectures from ``space.sample`` (random search, and pool padding).
+
+    When fewer architectures are left than asked for (and the space lists its
+    :meth:`~agnet_bo.spaces.SearchSpace.members`), it returns all that are left; otherwise, when
+    the space's sampler gives up, what it found.
+    """
 
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)
         size = self.space.size
-        if size is not None and n > size - len(excluded):
-            raise SamplingError(f"Asked for {n} new architectures but only {size - len(excluded)} are left in the space.")
         rng = make_rng(seed)
+        if size is not None and n >= size - len(excluded):
+            return _members_left(self.space, excluded, n, rng)
         out: list[Architecture] = []
         seen = set(excluded)
         ask = n
         for _ in range(50):
             if size is not None:
                 ask = min(size, max(ask, n + len(excluded)))
-            for arch in self.space.sample(ask, seed=rng):
+            try:
+                drawn = self.space.sample(ask, seed=rng)
+            except SamplingError as exc:
+                drawn = [a for a in exc.found if isinstance(a, Architecture)]
+                if not drawn:
+                    break
+            for arch in drawn:
                 k = self.space.key(arch)
                 if k not in seen:
                     seen.add(k)
@@ -99,7 +114,19 @@ class RandomProposer(Proposer):
                     if len(out) == n:
                         return out
             ask = min(2 * ask, size) if size is not None else 2 * ask
-        raise SamplingError(f"RandomProposer found only {len(out)} new architectures of {n}.")
+        if size is not None:  # the sampler's duplicates ran out its tries: list what is left
+            out += _members_left(self.space, seen, n - len(out), rng)
+        return out
+
+
+def _members_left(space: SearchSpace, excluded: set[str], n: int, rng: np.random.Generator) -> list[Architecture]:
+    """Up to ``n`` members of a listable space whose keys are not excluded, in random order."""
+    members = space.members()
+    if members is None:
+        return []
+    left = [a for a in members if space.key(a) not in excluded]
+    take = rng.permutation(len(left))[: max(n, 0)]
+    return [left[i] for i in take]
 
 
 def mutate(space: SearchSpace, arch: Architecture, rng: np.random.Generator, max_tries: int = 50) -> Architecture | None:
@@ -297,11 +324,17 @@ class GeneratorProposer(Proposer):
 
     Args:
         space: The search space.
-        generator: A trained generator; default: the shipped pretrained one for built-in spaces,
-            else a new one pretrained on ``pretrain_samples`` random architectures.
+        generator: A trained generator (e.g. pretrained once and saved with
+            :meth:`~agnet_bo.generator.Generator.save`); default: the shipped pretrained one for
+            built-in spaces, else :meth:`~agnet_bo.generator.Generator.for_space` (pretrained on
+            ``pretrain_samples`` random architectures once, then taken from the cache).
         mode: Generator mode when it is built here (``"autoregressive"`` or ``"paper"``).
         pretrain_samples: Random architectures for pretraining a generator for a user space.
         pretrain_epochs: Epochs of that pretraining.
+        cache_dir: Cache of pretrained generators (``None``: the default folder,
+            :func:`~agnet_bo.generator.default_cache_dir`; ``False``: no cache).
+        pretrain: ``False`` builds an untrained generator, to be restored with
+            :meth:`load_state_dict` (what :meth:`Optimizer.load <agnet_bo.Optimizer.load>` does).
         random_fraction: Share of each pool drawn uniformly from the space instead (keeps
             exploring; default 0).
         local_fraction: Share of each pool made of single edits of the best evaluated
@@ -315,6 +348,14 @@ class GeneratorProposer(Proposer):
             :class:`MutationProposer`).
         seed: Seed of the generator's training.
         **config: Generator settings (``epochs``, ``rank_k``, ...).
+
+    In a space that lists at most :data:`FINITE_POOL_LIMIT` members (a small user space, a
+    :class:`~agnet_bo.spaces.CandidateSpace`), the generator's share of a pool is drawn from the
+    members not yet asked, in proportion to the generator's probability of each
+    (:meth:`~agnet_bo.generator.Generator.sample_from`): the same distribution as rejecting its
+    draws outside the list, without the draws, so pools never run dry however few are left.
+    Elsewhere, whatever the generator cannot fill (it may concentrate on evaluated
+    architectures) is filled with uniform random architectures.
     """
 
     def __init__(
@@ -330,6 +371,8 @@ class GeneratorProposer(Proposer):
         n_parents: int = 10,
         incumbent_share: float = 0.0,
         seed: int = 0,
+        cache_dir: Any = None,
+        pretrain: bool = True,
         **config: Any,
     ) -> None:
         super().__init__(space)
@@ -340,14 +383,20 @@ class GeneratorProposer(Proposer):
                 f"the pool comes from the generator); got random_fraction={random_fraction!r}, "
                 f"local_fraction={local_fraction!r}."
             )
-        if generator is None:
-            try:
-                generator = Generator.from_pretrained(space, mode, seed=seed, **config)
-            except InputError:
-                generator = Generator(space, seed=seed, mode=mode, **config)
-                generator.pretrain(n_samples=pretrain_samples, epochs=pretrain_epochs, progress=False)
-        elif generator.space is not space and space_key(generator.space) != space_key(space):
-            raise InputError("The generator was built for another search space.")
+        if generator is None and not (pretrain and _PRETRAIN.get()):
+            generator = Generator(space, seed=seed, mode=mode, **config)
+        elif generator is None:
+            generator = Generator.for_space(
+                space, mode, seed=seed, pretrain_samples=pretrain_samples, pretrain_epochs=pretrain_epochs,
+                cache_dir=cache_dir, **config,
+            )
+        elif not isinstance(generator, Generator):
+            raise InputError(f"`generator` must be an agnet_bo.generator.Generator, got {type(generator).__name__}.")
+        elif generator.space is not space and space_fingerprint(generator.space) != space_fingerprint(space):
+            raise InputError(
+                f"The generator was built for {generator.space!r}, whose structure differs from {space!r}; "
+                "pretrain one for this space (Generator.for_space(space))."
+            )
         self.generator = generator
         self.random_fraction, self.local_fraction = float(random_fraction), float(local_fraction)
         self._local = MutationProposer(space, n_parents=n_parents, incumbent_share=incumbent_share)
@@ -359,6 +408,14 @@ class GeneratorProposer(Proposer):
         self.generator.update(archs, u, weights=weights)
         self._local.fit(archs, u)
 
+    def _finite_members(self) -> list[tuple[str, Architecture]] | None:
+        """``(key, arch)`` of every member when the space lists at most FINITE_POOL_LIMIT, else None (cached)."""
+        if "members" not in self.__dict__:
+            size = self.space.size
+            members = self.space.members() if size is not None and size <= FINITE_POOL_LIMIT else None
+            self.__dict__["members"] = None if members is None else [(self.space.key(a), a) for a in members]
+        return self.__dict__["members"]
+
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)
         n_random = round(self.random_fraction * n)
@@ -367,11 +424,16 @@ class GeneratorProposer(Proposer):
         if n_local:  # the local edits first: the generator fills what they leave
             out = self._local.propose(n_local, seed=seed + 2, exclude=excluded)
             excluded |= {self.space.key(a) for a in out}
-        gen = self.generator.sample(n - n_random - len(out), seed=seed, exclude=excluded)
+        want = n - n_random - len(out)
+        members = self._finite_members()
+        if members is not None:
+            gen = self.generator.sample_from([a for k, a in members if k not in excluded], want, seed=seed)
+        else:
+            gen = self.generator.sample(want, seed=seed, exclude=excluded, allow_fewer=True)
         out += gen
-        if n_random:
+        if len(out) < n:  # the random share, and whatever the generator could not fill
             excluded |= {self.space.key(a) for a in gen}
-            out += RandomProposer(self.space).propose(n_random, seed=seed + 1, exclude=excluded)
+            out += RandomProposer(self.space).propose(n - len(out), seed=seed + 1, exclude=excluded)
         return out
 
     def state_dict(self) -> dict[str, Any]:
@@ -382,8 +444,30 @@ class GeneratorProposer(Proposer):
         self._local.load_state_dict(state.get("local", {}))
 
 
-def space_key(space: SearchSpace) -> tuple[Any, ...]:
-    return (type(space).__name__, tuple(space.node_types), space.max_nodes)
+_PRETRAIN: contextvars.ContextVar[bool] = contextvars.ContextVar("agnet_bo_pretrain", default=True)
+
+
+@contextlib.contextmanager
+def restoring() -> Iterator[None]:
+    """Within this block, a :class:`GeneratorProposer` built without a generator gets an untrained
+    one instead of pretraining (or reading the cache): its state is about to be loaded.
+    :meth:`Optimizer.from_state_dict <agnet_bo.Optimizer.from_state_dict>` builds its proposer so."""
+    token = _PRETRAIN.set(False)
+    try:
+        yield
+    finally:
+        _PRETRAIN.reset(token)
+
+
+def is_restoring() -> bool:
+    """Whether the calling code runs inside :func:`restoring`."""
+    return not _PRETRAIN.get()
+
+
+FINITE_POOL_LIMIT = 5000
+"""A space that lists at most this many members has its generator proposals drawn from the members
+left (:meth:`~agnet_bo.generator.Generator.sample_from`). Scoring 5,000 architectures' likelihood
+takes well under a second; NAS-Bench-201 (15,625 cells) keeps the generator's own draws."""
 
 
 PROPOSERS = ("agnet", "random", "mutation", "evolution", "local")

@@ -282,11 +282,11 @@ def test_default_pools_mix_single_edits_and_old_multi_objective_files_keep_none(
 
     one = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
     assert one.proposer.local_fraction == AGNET_LOCAL_FRACTION > 0
-    two = Optimizer(space, ["a", "b"], seed=0, **FAST)
+    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0, **FAST)
     assert two.proposer.local_fraction == AGNET_LOCAL_FRACTION  # edits of the front found
     assert two.state_dict()["config"]["proposer_kwargs"] == {"epochs": 2, "local_fraction": AGNET_LOCAL_FRACTION}
     assert FAST["proposer_kwargs"] == {"epochs": 2}  # the caller's mapping is not modified
-    ehvi = Optimizer(space, ["a", "b"], acquisition="qlogehvi", seed=0, **FAST)
+    ehvi = Optimizer(space, {"a": "maximize", "b": "maximize"}, acquisition="qlogehvi", seed=0, **FAST)
     assert ehvi.proposer.local_fraction == 0  # measured with ParEGO only
     assert Optimizer(space, "a", surrogate="none", seed=0, **FAST).proposer.local_fraction == 0  # generator only
     mine = Optimizer(space, "a", seed=0, n_initial=4, proposer_kwargs={"epochs": 2, "local_fraction": 0.1})
@@ -303,13 +303,13 @@ def test_default_pools_mix_single_edits_and_old_multi_objective_files_keep_none(
 def test_multi_objective_parego_anchors_a_quarter_by_default_and_old_files_keep_none(space):
     from agnet_bo.acquisition import DEFAULT_ANCHOR_SHARE
 
-    two = Optimizer(space, ["a", "b"], seed=0, **FAST)
+    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0, **FAST)
     assert two.acquisition == "parego" and DEFAULT_ANCHOR_SHARE == 0.25
     config = two.state_dict()["config"]
     assert config["acquisition_kwargs"] == {"anchor_share": 0.25}  # saved explicitly
-    mine = Optimizer(space, ["a", "b"], acquisition_kwargs={"anchor_share": 0.0}, seed=0, **FAST)
+    mine = Optimizer(space, {"a": "maximize", "b": "maximize"}, acquisition_kwargs={"anchor_share": 0.0}, seed=0, **FAST)
     assert mine.state_dict()["config"]["acquisition_kwargs"] == {"anchor_share": 0.0}
-    ehvi = Optimizer(space, ["a", "b"], acquisition="qlogehvi", seed=0, **FAST)
+    ehvi = Optimizer(space, {"a": "maximize", "b": "maximize"}, acquisition="qlogehvi", seed=0, **FAST)
     assert ehvi.state_dict()["config"]["acquisition_kwargs"] == {}  # no ParEGO picks to anchor
     assert Optimizer(space, "a", seed=0, **FAST).state_dict()["config"]["acquisition_kwargs"] == {}
     old = two.state_dict()
@@ -318,13 +318,13 @@ def test_multi_objective_parego_anchors_a_quarter_by_default_and_old_files_keep_
 
 
 def test_multi_objective_gp_sees_cells_as_spelled_by_default_and_old_files_do_not(space):
-    two = Optimizer(space, ["a", "b"], seed=0, **FAST)
+    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0, **FAST)
     assert two.surrogate.spelled and two.state_dict()["config"]["surrogate_kwargs"] == {"spelled": True}
-    assert not Optimizer(space, ["a", "b"], surrogate_kwargs={"spelled": False}, seed=0, **FAST).surrogate.spelled
+    assert not Optimizer(space, {"a": "maximize", "b": "maximize"}, surrogate_kwargs={"spelled": False}, seed=0, **FAST).surrogate.spelled
     one = Optimizer(space, "a", seed=0, **FAST)
     assert not one.surrogate.spelled and one.state_dict()["config"]["surrogate_kwargs"] == {}
-    assert Optimizer(space, ["a", "b"], surrogate="gnn", seed=0, **FAST).state_dict()["config"]["surrogate_kwargs"] == {}
-    rbf = Optimizer(space, ["a", "b"], surrogate_kwargs={"kernel": "rbf"}, seed=0, **FAST)  # no Hamming view to add to
+    assert Optimizer(space, {"a": "maximize", "b": "maximize"}, surrogate="gnn", seed=0, **FAST).state_dict()["config"]["surrogate_kwargs"] == {}
+    rbf = Optimizer(space, {"a": "maximize", "b": "maximize"}, surrogate_kwargs={"kernel": "rbf"}, seed=0, **FAST)  # no Hamming view to add to
     assert not rbf.surrogate.spelled
     old = two.state_dict()
     del old["config"]["surrogate_kwargs"]["spelled"]  # a file written before the default
@@ -340,3 +340,137 @@ def test_kappa_per_pick_and_acquisition_kwargs_survive_save_and_load(tmp_path, s
     loaded = Optimizer.load(tmp_path / "s.json")
     assert loaded.kappa == (0.5, 3.0) and loaded.state_dict()["config"]["acquisition_kwargs"] == {"mc_samples": 64}
     assert [t.key for t in loaded.ask(4)] == [t.key for t in opt.ask(4)]
+
+
+# -- user spaces: small, constrained, structured (issue 24) --------------------------------------
+def _chain_values(space, seed):
+    """A real-looking objective on a chain: additive per-layer effects plus an interaction."""
+    rng = np.random.default_rng(seed)
+    effect = rng.normal(size=(space.max_nodes, len(space.ops)))
+    out = {}
+    for a in space.members():
+        codes = [space.ops.index(o) for o in a.ops[1:-1]]
+        out[space.key(a)] = float(sum(effect[i, c] for i, c in enumerate(codes)) + 0.3 * np.cos(sum(codes)))
+    return out
+
+
+@pytest.mark.parametrize("n_ops, layers", [(3, 3), (4, 3), (5, 3)])
+def test_small_chain_space_runs_to_exhaustion_without_error_or_repeat(n_ops, layers):
+    space = ab.spaces.DAGSpace.chain([f"op{i}" for i in range(n_ops)], num_layers=layers)
+    values = _chain_values(space, 0)
+    opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer_kwargs={"epochs": 2})
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ab.exceptions.SpaceExhaustedWarning)
+        while len(seen) + 16 <= space.size:
+            for t in opt.ask(16):
+                seen.append(t.key)
+                opt.tell(t, values[t.key])
+    left = space.size - len(seen)
+    if left:
+        with pytest.warns(ab.exceptions.SpaceExhaustedWarning, match=f"only {left} new ones"):
+            last = opt.ask(16)
+        assert len(last) == left
+        for t in last:
+            seen.append(t.key)
+            opt.tell(t, values[t.key])
+    assert len(seen) == len(set(seen)) == space.size
+    with pytest.raises(ab.exceptions.SamplingError, match=f"Every one of the {space.size} architectures"):
+        opt.ask(1)
+    assert opt.best_trial.values["v"] == max(values.values())
+
+
+def test_small_space_default_finds_the_optimum_early():
+    space = ab.spaces.DAGSpace.chain(["a", "b", "c", "d"], num_layers=3)  # 64 cells
+    values = _chain_values(space, 1)
+    best = max(values.values())
+    opt = Optimizer(space, {"v": "maximize"}, seed=1, proposer_kwargs={"epochs": 2})
+    while opt.best_trial.values["v"] < best if opt.trials else True:
+        (t,) = opt.ask()
+        opt.tell(t, values[t.key])
+    assert opt.n_initial == 6  # a tenth of a small space is random, not 16
+    assert len(opt.trials) <= space.size // 4
+
+
+def test_objectives_need_directions():
+    space = ab.spaces.DAGSpace.chain(["a", "b"], num_layers=2)
+    with pytest.raises(InputError, match=r'objectives=\{"acc": "maximize", "params": "maximize"\}'):
+        Optimizer(space, ["acc", "params"])
+    with pytest.raises(InputError, match='"params": "minimize"'):
+        Optimizer(space, "params")
+
+
+def test_custom_space_pretrains_once_and_load_never_pretrains(tmp_path, monkeypatch):
+    from agnet_bo.generator import Generator
+
+    space = ab.spaces.DAGSpace(["a", "b", "c"], num_nodes=(3, 6), in_degree=(1, 2), output_reads="leaves")
+    calls = []
+    real = Generator.pretrain
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Generator, "pretrain", counting)
+    kw = dict(proposer_kwargs={"epochs": 2, "pretrain_samples": 200, "cache_dir": str(tmp_path / "cache")})
+    opt = Optimizer(space, {"v": "maximize"}, seed=0, **kw)
+    assert calls == [1]
+    Optimizer(space, {"v": "maximize"}, seed=0, **kw)  # same space, same settings: from the cache
+    assert calls == [1]
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        for t in opt.ask(4):
+            opt.tell(t, float(rng.random()))
+    opt.save(tmp_path / "run.json")
+    monkeypatch.setattr(Generator, "pretrain", lambda *a, **k: pytest.fail("load pretrained a generator"))
+    monkeypatch.setattr(Generator, "for_space", lambda *a, **k: pytest.fail("load looked for a pretrained generator"))
+    again = Optimizer.load(tmp_path / "run.json")
+    assert [t.key for t in again.ask(4)] == [t.key for t in opt.ask(4)]
+
+
+def test_user_generator_is_an_argument_and_survives_save_and_load(tmp_path):
+    from agnet_bo.generator import Generator
+
+    space = ab.spaces.DAGSpace(["a", "b"], num_nodes=(3, 5))
+    gen = Generator(space, seed=3, hidden_dim=16, epochs=2)
+    gen.pretrain(n_samples=100, epochs=1, progress=False)
+    opt = Optimizer(space, {"v": "maximize"}, seed=0, generator=gen)
+    assert opt.proposer.generator is gen
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        for t in opt.ask(4):
+            opt.tell(t, float(rng.random()))
+    opt.save(tmp_path / "run.json")
+    again = Optimizer.load(tmp_path / "run.json")
+    assert again.proposer.generator.config.hidden_dim == 16
+    assert [t.key for t in again.ask(3)] == [t.key for t in opt.ask(3)]
+
+
+def test_objects_in_kwargs_are_refused_up_front_and_a_failed_save_leaves_nothing(tmp_path):
+    from agnet_bo.generator import Generator
+
+    space = ab.spaces.DAGSpace.chain(["a", "b"], num_layers=2)
+    gen = Generator(space, seed=0)
+    with pytest.raises(InputError, match=r"generator=g"):
+        Optimizer(space, {"v": "maximize"}, proposer_kwargs={"generator": gen})
+    opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer="random", surrogate="none")
+    opt.state_dict = lambda: {"x": object()}  # a state that cannot be written
+    with pytest.raises(TypeError):
+        opt.save(tmp_path / "run.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_candidate_list_search_picks_from_the_list_only():
+    base = ab.spaces.NB201Space()
+    table = ab.benchmarks.NB201("cifar10")
+    zoo = base.sample(120, seed=5)
+    space = ab.spaces.CandidateSpace(zoo, base=base, name="zoo")
+    keys = {base.key(a) for a in zoo}
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, pool_size=50, proposer_kwargs={"epochs": 2})
+    asked = []
+    for _ in range(4):
+        for t in opt.ask(8):
+            asked.append(t.key)
+            opt.tell(t, _acc(table, t.arch))
+    assert set(asked) <= keys and len(asked) == len(set(asked)) == 32
+    assert opt.proposer.generator.last_sample_stats.draws == 0  # drawn from the list, not by rejection

@@ -6,7 +6,7 @@ architectures (:meth:`Generator.sample`). Its ``"paper"`` mode also holds the pa
 MLP trained jointly with the generator (:meth:`Generator.predict`).
 """
 
-from agnet_bo.generator.generator import Generator, SampleStats, rank_weights, space_fingerprint
+from agnet_bo.generator.generator import Generator, SampleStats, default_cache_dir, rank_weights, space_fingerprint
 from agnet_bo.generator.model import GeneratorConfig, GraphDecoder
 
-__all__ = ["Generator", "GeneratorConfig", "GraphDecoder", "SampleStats", "rank_weights", "space_fingerprint"]
+__all__ = ["Generator", "GeneratorConfig", "GraphDecoder", "SampleStats", "rank_weights", "space_fingerprint", "default_cache_dir"]

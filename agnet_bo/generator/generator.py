@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import json
+import logging
 import math
+import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -17,11 +22,13 @@ from torch import Tensor, nn
 
 from agnet_bo._threads import torch_threads
 from agnet_bo.architecture import OUTPUT, Architecture
-from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError, SamplingError
+from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError, PretrainingWarning, SamplingError
 from agnet_bo.generator.model import GeneratorConfig, GraphDecoder, _mlp
 from agnet_bo.spaces.base import SearchSpace, SeedLike, make_rng
 
-__all__ = ["Generator", "rank_weights", "space_fingerprint", "SampleStats"]
+__all__ = ["Generator", "rank_weights", "space_fingerprint", "SampleStats", "default_cache_dir"]
+
+logger = logging.getLogger(__name__)
 
 _FORMAT = "agnet_bo.generator/1"
 _NONE, _CATEGORICAL, _BERNOULLI = 0, 1, 2
@@ -66,7 +73,9 @@ def rank_weights(values: Any, k: float = 0.01) -> np.ndarray:
 
 
 def space_fingerprint(space: SearchSpace) -> dict[str, Any]:
-    """What a saved generator state must match to be loaded into a generator for ``space``."""
+    """What a saved generator state must match to be loaded into a generator for ``space``
+    (the structure of its :attr:`~agnet_bo.spaces.SearchSpace.base_space`)."""
+    space = space.base_space
     fixed = space.fixed_adjacency
     return {
         "space": type(space).__name__,
@@ -204,12 +213,12 @@ class Generator:
             InputError: If no state is shipped for this space and mode (pretrain one with
                 :meth:`pretrain` instead).
         """
-        name = _PRETRAINED.get(type(space).__name__)
+        name = _PRETRAINED.get(type(space.base_space).__name__)
         path = resources.files("agnet_bo.generator").joinpath(f"pretrained/{name}-{mode}.pt") if name else None
         if path is None or not path.is_file():
             shipped = sorted(p.name for p in resources.files("agnet_bo.generator").joinpath("pretrained").iterdir() if p.name.endswith(".pt"))
             raise InputError(
-                f"No pretrained generator is shipped for {type(space).__name__} in mode {mode!r} "
+                f"No pretrained generator is shipped for {type(space.base_space).__name__} in mode {mode!r} "
                 f"(shipped: {shipped}). Build one with Generator(space, mode={mode!r}).pretrain(...)."
             )
         with path.open("rb") as fh:
@@ -217,6 +226,79 @@ class Generator:
         # the shipped file fixes the network; training settings are today's defaults
         shape = {k: state["config"][k] for k in _SHAPE_FIELDS}
         return cls._from_state({**state, "config": {**GeneratorConfig().to_dict(), **shape}}, space, seed, overrides)
+
+    @classmethod
+    def for_space(
+        cls,
+        space: SearchSpace,
+        mode: str = "autoregressive",
+        *,
+        seed: int = 0,
+        pretrain_samples: int = 5000,
+        pretrain_epochs: int = 3,
+        cache_dir: str | os.PathLike[str] | bool | None = None,
+        progress: bool = False,
+        **overrides: Any,
+    ) -> Generator:
+        """A pretrained generator for any space: the shipped state of a built-in space, else one
+        pretrained once and cached.
+
+        For a space without a shipped state, the pretraining samples are drawn
+        (:meth:`pretraining_samples`) and a cache file is looked up under a key made of the
+        space's structure (:func:`space_fingerprint`), the network's settings, the pretraining
+        settings, the seed and the keys of the samples themselves, so a space with the same
+        members (even one defined by a constraint callable) finds the same file and anything
+        else does not. On a miss the generator is pretrained (logged at INFO level) and saved
+        there; files are read with ``torch.load(weights_only=True)``.
+
+        Args:
+            space: The search space.
+            mode: ``"autoregressive"`` or ``"paper"``.
+            seed: Seed of pretraining and of later training.
+            pretrain_samples: Random architectures to pretrain on (fewer if the space is smaller).
+            pretrain_epochs: Passes over them.
+            cache_dir: Where pretrained states are kept: a folder, ``None`` for
+                :func:`default_cache_dir`, ``False`` to neither read nor write a cache.
+            progress: Show a progress bar while pretraining.
+            **overrides: Generator settings (``epochs``, ``rank_k``, ...).
+        """
+        try:
+            return cls.from_pretrained(space, mode, seed=seed, **overrides)
+        except InputError:
+            pass
+        gen = cls(space, seed=seed, mode=mode, **overrides)
+        archs = gen.pretraining_samples(pretrain_samples)
+        folder = None if cache_dir is False else Path(default_cache_dir() if cache_dir in (None, True) else cache_dir)  # type: ignore[arg-type]
+        path = None
+        if folder is not None:
+            ident = {
+                "fingerprint": space_fingerprint(space),
+                "config": {k: v for k, v in gen.config.to_dict().items() if k not in ("epochs", "rank_k")},  # retraining only
+                "samples": sorted(space.key(a) for a in archs),
+                "epochs": int(pretrain_epochs),
+                "seed": int(seed),
+                "format": _FORMAT,
+            }
+            digest = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:24]
+            path = folder / "generators" / f"{digest}.pt"
+            if path.is_file():
+                try:
+                    gen.load_state_dict(torch.load(path, weights_only=True))
+                    gen._seed = int(seed)
+                    logger.info("Loaded the pretrained generator for %r from %s", space, path)
+                    return gen
+                except Exception as exc:  # a damaged cache file is rebuilt, never trusted
+                    warnings.warn(f"Ignoring an unreadable cached generator {path}: {exc}", UserWarning, stacklevel=2)
+        logger.info("Pretraining a generator for %r on %d architectures (%d epochs)", space, len(archs), pretrain_epochs)
+        gen.pretrain(archs=archs, epochs=pretrain_epochs, progress=progress)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                gen.save(path)
+                logger.info("Cached the pretrained generator at %s", path)
+            except OSError as exc:
+                warnings.warn(f"Could not cache the pretrained generator at {path}: {exc}", UserWarning, stacklevel=2)
+        return gen
 
     @classmethod
     def _from_state(cls, state: Any, space: SearchSpace, seed: int | None, overrides: dict[str, Any], num_threads: int | None = 1) -> Generator:
@@ -462,6 +544,32 @@ class Generator:
         self._sampler = None
         return {"loss": last, "batches": float(total_batches)}
 
+    def pretraining_samples(self, n_samples: int = 10_000, *, seed: SeedLike = None) -> list[Architecture]:
+        """The random architectures :meth:`pretrain` trains on: ``n_samples`` of ``space.sample``,
+        or every member of a smaller space, or (with a :class:`~agnet_bo.exceptions.PretrainingWarning`)
+        as many as the space gave before its sampler gave up.
+
+        Raises:
+            InputError: If ``n_samples`` is not a positive int.
+            SamplingError: If the space gave no architecture at all.
+        """
+        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise InputError(f"`n_samples` must be a positive int, got {n_samples!r}.")
+        size = self.space.size
+        n = int(n_samples) if size is None else min(int(n_samples), size)
+        try:
+            return self.space.sample(n, seed=make_rng(self._seed + 1 if seed is None else seed))
+        except SamplingError as exc:
+            if not exc.found:
+                raise
+            warnings.warn(
+                f"Pretraining the generator for {self.space!r} on the {len(exc.found)} architectures the space "
+                f"gave instead of {n}: {exc}",
+                PretrainingWarning,
+                stacklevel=3,
+            )
+            return list(exc.found)
+
     def pretrain(self, n_samples: int = 10_000, epochs: int = 5, *, seed: SeedLike = None, archs: Sequence[Architecture] | None = None, progress: bool = True) -> dict[str, float]:
         """Train without labels to reproduce random architectures of the space.
 
@@ -477,11 +585,7 @@ class Generator:
             ``{"loss": last batch loss, "batches": number of batches}``.
         """
         if archs is None:
-            if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-                raise InputError(f"`n_samples` must be a positive int, got {n_samples!r}.")
-            size = self.space.size
-            n = int(n_samples) if size is None else min(int(n_samples), size)
-            archs = self.space.sample(n, seed=make_rng(self._seed + 1 if seed is None else seed))
+            archs = self.pretraining_samples(n_samples, seed=seed)
         archs = self._prepare(archs, "archs")
         if not archs:
             raise InputError("pretrain needs at least one architecture.")
@@ -567,11 +671,14 @@ class Generator:
         archs = self._prepare(archs, "archs")
         if not archs:
             return torch.zeros(0, dtype=torch.float64)
+        out = []
         with torch.no_grad():
-            batch = self._batch([self._record(a) for a in archs])
-            z = torch.zeros(len(archs), self.config.latent_dim)
-            type_logp, elog, _ = self._teacher_forced(self.model, batch, z)
-            return -self._recon_loss(type_logp, elog, batch).double()
+            for start in range(0, len(archs), 256):  # bounded memory for long lists
+                batch = self._batch([self._record(a) for a in archs[start : start + 256]])
+                z = torch.zeros(batch["types"].shape[0], self.config.latent_dim)
+                type_logp, elog, _ = self._teacher_forced(self.model, batch, z)
+                out.append(-self._recon_loss(type_logp, elog, batch).double())
+        return torch.cat(out)
 
     # -- sampling -----------------------------------------------------------------------------
     def _check_trained(self) -> None:
@@ -696,7 +803,16 @@ class Generator:
         return out
 
     @_threads
-    def sample(self, n: int, seed: int = 0, exclude: Iterable[str] = (), *, batch_size: int = 256, max_draws: int | None = None) -> list[Architecture]:
+    def sample(
+        self,
+        n: int,
+        seed: int = 0,
+        exclude: Iterable[str] = (),
+        *,
+        batch_size: int = 256,
+        max_draws: int | None = None,
+        allow_fewer: bool = False,
+    ) -> list[Architecture]:
         """Draw ``n`` valid architectures with distinct keys, none of whose keys is in ``exclude``.
 
         Graph ``i`` is generated from randomness derived from ``(seed, i)`` alone, and graphs are
@@ -709,10 +825,13 @@ class Generator:
             exclude: Keys (``space.key``) to skip, e.g. evaluated and pending architectures.
             batch_size: Graphs generated per batch (speed only).
             max_draws: Give up after this many graphs (default ``max(2000, 200 n)``).
+            allow_fewer: Return what was found when ``n`` were not found within ``max_draws``
+                (a small space, or one mostly excluded), instead of raising.
 
         Raises:
             NotFittedError: If the generator is untrained.
-            SamplingError: If ``n`` new valid architectures were not found within ``max_draws``.
+            SamplingError: If ``n`` new valid architectures were not found within ``max_draws``
+                (and ``allow_fewer`` is False); its ``found`` holds those that were.
         """
         self._check_trained()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
@@ -747,14 +866,37 @@ class Generator:
                         break
             index += count
         self.last_sample_stats = stats
-        if len(found) < n:
+        if len(found) < n and not allow_fewer:
             raise SamplingError(
                 f"The generator found only {len(found)} new valid architectures of the {n} asked for in "
                 f"{stats.draws} draws ({stats.invalid} invalid, {stats.duplicates} duplicates, {stats.excluded} "
                 "excluded). It may have collapsed onto evaluated architectures: retrain with a larger rank_k, "
-                "fewer epochs, or mix in samples from the space."
+                "fewer epochs, or mix in samples from the space.",
+                found=found,
             )
         return found
+
+    @_threads
+    def sample_from(self, candidates: Sequence[Architecture], n: int, seed: int = 0) -> list[Architecture]:
+        """``n`` distinct architectures of a finite list, drawn without replacement in proportion
+        to the generator's probability of each (:meth:`log_likelihood`).
+
+        This is the generator's distribution restricted to the list: what :meth:`sample` would
+        return if every draw outside the list were rejected, without drawing the graphs (Gumbel
+        top-``k``), so it works however small a share of the generator's mass the list holds.
+
+        Args:
+            candidates: Distinct members of the space (e.g. those not yet evaluated).
+            n: How many (at most ``len(candidates)``; fewer are returned if the list is shorter).
+            seed: A non-negative int.
+        """
+        self._check_trained()
+        if not candidates or n <= 0:
+            return []
+        logp = self.log_likelihood(candidates).numpy()
+        gumbel = -np.log(-np.log(np.random.default_rng([int(seed), 101]).random(len(candidates))))
+        order = np.argsort(-(logp + gumbel), kind="stable")[: int(n)]
+        return [candidates[i] for i in order]
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -807,9 +949,12 @@ class Generator:
     def save(self, path: str | Path) -> None:
         """Write :meth:`state_dict` to ``path`` atomically (temporary file, then rename)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(self.state_dict(), tmp)
-        tmp.replace(path)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            torch.save(self.state_dict(), tmp)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: str | Path, space: SearchSpace, **overrides: Any) -> Generator:
@@ -822,6 +967,15 @@ class Generator:
 
     def __repr__(self) -> str:
         return f"Generator({self.space!r}, mode={self.config.mode!r}, trained={self._trained})"
+
+
+def default_cache_dir() -> Path:
+    """Where :meth:`Generator.for_space` caches pretrained generators: ``$AGNET_BO_CACHE_DIR`` if
+    set, else ``$XDG_CACHE_HOME/agnet_bo`` (``~/.cache/agnet_bo``)."""
+    env = os.environ.get("AGNET_BO_CACHE_DIR")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agnet_bo"
 
 
 _PRETRAINED = {"NB201Space": "nb201", "NB101Space": "nb101", "DARTSSpace": "darts"}

@@ -100,6 +100,26 @@ class SearchSpace(ABC):
         """The number of distinct architectures (distinct keys), or ``None`` if not known."""
         return None
 
+    @property
+    def base_space(self) -> SearchSpace:
+        """The space whose structure this one has: itself, or for a
+        :class:`~agnet_bo.spaces.CandidateSpace` the space its list comes from. A generator
+        pretrained for the base space serves this one too."""
+        return self
+
+    def members(self) -> list[Architecture] | None:
+        """Every architecture of the space, one per key, or ``None`` if the space cannot list them.
+
+        A finite space that lists its members lets a search run to exhaustion: once fewer
+        architectures are left than a pool holds, the optimizer scores all of them, and the
+        generator's proposals are drawn from the members left (see
+        :class:`~agnet_bo.proposers.GeneratorProposer`). The default returns ``None``; spaces that
+        know a small :attr:`size` override it (:class:`~agnet_bo.spaces.DAGSpace` lists small
+        spaces, :class:`~agnet_bo.spaces.CandidateSpace` its list). The list is the same on every
+        call.
+        """
+        return None
+
     def node_type_mask(self) -> np.ndarray:
         """Which node types may appear at each position of a generated graph.
 
@@ -149,8 +169,9 @@ class SearchSpace(ABC):
     def in_degree_bounds(self, t: int, op: str) -> tuple[int, int]:
         """The smallest and largest number of incoming edges node ``t`` with type ``op`` may have.
 
-        The generator samples exactly one source when both bounds are 1 and takes every allowed
-        source when the lower bound equals their number. The default is ``(1, t)`` (a node
+        Both bounds are capped at the number of allowed sources (:meth:`allowed_sources`): the
+        generator samples exactly one source when both bounds are 1 and takes every allowed
+        source when the lower bound is at least their number. The default is ``(1, t)`` (a node
         without inputs would be dead), or the in-degree of :attr:`fixed_adjacency`.
         """
         fixed = self.fixed_adjacency

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,18 @@ from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingError
 from agnet_bo.spaces.base import SearchSpace, SeedLike, make_rng, serialize
 
-__all__ = ["DAGSpace"]
+__all__ = ["DAGSpace", "OUTPUT_READS", "ENUMERATION_LIMIT", "FAIL_FAST_DRAWS"]
+
+OUTPUT_READS = ("any", "leaves")
+"""The values of ``DAGSpace(output_reads=...)``."""
+
+ENUMERATION_LIMIT = 10_000
+"""A :class:`DAGSpace` with at most this many labelled graphs lists its members (and so knows its
+size) the first time they are needed: a few seconds at most (canonical forms of free-edge graphs
+cost about 0.3 ms each)."""
+
+FAIL_FAST_DRAWS = 5_000
+""":meth:`DAGSpace.sample` gives up at once when this many random graphs were all invalid."""
 
 
 class DAGSpace(SearchSpace):
@@ -32,7 +44,23 @@ class DAGSpace(SearchSpace):
         fixed_adjacency: An ``N x N`` strictly upper-triangular 0/1 matrix shared by every
             architecture (only the operations vary); every node must lie on an input-output path.
         constraint: ``callable(arch) -> bool`` called on the pruned architecture; ``False``
-            excludes it. It cannot be used to prune generation early, only to reject.
+            excludes it. It is checked after a graph is built (rejection): express what you
+            can as structure (``in_degree``, ``output_reads``, ``sampler``) so that sampling
+            and the generator build valid graphs directly. A constraint that rejects every one
+            of the first few thousand random graphs makes :meth:`sample` fail at once, naming it.
+        in_degree: How many inputs every hidden node has: an int (exactly; ``1`` gives chains
+            and trees, ``2`` DARTS-like cells) or an inclusive ``(min, max)`` pair. Node ``t``
+            can read at most ``t`` earlier nodes, so its bounds are capped at ``t``. Default:
+            at least one. Used while sampling and by the generator's masks, not by rejection.
+        output_reads: Which nodes the output reads: ``"any"`` (a free, non-empty set; nodes
+            that then reach no output are pruned) or ``"leaves"`` (exactly the nodes that feed
+            no other hidden node, as DARTS and ENAS cells concatenate their unused nodes; no
+            node is ever dead).
+        sampler: ``callable(rng) -> Architecture`` drawing one random member (``rng`` a
+            ``numpy.random.Generator``), for structure the arguments above cannot express.
+            :meth:`sample` and generator pretraining then use it (draws are still validated
+            and de-duplicated). It shapes what is drawn, not what is a member: pass the rule
+            as ``constraint`` too if it restricts the space.
         name: A name used in messages.
 
     Raises:
@@ -46,6 +74,9 @@ class DAGSpace(SearchSpace):
         >>> chain = DAGSpace.chain(ops=["mbconv3", "mbconv6", "skip"], num_layers=5)
         >>> chain.encode(chain.sample(2, seed=0)).shape
         torch.Size([2, 15])
+        >>> trees = DAGSpace(["conv", "pool"], num_nodes=6, in_degree=1, output_reads="leaves")
+        >>> trees.size  # trees of 4 hidden nodes, 2 labels each, one per network (isomorphic ones merged)
+        107
     """
 
     def __init__(
@@ -56,6 +87,10 @@ class DAGSpace(SearchSpace):
         fixed_adjacency: Any = None,
         constraint: Callable[[Architecture], bool] | None = None,
         name: str = "DAGSpace",
+        *,
+        in_degree: int | tuple[int, int] | None = None,
+        output_reads: str = "any",
+        sampler: Callable[[np.random.Generator], Architecture] | None = None,
     ) -> None:
         if isinstance(ops, str) or not isinstance(ops, Sequence) or len(ops) == 0:
             raise InputError(f"`ops` must be a non-empty sequence of operation names, got {ops!r}.")
@@ -109,11 +144,38 @@ class DAGSpace(SearchSpace):
             fixed = skeleton.adjacency
         if constraint is not None and not callable(constraint):
             raise InputError(f"`constraint` must be callable(arch) -> bool, got {constraint!r}.")
+        if sampler is not None and not callable(sampler):
+            raise InputError(f"`sampler` must be callable(rng) -> Architecture, got {sampler!r}.")
+        if output_reads not in OUTPUT_READS:
+            raise InputError(f"`output_reads` must be one of {list(OUTPUT_READS)}, got {output_reads!r}.")
+        degree: tuple[int, int] | None = None
+        if in_degree is not None:
+            if isinstance(in_degree, (int, np.integer)) and not isinstance(in_degree, bool):
+                degree = (int(in_degree), int(in_degree))
+            elif (
+                isinstance(in_degree, (tuple, list))
+                and len(in_degree) == 2
+                and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in in_degree)
+            ):
+                degree = (int(in_degree[0]), int(in_degree[1]))
+            if degree is None or not 1 <= degree[0] <= degree[1]:
+                raise InputError(
+                    f"`in_degree` must be an int >= 1 or a (min, max) pair with 1 <= min <= max, got {in_degree!r}; "
+                    "e.g. in_degree=1 for trees, in_degree=2 for DARTS-like cells, in_degree=(1, 2)."
+                )
+        if fixed is not None and (degree is not None or output_reads != "any"):
+            raise InputError(
+                "`in_degree` and `output_reads` shape free edges; with a `fixed_adjacency` the edges are given. "
+                "Drop one of them."
+            )
         self._ops = ops_t
         self._min, self._max = lo, hi
         self._max_edges = None if max_edges is None else int(max_edges)
         self._fixed = fixed
         self._constraint = constraint
+        self._in_degree = degree
+        self._output_reads = output_reads
+        self._sampler = sampler
         self.name = name
         self._node_types = (INPUT, *ops_t, OUTPUT)
         self._op_index = {o: i for i, o in enumerate(ops_t)}
@@ -169,10 +231,125 @@ class DAGSpace(SearchSpace):
         return self._constraint
 
     @property
+    def sampler(self) -> Callable[[np.random.Generator], Architecture] | None:
+        """The user's sampler, if any."""
+        return self._sampler
+
+    @property
+    def in_degree(self) -> tuple[int, int] | None:
+        """The ``(min, max)`` inputs of every hidden node, or ``None`` (at least one)."""
+        return self._in_degree
+
+    @property
+    def output_reads(self) -> str:
+        """``"any"`` or ``"leaves"`` (see the class docstring)."""
+        return self._output_reads
+
+    @property
+    def structured(self) -> bool:
+        """Whether free edges follow ``in_degree`` / ``output_reads`` rules (sampled directly, not by rejection)."""
+        return self._fixed is None and (self._in_degree is not None or self._output_reads != "any")
+
+    @property
     def size(self) -> int | None:
+        """The number of distinct architectures: exact for a fixed adjacency without constraint,
+        else counted by listing the space when it has at most :data:`ENUMERATION_LIMIT` labelled
+        graphs (once, then cached), else ``None``."""
         if self._fixed is not None and self._constraint is None and len(self._autos or [()]) == 1:
             return len(self._ops) ** (self._max - 2)
-        return None
+        members = self.members()
+        return None if members is None else len(members)
+
+    def members(self) -> list[Architecture] | None:
+        """Every architecture, one per key (simplified form), when the space has at most
+        :data:`ENUMERATION_LIMIT` labelled graphs; else ``None``. Computed once."""
+        cached = self.__dict__.get("_members", False)
+        if cached is not False:
+            return None if cached is None else list(cached)
+        out: list[Architecture] | None = None
+        if self._listable():
+            found: dict[str, Architecture] = {}
+            for arch in self._all_labelled():
+                if not self.is_valid(arch):
+                    continue
+                arch = self.simplify(arch)
+                found.setdefault(self.key(arch), arch)
+            out = list(found.values())
+        self.__dict__["_members"] = out
+        return None if out is None else list(out)
+
+    # -- counting and listing labelled graphs --------------------------------------------------
+    def _degree_bounds(self, t: int) -> tuple[int, int]:
+        lo, hi = self._in_degree if self._in_degree is not None else (1, t)
+        return min(lo, t), min(hi, t)
+
+    def _log_structures(self, m: int) -> float:
+        """log of the number of labelled graphs with ``m`` nodes that :meth:`_structured_batch` draws from."""
+        total = (m - 2) * math.log(len(self._ops))
+        for t in range(1, m - 1):
+            lo, hi = self._degree_bounds(t)
+            total += math.log(sum(math.comb(t, k) for k in range(lo, hi + 1)))
+        if self._output_reads == "any" and m > 2:
+            total += math.log(2 ** (m - 1) - 1)
+        return total
+
+    def _listable(self) -> bool:
+        """Whether the space has at most :data:`ENUMERATION_LIMIT` labelled graphs (log-space, no overflow)."""
+        limit = math.log(ENUMERATION_LIMIT)
+        if self._fixed is not None:
+            return (self._max - 2) * math.log(len(self._ops)) <= limit
+        logs = [self._log_structures(m) for m in range(self._min, self._max + 1)]
+        top = max(logs)
+        return top + math.log(sum(math.exp(v - top) for v in logs)) <= limit
+
+    def _all_labelled(self) -> Iterator[Architecture]:
+        """Every labelled graph that :meth:`_listable` counts (some invalid, some the same network)."""
+        if self._fixed is not None:
+            for ops in itertools.product(self._ops, repeat=self._max - 2):
+                yield Architecture((INPUT, *ops, OUTPUT), self._fixed)
+            return
+        for m in range(self._min, self._max + 1):
+            if m == 2:
+                yield Architecture((INPUT, OUTPUT), [[0, 1], [0, 0]])
+                continue
+            choices = []
+            for t in range(1, m - 1):
+                lo, hi = self._degree_bounds(t)
+                choices.append([c for k in range(lo, hi + 1) for c in itertools.combinations(range(t), k)])
+            for wiring in itertools.product(*choices):
+                adj = np.zeros((m, m), dtype=np.uint8)
+                for t, srcs in enumerate(wiring, start=1):
+                    adj[list(srcs), t] = 1
+                outs: Iterable[Sequence[int]]
+                if self._output_reads == "leaves":
+                    outs = [np.flatnonzero(adj[:, 1 : m - 1].sum(axis=1)[: m - 1] == 0).tolist()]
+                else:
+                    outs = [c for k in range(1, m) for c in itertools.combinations(range(m - 1), k)]
+                for out in outs:
+                    a = adj.copy()
+                    a[list(out), m - 1] = 1
+                    for ops in itertools.product(self._ops, repeat=m - 2):
+                        yield Architecture((INPUT, *ops, OUTPUT), a)
+
+    # -- structure hooks read by the generator and by mutations -------------------------------
+    def allowed_sources(self, t: int, op: str, ops: Sequence[str], adjacency: np.ndarray) -> np.ndarray:
+        """With ``output_reads="leaves"`` the output may read only nodes that feed no hidden node."""
+        if op == OUTPUT and self._output_reads == "leaves" and self._fixed is None:
+            adjacency = np.asarray(adjacency)
+            if t <= 1:
+                return np.ones(t, dtype=bool)
+            fed = adjacency[:t, 1:t].sum(axis=1) > 0
+            return ~fed
+        return np.asarray(self.edge_mask()[:t, t], dtype=bool)
+
+    def in_degree_bounds(self, t: int, op: str) -> tuple[int, int]:
+        """Hidden nodes: ``in_degree`` capped at ``t``; the output with ``output_reads="leaves"``:
+        every allowed source (all the leaves)."""
+        if self._fixed is not None or t == 0:
+            return super().in_degree_bounds(t, op)
+        if op == OUTPUT:
+            return (t, t) if self._output_reads == "leaves" else (1, t)
+        return self._degree_bounds(t)
 
     # -- membership ---------------------------------------------------------------------------
     def prune(self, arch: Architecture) -> Architecture:
@@ -197,6 +374,12 @@ class DAGSpace(SearchSpace):
         return arch if self._fixed is not None else self.prune(arch)
 
     def validate(self, arch: Architecture) -> None:
+        pruned = self._validate_structure(arch)
+        if self._constraint is not None and not self._constraint(pruned):
+            raise InvalidArchitectureError(f"{arch!r} violates the constraint of {self.name}.")
+
+    def _validate_structure(self, arch: Architecture) -> Architecture:
+        """Everything :meth:`validate` checks but the constraint; returns the pruned architecture."""
         self._check_arch(arch)
         unknown = sorted({op for op in arch.ops[1:-1] if op not in self._op_index})
         if unknown:
@@ -224,8 +407,30 @@ class DAGSpace(SearchSpace):
                 raise InvalidArchitectureError(
                     f"{self.name} allows at most {self._max_edges} edges (after pruning), got {pruned.num_edges}."
                 )
-        if self._constraint is not None and not self._constraint(pruned):
-            raise InvalidArchitectureError(f"{arch!r} violates the constraint of {self.name}.")
+            self._check_structure(pruned)
+        return pruned
+
+    def _check_structure(self, arch: Architecture) -> None:
+        m = arch.num_nodes
+        adj = arch.adjacency
+        if self._in_degree is not None:
+            deg = adj.sum(axis=0)
+            for t in range(1, m - 1):
+                lo, hi = self._degree_bounds(t)
+                if not lo <= deg[t] <= hi:
+                    want = f"{lo}" if lo == hi else f"{lo}..{hi}"
+                    raise InvalidArchitectureError(
+                        f"Node {t} ({arch.ops[t]}) of {arch!r} has {int(deg[t])} input(s); {self.name} needs {want} "
+                        f"(in_degree={self._in_degree})."
+                    )
+        if self._output_reads == "leaves" and m > 2:
+            leaves = adj[: m - 1, 1 : m - 1].sum(axis=1) == 0
+            read = adj[: m - 1, m - 1] > 0
+            if not np.array_equal(leaves, read):
+                raise InvalidArchitectureError(
+                    f"The output of {arch!r} must read exactly the nodes that feed no hidden node "
+                    f"(output_reads='leaves'): {np.flatnonzero(leaves).tolist()}, but reads {np.flatnonzero(read).tolist()}."
+                )
 
     # -- sampling -----------------------------------------------------------------------------
     def _size_weights(self) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -263,8 +468,49 @@ class DAGSpace(SearchSpace):
         self.__dict__["_weights"] = out
         return out
 
+    def _structured_batch(self, rng: np.random.Generator, batch: int) -> list[Architecture]:
+        """Graphs built with the ``in_degree`` / ``output_reads`` rules: node counts in proportion
+        to their number of labelled graphs, each node's source set uniform among the allowed."""
+        sizes = np.arange(self._min, self._max + 1)
+        logs = np.array([self._log_structures(int(m)) for m in sizes])
+        pm = np.exp(logs - logs.max())
+        ms = rng.choice(sizes, size=batch, p=pm / pm.sum())
+        out = []
+        for m in ms.tolist():
+            adj = np.zeros((m, m), dtype=np.uint8)
+            for t in range(1, m - 1):
+                lo, hi = self._degree_bounds(t)
+                ks = np.arange(lo, hi + 1)
+                wk = np.array([math.comb(t, int(k)) for k in ks], dtype=float)
+                k = int(rng.choice(ks, p=wk / wk.sum()))
+                adj[rng.choice(t, size=k, replace=False), t] = 1
+            if m > 2 and self._output_reads == "leaves":
+                adj[: m - 1, m - 1] = adj[: m - 1, 1 : m - 1].sum(axis=1) == 0
+            elif m > 2:
+                read = rng.random(m - 1) < 0.5
+                while not read.any():
+                    read = rng.random(m - 1) < 0.5
+                adj[: m - 1, m - 1] = read
+            else:
+                adj[0, 1] = 1
+            ops = rng.integers(len(self._ops), size=m - 2)
+            out.append(Architecture((INPUT, *(self._ops[i] for i in ops), OUTPUT), adj))
+        return out
+
     def _random_batch(self, rng: np.random.Generator, batch: int) -> list[Architecture]:
         n = self._max
+        if self._sampler is not None:
+            drawn = []
+            for _ in range(batch):
+                arch = self._sampler(rng)
+                if not isinstance(arch, Architecture):
+                    raise InputError(
+                        f"The sampler of {self.name} must return an agnet_bo.Architecture, got {type(arch).__name__} {arch!r}."
+                    )
+                drawn.append(arch)
+            return drawn
+        if self.structured:
+            return self._structured_batch(rng, batch)
         if self._fixed is not None:
             ops = rng.integers(len(self._ops), size=(batch, n - 2))
             names = [(INPUT, *(self._ops[i] for i in row), OUTPUT) for row in ops]
@@ -300,28 +546,87 @@ class DAGSpace(SearchSpace):
         return [out[i] for i in rng.permutation(len(out))]  # node counts were drawn in blocks
 
     def sample(self, n: int, seed: SeedLike = None) -> list[Architecture]:
+        """Draw ``n`` distinct valid architectures.
+
+        Without structure rules, free-edge graphs are uniform over labelled DAGs whose nodes all
+        lie on input-output paths; with ``in_degree`` / ``output_reads`` they are built to the
+        rules; with a ``sampler`` they come from it. The ``constraint`` and ``max_edges`` reject.
+
+        Raises:
+            InputError: If ``n`` is negative or larger than a known :attr:`size`.
+            SamplingError: If ``n`` were not found: at once if the first
+                :data:`FAIL_FAST_DRAWS` graphs are all rejected (the message names the
+                constraint), else when the draws run out or the rate of valid new graphs says
+                they would. The error's ``found`` holds what was found.
+        """
+        members = self.members()
+        if members is not None and not members and n:
+            raise SamplingError(
+                f"{self.name} has no member at all: every one of its labelled graphs was checked and "
+                f"{self._describe_rules()} rejects them all; loosen it.",
+            )
         n = self._check_count(n, self.size)
         rng = make_rng(seed)
+        if members is not None and self._sampler is None:  # a small space: draw from its list, no rejection
+            return [members[i] for i in rng.choice(len(members), size=n, replace=False)]
         found: dict[str, Architecture] = {}
-        draws, max_draws = 0, max(200_000, 500 * n)
+        draws, rejected, max_draws, last_new = 0, 0, max(200_000, 500 * n), 0
+        by_constraint = 0
         while len(found) < n and draws < max_draws:
             batch = 4096 if self._fixed is None else min(max(2 * (n - len(found)), 16), 4096)
+            batch = min(batch, 512) if self._sampler is not None else batch
+            drawn = self._random_batch(rng, batch)
             draws += batch
-            for arch in self._random_batch(rng, batch):
-                if not self.is_valid(arch):
+            rejected += batch - len(drawn)  # the uniform sampler drops graphs with dead nodes itself
+            for arch in drawn:
+                try:
+                    pruned = self._validate_structure(arch)
+                except InvalidArchitectureError:
+                    rejected += 1
+                    continue
+                if self._constraint is not None and not self._constraint(pruned):
+                    rejected += 1
+                    by_constraint += 1
                     continue
                 k = self.key(arch)
                 if k not in found:
                     found[k] = arch
+                    last_new = draws
                     if len(found) == n:
                         break
+            if not found and draws >= FAIL_FAST_DRAWS:
+                break
+            if draws >= 4 * FAIL_FAST_DRAWS and len(found) * max_draws < n * draws:
+                break  # at this rate the draws would run out: give up now
+            if draws - last_new >= max(4 * FAIL_FAST_DRAWS, last_new):
+                break  # nothing new for as long again as it took to find the rest: the space seems exhausted
         if len(found) < n:
+            what = self._describe_rejection(draws, rejected, by_constraint)
             raise SamplingError(
                 f"Found only {len(found)} distinct valid architectures of the {n} asked for after {draws} "
-                f"random draws in {self.name}. The space may hold fewer than {n}, or the constraint / "
-                "max_edges may reject almost every random graph; loosen them or ask for fewer."
+                f"random draws in {self.name}: {what}. The space may hold fewer than {n}; express the rule as "
+                "structure (in_degree=, output_reads=, sampler=) so that graphs are built valid, loosen it, or "
+                "ask for fewer.",
+                found=list(found.values()),
             )
         return list(found.values())
+
+    def _describe_rules(self) -> str:
+        rules = []
+        if self._constraint is not None:
+            rules.append(f"the constraint {getattr(self._constraint, '__qualname__', None) or repr(self._constraint)!r}")
+        if self._max_edges is not None:
+            rules.append(f"max_edges={self._max_edges}")
+        return " with ".join(rules) or "the node limits"
+
+    def _describe_rejection(self, draws: int, rejected: int, by_constraint: int) -> str:
+        parts = [f"{rejected} of {draws} draws were invalid"]
+        if by_constraint and self._constraint is not None:
+            name = getattr(self._constraint, "__qualname__", None) or repr(self._constraint)
+            parts.append(f"{by_constraint} of them rejected by the constraint {name!r}")
+        if self._max_edges is not None:
+            parts.append(f"max_edges={self._max_edges}")
+        return ", ".join(parts)
 
     # -- identity and encoding ----------------------------------------------------------------
     def canonical(self, arch: Architecture) -> Architecture:
@@ -376,4 +681,11 @@ class DAGSpace(SearchSpace):
             parts.append("fixed_adjacency=...")
         if self._constraint is not None:
             parts.append("constraint=...")
+        if self._in_degree is not None:
+            lo, hi = self._in_degree
+            parts.append(f"in_degree={lo if lo == hi else (lo, hi)!r}")
+        if self._output_reads != "any":
+            parts.append(f"output_reads={self._output_reads!r}")
+        if self._sampler is not None:
+            parts.append("sampler=...")
         return f"{type(self).__name__}({', '.join(parts)})"

@@ -155,6 +155,10 @@ class NB201Space(DAGSpace):
         row = _index_table()[0][int(index)]
         return Architecture((INPUT, *(NB201_OPS[c] for c in row), OUTPUT), _ADJ)
 
+    def members(self) -> list[Architecture]:
+        """All 15,625 cells in index order (as :meth:`all`)."""
+        return self.all()
+
     def all(self) -> list[Architecture]:
         """All 15,625 cells in index order."""
         codes = _index_table()[0]

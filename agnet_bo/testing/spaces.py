@@ -66,6 +66,7 @@ def check_structure(space: SearchSpace, n: int = 32, seed: int = 0) -> None:
             sources = np.flatnonzero(adj[:t, t])
             assert allowed[sources].all(), f"allowed_sources forbids an edge into node {t} of sampled {arch}"
             lo, hi = space.in_degree_bounds(t, arch.ops[t])
+            lo, hi = min(lo, int(allowed.sum())), min(hi, int(allowed.sum()))  # capped by the allowed sources
             assert lo <= len(sources) <= hi, f"node {t} of {arch} has in-degree {len(sources)} outside [{lo}, {hi}]"
 
 

@@ -55,10 +55,10 @@ def test_symmetric_fixed_skeleton_merges_mirror_images():
     ba = Architecture(["input", "b", "a", "output"], adj)
     assert space.key(ab) == space.key(ba)
     assert torch.equal(space.encode(ab), space.encode(ba))
-    assert space.size is None  # not simply 3**2 once mirror images merge
+    assert space.size == 6  # not 3**2: mirror images merge (counted by listing the space)
     # 3 same-op pairs + 3 unordered pairs of different ops
     assert len(space.sample(6, seed=0)) == 6
-    with pytest.raises(SamplingError, match="Found only 6"):
+    with pytest.raises(InputError, match="the space has only 6"):
         space.sample(7, seed=0)
 
 
@@ -174,3 +174,133 @@ def test_generator_masks():
     assert space.edge_mask().sum() == 10
     chain = DAGSpace.chain(["a"], num_layers=2)
     assert np.array_equal(chain.edge_mask(), np.eye(4, k=1, dtype=bool))
+
+
+# -- structure used while sampling (issue 24) -----------------------------------------------------
+class TestTreeSpace(SearchSpaceTests):
+    """Every hidden node reads exactly one earlier node; the output reads exactly the leaves."""
+
+    def make_space(self):
+        return DAGSpace(ops=["conv", "pool", "skip"], num_nodes=(3, 6), in_degree=1, output_reads="leaves")
+
+
+class TestTwoInputCellSpace(SearchSpaceTests):
+    def make_space(self):
+        return DAGSpace(ops=["sep3", "sep5", "skip"], num_nodes=7, in_degree=2, output_reads="leaves")
+
+
+class TestSamplerSpace(SearchSpaceTests):
+    def make_space(self):
+        def chain_with_skip(rng):
+            n = 6
+            adj = np.eye(n, k=1, dtype=np.uint8)
+            adj[0, int(rng.integers(2, n))] = 1
+            ops = ["input", *(str(o) for o in rng.choice(["a", "b"], size=n - 2)), "output"]
+            return Architecture(ops, adj)
+
+        return DAGSpace(ops=["a", "b"], num_nodes=6, sampler=chain_with_skip, name="skip-chains")
+
+
+def _is_tree(arch):
+    adj = arch.adjacency
+    m = arch.num_nodes
+    leaves = adj[: m - 1, 1 : m - 1].sum(axis=1) == 0
+    return all(adj[:, t].sum() == 1 for t in range(1, m - 1)) and np.array_equal(leaves, adj[: m - 1, m - 1] > 0)
+
+
+def test_tree_space_is_sampled_by_construction_where_rejection_failed():
+    # the issue's case: as a constraint on free DAGs, 5000 samples were out of reach (1832 after 2.5M draws)
+    space = DAGSpace(["a", "b", "c", "d", "e"], num_nodes=6, in_degree=1, output_reads="leaves")
+    archs = space.sample(2000, seed=0)
+    assert len({space.key(a) for a in archs}) == 2000
+    assert all(_is_tree(a) for a in archs)
+    # the rules are enforced on membership too
+    small = DAGSpace(["a", "b"], num_nodes=4, in_degree=1, output_reads="leaves")
+    not_tree = Architecture(["input", "a", "b", "output"], [[0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]])
+    with pytest.raises(InvalidArchitectureError, match="needs 1"):
+        small.validate(not_tree)
+    wrong_output = Architecture(["input", "a", "b", "output"], [[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]])
+    assert small.is_valid(wrong_output)  # both leaves read
+    wrong_output = Architecture(["input", "a", "b", "output"], [[0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 0]])
+    with pytest.raises(InvalidArchitectureError, match="leaves"):
+        small.validate(wrong_output)  # node 1 feeds node 2, so the output may not read it
+
+
+def test_small_structured_space_lists_its_members_and_knows_its_size():
+    space = DAGSpace(["a", "b"], num_nodes=5, in_degree=1, output_reads="leaves")
+    members = space.members()
+    assert members is not None and space.size == len(members)
+    keys = {space.key(a) for a in members}
+    assert len(keys) == len(members)
+    # every sample is a member, and sampling all of them gives the whole list
+    assert {space.key(a) for a in space.sample(space.size, seed=1)} == keys
+    # brute force: every labelled 5-node graph with the rules, keyed, gives the same set
+    import itertools
+
+    brute = set()
+    for s1, s2, s3 in itertools.product(range(1), range(2), range(3)):
+        adj = np.zeros((5, 5), dtype=np.uint8)
+        adj[s1, 1] = adj[s2, 2] = adj[s3, 3] = 1
+        adj[:4, 4] = adj[:4, 1:4].sum(axis=1) == 0
+        for ops in itertools.product("ab", repeat=3):
+            brute.add(space.key(Architecture(["input", *ops, "output"], adj)))
+    assert brute == keys
+
+
+def test_generator_masks_follow_the_structure():
+    space = DAGSpace(["a", "b"], num_nodes=6, in_degree=2, output_reads="leaves")
+    assert space.in_degree_bounds(1, "a") == (1, 1)  # capped: node 1 can read only the input
+    assert space.in_degree_bounds(3, "a") == (2, 2)
+    adj = np.zeros((4, 4), dtype=np.uint8)
+    adj[0, 1] = adj[0, 2] = adj[1, 2] = adj[1, 3] = adj[2, 3] = 1
+    # nodes 0, 1 and 2 feed hidden nodes; only node 3 is a leaf
+    assert space.allowed_sources(4, "output", ["input", "a", "a", "a", "output"], np.pad(adj, ((0, 0), (0, 0)))).tolist() == [
+        False, False, False, True
+    ]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(in_degree=0), "in_degree"),
+        (dict(in_degree=(2, 1)), "in_degree"),
+        (dict(in_degree="one"), "in_degree"),
+        (dict(output_reads="all"), "output_reads"),
+        (dict(sampler=5), "sampler"),
+    ],
+)
+def test_bad_structure_arguments(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        DAGSpace(["a"], num_nodes=5, **kwargs)
+    with pytest.raises(InputError, match="fixed_adjacency"):
+        DAGSpace(["a"], num_nodes=3, fixed_adjacency=np.eye(3, k=1), in_degree=1)
+
+
+def test_sampler_must_return_architectures():
+    space = DAGSpace(["a"], num_nodes=4, sampler=lambda rng: "not an arch")
+    with pytest.raises(InputError, match="must return an agnet_bo.Architecture"):
+        space.sample(3, seed=0)
+
+
+def test_constraint_that_rejects_everything_fails_fast_and_names_it():
+    import time
+
+    def only_huge_cells(arch):
+        return arch.num_nodes > 100
+
+    space = DAGSpace(["a", "b", "c"], num_nodes=(3, 9), constraint=only_huge_cells)
+    start = time.perf_counter()
+    with pytest.raises(SamplingError, match="only_huge_cells") as info:
+        space.sample(5000, seed=0)
+    assert time.perf_counter() - start < 20  # was 156 s; about 1 s here
+    assert info.value.found == []
+
+
+def test_sampling_error_hands_over_what_was_found():
+    space = DAGSpace(["a", "b", "c", "d"], num_nodes=5, constraint=lambda a: set(a.ops[1:-1]) == {"a"})
+    assert space.size is None  # too many labelled graphs to list: sampled by rejection
+    with pytest.raises(SamplingError, match="Found only") as info:
+        space.sample(1000, seed=0)  # there are far fewer than 1000 unlabelled 5-node cells
+    found = info.value.found
+    assert 10 <= len(found) < 1000 and all(space.is_valid(a) for a in found)
+    assert len({space.key(a) for a in found}) == len(found)
