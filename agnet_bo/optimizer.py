@@ -193,8 +193,10 @@ class Optimizer:
 
     Args:
         space: The search space.
-        objectives: An objective name (maximised), a list of names, or a dict name ->
-            ``"maximize"`` / ``"minimize"``. Default ``{"value": "maximize"}``.
+        objectives: A dict name -> ``"maximize"`` / ``"minimize"``, or one name (maximised;
+            a name that reads like a cost, such as ``"latency"`` or ``"loss"``, must be given
+            as a dict). A list is refused: it says nothing about directions. Default
+            ``{"value": "maximize"}``.
         constraints: Outcome constraints, e.g. ``{"latency": ("<=", 5.0)}``; a constrained metric
             that is not an objective is modelled too and must be told with the objectives.
         surrogate: ``"gp"``, ``"gnn"``, ``"ensemble"``, ``"none"`` (pick by the generator alone) or

@@ -100,12 +100,11 @@ class RandomProposer(Proposer):
         for _ in range(50):
             if size is not None:
                 ask = min(size, max(ask, n + len(excluded)))
+            gave_up = False
             try:
                 drawn = self.space.sample(ask, seed=rng)
-            except SamplingError as exc:
-                drawn = [a for a in exc.found if isinstance(a, Architecture)]
-                if not drawn:
-                    break
+            except SamplingError as exc:  # the space's sampler ran dry: use what it found, then stop
+                drawn, gave_up = [a for a in exc.found if isinstance(a, Architecture)], True
             for arch in drawn:
                 k = self.space.key(arch)
                 if k not in seen:
@@ -113,6 +112,8 @@ class RandomProposer(Proposer):
                     out.append(arch)
                     if len(out) == n:
                         return out
+            if gave_up:
+                break
             ask = min(2 * ask, size) if size is not None else 2 * ask
         if size is not None:  # the sampler's duplicates ran out its tries: list what is left
             out += _members_left(self.space, seen, n - len(out), rng)
@@ -133,11 +134,18 @@ def mutate(space: SearchSpace, arch: Architecture, rng: np.random.Generator, max
     """A random valid neighbour of ``arch``: one node relabelled, or one edge moved, added or removed.
 
     Only the space's structure hooks are used (``node_type_mask``, ``allowed_sources``,
-    ``in_degree_bounds``, ``is_valid``), so it works for any space.
+    ``in_degree_bounds``, ``is_valid``), so it works for any space. In a space that lists at
+    most :data:`FINITE_POOL_LIMIT` members (a small space, a
+    :class:`~agnet_bo.spaces.CandidateSpace`, where most edits would leave the list) a neighbour
+    is one of the :data:`NEIGHBOURS` members nearest to ``arch`` in the space's encoding
+    (Manhattan distance; single edits where the space has them).
 
     Returns:
         A valid architecture with a different key, or ``None`` if none was found.
     """
+    index = _member_index(space)
+    if index is not None:
+        return index.neighbour(space, arch, rng)
     key = space.key(arch)
     tmask = np.asarray(space.node_type_mask(), dtype=bool)
     types = space.node_types
@@ -178,6 +186,42 @@ def mutate(space: SearchSpace, arch: Architecture, rng: np.random.Generator, max
         if space.key(cand) != key:
             return cand
     return None
+
+
+NEIGHBOURS = 8
+"""How many nearest members :func:`mutate` chooses from in a listed space."""
+
+
+class _MemberIndex:
+    """The members of a listed space with their encodings, for nearest-member mutations."""
+
+    def __init__(self, space: SearchSpace, members: list[Architecture]) -> None:
+        self.archs = members
+        self.pos = {space.key(a): i for i, a in enumerate(members)}
+        self.enc = space.encode(members).numpy().astype(np.float32)
+
+    def neighbour(self, space: SearchSpace, arch: Architecture, rng: np.random.Generator) -> Architecture | None:
+        i = self.pos.get(space.key(arch))
+        enc = self.enc[i] if i is not None else space.encode(arch).numpy()[0].astype(np.float32)
+        d = np.abs(self.enc - enc).sum(axis=1)
+        d[d == 0] = np.inf  # the same network
+        k = min(NEIGHBOURS, int(np.isfinite(d).sum()))
+        if k == 0:
+            return None
+        near = np.argpartition(d + rng.random(len(d)) * 1e-3, k - 1)[:k]  # ties broken at random
+        return self.archs[int(near[rng.integers(k)])]
+
+
+def _member_index(space: SearchSpace) -> _MemberIndex | None:
+    """The (cached) member index of a space that lists at most FINITE_POOL_LIMIT members, else None."""
+    cached = space.__dict__.get("_agnet_member_index", False)
+    if cached is not False:
+        return cached
+    size = space.size
+    members = space.members() if size is not None and size <= FINITE_POOL_LIMIT else None
+    index = None if not members else _MemberIndex(space, members)
+    space.__dict__["_agnet_member_index"] = index
+    return index
 
 
 class MutationProposer(Proposer):

@@ -474,3 +474,19 @@ def test_candidate_list_search_picks_from_the_list_only():
             opt.tell(t, _acc(table, t.arch))
     assert set(asked) <= keys and len(asked) == len(set(asked)) == 32
     assert opt.proposer.generator.last_sample_stats.draws == 0  # drawn from the list, not by rejection
+
+
+def test_constrained_space_pretrains_on_what_it_finds_and_searches():
+    # 1 in 64 random graphs passes and only a few hundred distinct cells exist: 5000 pretraining
+    # samples were out of reach, which used to stop the optimizer from being built
+    space = ab.spaces.DAGSpace(["a", "b", "c", "d"], num_nodes=5, constraint=lambda arch: set(arch.ops[1:-1]) == {"a"})
+    with pytest.warns(ab.exceptions.PretrainingWarning, match="instead of 5000"):
+        opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer_kwargs={"epochs": 2, "pretrain_epochs": 1, "cache_dir": False})
+    rng = np.random.default_rng(0)
+    keys = []
+    for _ in range(3):
+        for t in opt.ask(8):
+            assert space.is_valid(t.arch)
+            keys.append(t.key)
+            opt.tell(t, float(rng.random()))
+    assert len(set(keys)) == 24

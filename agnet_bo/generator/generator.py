@@ -196,6 +196,7 @@ class Generator:
         self._steps = 0
         self._sampler: GraphDecoder | None = None
         self._records: dict[Architecture, _Record] = {}
+        self._check_memo: dict[Architecture, tuple[Architecture, str] | None] = {}
         self.last_sample_stats = SampleStats()
 
     # -- construction helpers -----------------------------------------------------------------
@@ -568,7 +569,7 @@ class Generator:
                 PretrainingWarning,
                 stacklevel=3,
             )
-            return list(exc.found)
+            return [a for a in exc.found if isinstance(a, Architecture)]
 
     def pretrain(self, n_samples: int = 10_000, epochs: int = 5, *, seed: SeedLike = None, archs: Sequence[Architecture] | None = None, progress: bool = True) -> dict[str, float]:
         """Train without labels to reproduce random architectures of the space.
@@ -824,7 +825,9 @@ class Generator:
             seed: A non-negative int.
             exclude: Keys (``space.key``) to skip, e.g. evaluated and pending architectures.
             batch_size: Graphs generated per batch (speed only).
-            max_draws: Give up after this many graphs (default ``max(2000, 200 n)``).
+            max_draws: Give up after this many graphs (default ``max(2000, 200 n)``), or
+                earlier once 2,000 draws in a row, and as many as all draws before them, gave
+                nothing new (what the generator reaches, less ``exclude``, is used up).
             allow_fewer: Return what was found when ``n`` were not found within ``max_draws``
                 (a small space, or one mostly excluded), instead of raising.
 
@@ -846,24 +849,27 @@ class Generator:
         found: list[Architecture] = []
         seen: set[str] = set()
         index = 0
-        while len(found) < n and index < limit:
+        last_new, stale = 0, False
+        while len(found) < n and index < limit and not stale:
             count = min(batch_size, limit - index)
             for arch in self._generate(self._noise(int(seed), index, count)):
                 stats.draws += 1
-                if arch is None or not self.space.is_valid(arch):
+                checked = self._checked(arch)
+                if checked is None:
                     stats.invalid += 1
-                    continue
-                arch = self.space.simplify(arch)
-                key = self.space.key(arch)
-                if key in excluded:
+                elif checked[1] in excluded:
                     stats.excluded += 1
-                elif key in seen:
+                elif checked[1] in seen:
                     stats.duplicates += 1
                 else:
-                    seen.add(key)
-                    found.append(arch)
+                    seen.add(checked[1])
+                    found.append(checked[0])
+                    last_new = stats.draws
                     if len(found) == n:
                         break
+                if stats.draws - last_new >= max(_STALE_DRAWS, last_new):
+                    stale = True  # nothing new for as long again as it took to find the rest: exhausted
+                    break
             index += count
         self.last_sample_stats = stats
         if len(found) < n and not allow_fewer:
@@ -875,6 +881,24 @@ class Generator:
                 found=found,
             )
         return found
+
+    def _checked(self, arch: Architecture | None) -> tuple[Architecture, str] | None:
+        """``(simplified arch, key)`` of a valid draw, else ``None``; memoised, since a trained
+        generator draws the same graphs again and again and checking a user's constraint and
+        computing a canonical form cost far more than drawing."""
+        if arch is None:
+            return None
+        memo = self._check_memo
+        if arch in memo:
+            return memo[arch]
+        out = None
+        if self.space.is_valid(arch):
+            simple = self.space.simplify(arch)
+            out = (simple, self.space.key(simple))
+        if len(memo) >= 200_000:
+            memo.clear()
+        memo[arch] = out
+        return out
 
     @_threads
     def sample_from(self, candidates: Sequence[Architecture], n: int, seed: int = 0) -> list[Architecture]:
@@ -977,6 +1001,8 @@ def default_cache_dir() -> Path:
         return Path(env)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agnet_bo"
 
+
+_STALE_DRAWS = 2000
 
 _PRETRAINED = {"NB201Space": "nb201", "NB101Space": "nb101", "DARTSSpace": "darts"}
 _SHAPE_FIELDS = ("mode", "hidden_dim", "latent_dim", "num_layers")

@@ -1,0 +1,283 @@
+"""The benchmark suite: search methods on many spaces, not NAS-Bench-201 alone (issue 24).
+
+    python bench/suite.py run --seeds 5 --workers 2 --raw bench/results/suite.jsonl
+    python bench/suite.py report bench/results/suite.jsonl
+
+``run`` searches every task (:data:`SUITE`) with every method (``--methods``; names and overrides
+as in ``agnet-bo compare``, e.g. ``agnet:pool_size=500``) for ``--seeds`` seeds and appends one
+JSON line per run to ``--raw`` (runs already there are skipped, so an interrupted suite resumes).
+``report`` prints, per task, the mean normalised regret and the share of seeds at the optimum at
+25 / 50 / 100 % of the budget, the median number of queries to reach the optimum, then the
+aggregate: mean normalised regret over tasks and the mean rank of each method.
+
+Every task is tabular (``bench/suite_tasks.py``, data in ``bench/data`` and in the package), so a
+run trains nothing: it scores the search, by the validation value the search saw. Normalised
+regret is ``(best - found) / (best - median)`` over the task's table: 0 at the optimum, 1 at a
+typical architecture.
+
+The tasks, by how the space is given to the optimizer:
+
+* the built-in ``NB201Space`` with the bundled tables (3 datasets at 200 epochs, CIFAR-100 at 12);
+* NAS-Bench-201 re-expressed as a free-edge, constrained ``DAGSpace`` (``none`` edges dropped,
+  dead nodes pruned; 8,764 DAGs), with a ``sampler`` that draws them as a user would write it;
+* candidate lists (``CandidateSpace``): NAS-Bench-101's 292 cells, NAS-Bench-301's 725 DARTS
+  cells, NAS-Bench-NLP's 263 recurrent cells, TransNAS-Bench-101 micro and macro tasks;
+* small chain spaces (27, 64, 125 and 256 architectures) scored through a fixed map to
+  NAS-Bench-201 cells, searched to exhaustion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+METHODS = ("agnet", "bananas", "evolution", "local", "random")
+CHECKPOINTS = (0.25, 0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A search task: which data, how the space is given, the budget and the batch size."""
+
+    name: str
+    data: str  # bench/suite_tasks.py name, or "nb201:<dataset>:<epochs>"
+    kind: str  # "nb201", "dag", "candidates", "chain"
+    budget: int
+    q: int
+
+
+SUITE: tuple[Task, ...] = (
+    Task("nb201-c10", "nb201:cifar10:200", "nb201", 100, 8),
+    Task("nb201-c100", "nb201:cifar100:200", "nb201", 100, 8),
+    Task("nb201-in16", "nb201:ImageNet16-120:200", "nb201", 100, 8),
+    Task("nb201-c100-12ep", "nb201:cifar100:12", "nb201", 100, 8),
+    Task("nb201-dag-c10", "nb201-dag-cifar10", "dag", 100, 8),
+    Task("nb101", "nb101-cifar10", "candidates", 60, 6),
+    Task("nb301", "nb301-cifar10", "candidates", 60, 6),
+    Task("nlp", "nlp-wikitext2", "candidates", 60, 6),
+    Task("transnas-micro-scene", "transnas-micro-class_scene", "candidates", 60, 6),
+    Task("transnas-macro-jigsaw", "transnas-macro-jigsaw", "candidates", 60, 6),
+    Task("chain-27", "chain-3x3", "chain", 27, 1),
+    Task("chain-64", "chain-4x3", "chain", 64, 2),
+    Task("chain-125", "chain-5x3", "chain", 125, 4),
+    Task("chain-256", "chain-4x4", "chain", 256, 4),
+)
+TASKS = {t.name: t for t in SUITE}
+
+
+def build(task: Task):  # type: ignore[no-untyped-def]
+    """``(space, {key: validation value})`` of a task."""
+    import agnet_bo as ab
+
+    if task.kind == "nb201":
+        _, dataset, epochs = task.data.split(":")
+        space = ab.spaces.NB201Space()
+        bench = ab.benchmarks.NB201(dataset, epochs=int(epochs))
+        values = bench.table("valid-accuracy")
+        return space, {space.key(a): float(v) for a, v in zip(space.all(), values, strict=True) if np.isfinite(v)}
+    import suite_tasks
+
+    data = suite_tasks.load(task.data)
+    if task.kind == "candidates":
+        space = ab.spaces.CandidateSpace(data.archs, base=data.base_space, name=task.name)
+    elif task.kind == "dag":
+        free = suite_tasks.nb201_free_space()
+        cells = ab.spaces.NB201Space()
+
+        def nb201_dag(rng: np.random.Generator) -> ab.Architecture:
+            """What a user would write: a random NB201 cell with its 'none' edges dropped."""
+            while True:
+                dag = suite_tasks.nb201_cell_to_dag(cells.from_index(int(rng.integers(15625))), free)
+                if dag is not None:
+                    return dag
+
+        base = data.base_space
+        space = ab.spaces.DAGSpace(
+            base.ops, num_nodes=(base.min_nodes, base.max_nodes), constraint=base.constraint, sampler=nb201_dag,
+            name=task.name,
+        )
+    else:
+        space = data.base_space
+    return space, {space.key(a): float(v) for a, v in zip(data.archs, data.values["valid"], strict=True)}
+
+
+def run_one(task_name: str, method: str, seed: int) -> dict:
+    """One search; the validation value of every query in order."""
+    import agnet_bo as ab
+    from agnet_bo.experiment import parse_method
+
+    task = TASKS[task_name]
+    space, values = build(task)
+    settings = parse_method(method)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if settings.pop("preset", None) == "paper":
+            opt = ab.Optimizer.paper(space, "valid", seed=seed)
+        else:
+            opt = ab.Optimizer(space, {"valid": "maximize"}, seed=seed, **settings)
+        trace: list[float] = []
+        error = None
+        try:
+            while len(trace) < task.budget:
+                for t in opt.ask(min(task.q, task.budget - len(trace))):
+                    v = values[t.key]
+                    opt.tell(t, v)
+                    trace.append(v)
+        except Exception as exc:  # recorded, so the report shows it instead of a missing row
+            error = f"{type(exc).__name__}: {exc}"
+    return {
+        "task": task_name, "method": method, "seed": seed, "trace": trace, "error": error,
+        "seconds": time.perf_counter() - start, "keys_unique": len({t.key for t in opt.trials}) == len(opt.trials),
+    }
+
+
+def _task_stats(task: Task) -> tuple[float, float]:
+    _, values = build(task)
+    v = np.array(list(values.values()))
+    return float(v.max()), float(np.median(v))
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    raw = Path(args.raw)
+    done = set()
+    if raw.exists():
+        for line in raw.read_text().splitlines():
+            r = json.loads(line)
+            done.add((r["task"], r["method"], r["seed"]))
+    tasks = args.tasks or [t.name for t in SUITE]
+    jobs = [
+        (t, m, s)
+        for t in tasks
+        for s in range(args.first_seed, args.first_seed + args.seeds)
+        for m in args.methods
+        if (t, m, s) not in done
+    ]
+    print(f"{len(jobs)} runs to do ({len(done)} already in {raw})", flush=True)
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + args.max_minutes * 60 if args.max_minutes else None
+    with ProcessPoolExecutor(args.workers) as pool, open(raw, "a") as fh:
+        futures = {pool.submit(run_one, *job): job for job in jobs}
+        for fut in as_completed(futures):
+            rec = fut.result()
+            fh.write(json.dumps(rec) + "\n")
+            fh.flush()
+            print(f"{rec['task']:22s} {rec['method']:12s} seed {rec['seed']}: best {max(rec['trace'], default=float('nan')):.4f} "
+                  f"in {len(rec['trace'])} queries, {rec['seconds']:.0f} s{'  ERROR ' + rec['error'] if rec['error'] else ''}", flush=True)
+            if deadline is not None and time.monotonic() > deadline:
+                print("time is up: cancelling the remaining runs (rerun the command to continue)", flush=True)
+                for f in futures:
+                    f.cancel()
+                break
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    from scipy.stats import rankdata
+
+    return rankdata(x, method="average")
+
+
+def report(records: Sequence[dict], methods: Sequence[str] | None = None) -> str:
+    """The suite's tables as markdown."""
+    by: dict[tuple[str, str], list[dict]] = {}
+    for r in records:
+        by.setdefault((r["task"], r["method"]), []).append(r)
+    methods = list(methods or dict.fromkeys(r["method"] for r in records))
+    tasks = [t for t in SUITE if any((t.name, m) in by for m in methods)]
+    out = ["| task | method | seeds | regret 25 % | 50 % | 100 % | at optimum 25 % | 50 % | 100 % | median queries to optimum | errors | wall s (median) |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    agg: dict[str, dict[float, list[float]]] = {m: {c: [] for c in CHECKPOINTS} for m in methods}
+    ranks: dict[str, dict[float, list[float]]] = {m: {c: [] for c in CHECKPOINTS} for m in methods}
+    below_random: list[str] = []
+    for task in tasks:
+        best, median = _task_stats(task)
+        scale = max(best - median, 1e-12)
+        means: dict[float, list[float]] = {c: [] for c in CHECKPOINTS}
+        per_method: dict[str, dict[float, np.ndarray]] = {}
+        for m in methods:
+            runs = by.get((task.name, m), [])
+            if not runs:
+                for c in CHECKPOINTS:
+                    means[c].append(np.nan)
+                continue
+            cells = []
+            per_method[m] = {}
+            for c in CHECKPOINTS:
+                n = max(1, round(c * task.budget))
+                found = np.array([max(r["trace"][:n], default=-np.inf) for r in runs])
+                reg = np.clip((best - found) / scale, 0, None)
+                per_method[m][c] = reg
+                agg[m][c].append(float(reg.mean()))
+                means[c].append(float(reg.mean()))
+                cells.append(reg)
+            hits = [np.mean([max(r["trace"][: max(1, round(c * task.budget))], default=-np.inf) >= best for r in runs]) for c in CHECKPOINTS]
+            qto = [next((i + 1 for i, v in enumerate(r["trace"]) if v >= best), np.inf) for r in runs]
+            med = np.median(qto)
+            errors = sum(r["error"] is not None or not r.get("keys_unique", True) for r in runs)
+            out.append(
+                f"| {task.name} | {m} | {len(runs)} | " + " | ".join(f"{x.mean():.3f}" for x in cells) + " | "
+                + " | ".join(f"{h:.0%}" for h in hits) + f" | {'>' + str(task.budget) if not np.isfinite(med) else f'{med:.0f}'} | {errors} | "
+                f"{np.median([r['seconds'] for r in runs]):.0f} |"
+            )
+        for c in CHECKPOINTS:
+            row = np.array(means[c])
+            ok = np.isfinite(row)
+            r = np.full(len(methods), np.nan)
+            r[ok] = _rank(row[ok])
+            for m, v in zip(methods, r, strict=True):
+                if np.isfinite(v):
+                    ranks[m][c].append(float(v))
+        if "random" in per_method:
+            for m in per_method:
+                if m == "random":
+                    continue
+                for c in (0.5, 1.0):
+                    if per_method[m][c].mean() > per_method["random"][c].mean():
+                        below_random.append(f"{m} on {task.name} at {c:.0%}")
+    out += ["", f"Aggregate over {len(tasks)} tasks: mean normalised regret and mean rank (1 = best) at 25 / 50 / 100 % of each budget.", "",
+            "| method | regret 25 % | 50 % | 100 % | rank 25 % | 50 % | 100 % | mean rank |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for m in methods:
+        reg = [np.mean(agg[m][c]) if agg[m][c] else np.nan for c in CHECKPOINTS]
+        rk = [np.mean(ranks[m][c]) if ranks[m][c] else np.nan for c in CHECKPOINTS]
+        out.append(f"| {m} | " + " | ".join(f"{x:.3f}" for x in reg) + " | " + " | ".join(f"{x:.2f}" for x in rk) + f" | {np.nanmean(rk):.2f} |")
+    out += ["", "Worse than random search (mean regret) at 50 % or 100 %: " + (", ".join(below_random) if below_random else "none") + "."]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run the suite (resumable)")
+    r.add_argument("--methods", nargs="+", default=list(METHODS))
+    r.add_argument("--tasks", nargs="+", choices=list(TASKS), default=None)
+    r.add_argument("--seeds", type=int, default=5)
+    r.add_argument("--first-seed", type=int, default=0)
+    r.add_argument("--workers", type=int, default=2)
+    r.add_argument("--raw", default="bench/results/suite.jsonl")
+    r.add_argument("--max-minutes", type=float, default=None, help="stop taking results after this long")
+    p = sub.add_parser("report", help="print the tables of raw runs")
+    p.add_argument("raw", nargs="+")
+    p.add_argument("--methods", nargs="+", default=None)
+    args = parser.parse_args(argv)
+    if args.cmd == "run":
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        cmd_run(args)
+    else:
+        records = [json.loads(line) for path in args.raw for line in Path(path).read_text().splitlines() if line.strip()]
+        print(report(records, args.methods))
+
+
+if __name__ == "__main__":
+    main()
