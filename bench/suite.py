@@ -4,7 +4,8 @@
     python bench/suite.py report bench/results/suite.jsonl
 
 ``run`` searches every task (:data:`SUITE`) with every method (``--methods``; names and overrides
-as in ``agnet-bo compare``, e.g. ``agnet:pool_size=500``) for ``--seeds`` seeds and appends one
+as in ``agnet-bo compare``, e.g. ``agnet:pool_size=500``; ``--config NAME=JSON`` adds a method
+made of Optimizer keyword arguments on top of the defaults) for ``--seeds`` seeds and appends one
 JSON line per run to ``--raw`` (runs already there are skipped, so an interrupted suite resumes).
 ``report`` prints, per task, the mean normalised regret and the share of seeds at the optimum at
 25 / 50 / 100 % of the budget, the median number of queries to reach the optimum, then the
@@ -113,14 +114,18 @@ def build(task: Task):  # type: ignore[no-untyped-def]
     return space, {space.key(a): float(v) for a, v in zip(data.archs, data.values["valid"], strict=True)}
 
 
-def run_one(task_name: str, method: str, seed: int) -> dict:
-    """One search; the validation value of every query in order."""
+def run_one(task_name: str, method: str, seed: int, config: dict | None = None) -> dict:
+    """One search; the validation value of every query in order.
+
+    ``config`` (a ``--config`` method) replaces ``method``'s settings: Optimizer keyword
+    arguments on top of the defaults.
+    """
     import agnet_bo as ab
     from agnet_bo.experiment import parse_method
 
     task = TASKS[task_name]
     space, values = build(task)
-    settings = parse_method(method)
+    settings = dict(config) if config is not None else parse_method(method)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -158,11 +163,16 @@ def cmd_run(args: argparse.Namespace) -> None:
             r = json.loads(line)
             done.add((r["task"], r["method"], r["seed"]))
     tasks = args.tasks or [t.name for t in SUITE]
+    configs = {}
+    for item in args.config or []:
+        name, _, text = item.partition("=")
+        configs[name] = json.loads(text)
+    methods = list(args.methods) + [m for m in configs if m not in args.methods]
     jobs = [
-        (t, m, s)
+        (t, m, s, configs.get(m))
         for t in tasks
         for s in range(args.first_seed, args.first_seed + args.seeds)
-        for m in args.methods
+        for m in methods
         if (t, m, s) not in done
     ]
     print(f"{len(jobs)} runs to do ({len(done)} already in {raw})", flush=True)
@@ -267,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     r.add_argument("--workers", type=int, default=2)
     r.add_argument("--raw", default="bench/results/suite.jsonl")
     r.add_argument("--max-minutes", type=float, default=None, help="stop taking results after this long")
+    r.add_argument("--config", action="append", metavar="NAME=JSON",
+                   help="an extra method: Optimizer keyword arguments on top of the defaults, e.g. "
+                        "kappa2='{\"kappa\": 2.0}' (repeatable)")
     p = sub.add_parser("report", help="print the tables of raw runs")
     p.add_argument("raw", nargs="+")
     p.add_argument("--methods", nargs="+", default=None)

@@ -185,6 +185,23 @@ def check_rejects_invalid(space: SearchSpace, n: int = 8, seed: int = 0) -> None
             raise AssertionError("sample(size + 1) must raise InputError")
 
 
+def check_members(space: SearchSpace, n: int = 32, seed: int = 0) -> None:
+    """A space that lists its members lists each once, all valid and simplified, as many as its
+    ``size``, the same list every call, and its samples are among them."""
+    members = space.members()
+    if members is None:
+        return
+    assert isinstance(members, list), f"members() must return a list or None, got {type(members).__name__}"
+    keys = [space.key(a) for a in members]
+    assert len(set(keys)) == len(keys), "members() lists the same network twice (equal keys)"
+    assert all(space.is_valid(a) for a in members), "members() lists an invalid architecture"
+    assert all(space.simplify(a) == a for a in members), "members() lists an architecture that simplify() changes"
+    assert space.size == len(members), f"size is {space.size} but members() lists {len(members)}"
+    assert [space.key(a) for a in space.members() or []] == keys, "members() differs between calls"
+    drawn = {space.key(a) for a in space.sample(_n_for(space, n), seed=seed)}
+    assert drawn <= set(keys), "sample() returned an architecture that members() does not list"
+
+
 def _random_topological_order(arch: Architecture, rng: np.random.Generator) -> list[int]:
     adj = arch.adjacency.astype(bool)
     n = arch.num_nodes
@@ -214,6 +231,7 @@ SPACE_CHECKS = {
     "encode": check_encode,
     "to_graph": check_to_graph,
     "rejects_invalid": check_rejects_invalid,
+    "members": check_members,
 }
 """Every conformance check, by name."""
 
@@ -271,6 +289,9 @@ class SearchSpaceTests(ABC):
 
     def test_to_graph(self) -> None:
         check_to_graph(self.make_space(), min(self.n, 8), self.seed)
+
+    def test_members(self) -> None:
+        check_members(self.make_space(), self.n, self.seed)
 
     def test_rejects_invalid(self) -> None:
         check_rejects_invalid(self.make_space(), min(self.n, 8), self.seed)
