@@ -298,7 +298,8 @@ def run_search(
     on_result: Callable[[Trial, Optimizer], None] | None = None,
     on_batch: Callable[[Optimizer], None] | None = None,
 ) -> RunResult:
-    """Search ``config``'s benchmark until ``config.budget`` architectures are evaluated.
+    """Search ``config``'s benchmark until ``config.budget`` architectures are evaluated (or a
+    finite space is used up).
 
     Args:
         config: What to run.
@@ -325,7 +326,10 @@ def run_search(
                 left = config.budget - len(opt.trials)
                 if left <= 0:
                     break
-                batch = opt.ask(min(config.batch_size, left))
+                size = opt.space.size
+                if size is not None and len(opt.trials) >= size:
+                    break  # a finite space searched to exhaustion before the budget
+                batch = opt.ask(min(config.batch_size, left, size - len(opt.trials) if size is not None else left))
             for t in batch:
                 values = bench.evaluate(t.arch, [*searched, *extra])
                 opt.tell(t, {m: values[m] for m in searched}, info={m: values[m] for m in extra})
