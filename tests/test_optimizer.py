@@ -490,3 +490,20 @@ def test_constrained_space_pretrains_on_what_it_finds_and_searches():
             keys.append(t.key)
             opt.tell(t, float(rng.random()))
     assert len(set(keys)) == 24
+
+
+def test_candidate_list_runs_to_exhaustion():
+    base = ab.spaces.NB201Space()
+    table = ab.benchmarks.NB201("cifar10")
+    space = ab.spaces.CandidateSpace(base.sample(30, seed=7), base=base)
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, proposer_kwargs={"epochs": 2})
+    asked = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ab.exceptions.SpaceExhaustedWarning)
+        while len(asked) < 30:
+            for t in opt.ask(8):
+                asked.append(t.key)
+                opt.tell(t, _acc(table, t.arch))
+    assert sorted(asked) == sorted(base.key(a) for a in space.members())
+    with pytest.raises(ab.exceptions.SamplingError, match="Every one of the 30"):
+        opt.ask()
