@@ -507,3 +507,28 @@ def test_candidate_list_runs_to_exhaustion():
     assert sorted(asked) == sorted(base.key(a) for a in space.members())
     with pytest.raises(ab.exceptions.SamplingError, match="Every one of the 30"):
         opt.ask()
+
+
+def test_default_optimizer_builds_on_a_tree_space_and_fails_fast_on_an_impossible_constraint(monkeypatch):
+    import time
+
+    from agnet_bo.generator import Generator
+
+    seen = []
+    monkeypatch.setattr(Generator, "pretrain", lambda self, *a, archs=None, **k: seen.append(len(archs)) or {})
+    trees = ab.spaces.DAGSpace(["a", "b", "c", "d", "e"], num_nodes=7, in_degree=1, output_reads="leaves")
+    Optimizer(trees, {"v": "maximize"}, proposer_kwargs={"cache_dir": False})
+    assert seen == [5000]  # the default pretraining sample, drawn by construction (a constraint gave 1832 in 2.5M draws)
+    small = ab.spaces.DAGSpace(["a", "b", "c", "d", "e"], num_nodes=6, in_degree=1, output_reads="leaves")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ab.exceptions.PretrainingWarning)
+        Optimizer(small, {"v": "maximize"}, proposer_kwargs={"cache_dir": False})
+    assert seen[1] == small.size == 3570  # a smaller space (listed): pretrained on all of it
+
+    def nothing_passes(arch):
+        return False
+
+    start = time.perf_counter()
+    with pytest.raises(ab.exceptions.SamplingError, match="nothing_passes"):
+        Optimizer(ab.spaces.DAGSpace(["a", "b", "c"], num_nodes=(3, 8), constraint=nothing_passes), {"v": "maximize"})
+    assert time.perf_counter() - start < 30  # was 156 s

@@ -268,14 +268,17 @@ class Generator:
         except InputError:
             pass
         gen = cls(space, seed=seed, mode=mode, **overrides)
-        archs = gen.pretraining_samples(pretrain_samples)
         folder = None if cache_dir is False else Path(default_cache_dir() if cache_dir in (None, True) else cache_dir)  # type: ignore[arg-type]
+        described = _self_description(space)
+        archs = None if described is not None and folder is not None else gen.pretraining_samples(pretrain_samples)
         path = None
         if folder is not None:
             ident = {
                 "fingerprint": space_fingerprint(space),
                 "config": {k: v for k, v in gen.config.to_dict().items() if k not in ("epochs", "rank_k")},  # retraining only
-                "samples": sorted(space.key(a) for a in archs),
+                # a space that describes itself fully is keyed by that; otherwise by what it samples
+                "space": described if described is not None else sorted(space.key(a) for a in archs or []),
+                "samples": int(pretrain_samples),
                 "epochs": int(pretrain_epochs),
                 "seed": int(seed),
                 "format": _FORMAT,
@@ -290,6 +293,8 @@ class Generator:
                     return gen
                 except Exception as exc:  # a damaged cache file is rebuilt, never trusted
                     warnings.warn(f"Ignoring an unreadable cached generator {path}: {exc}", UserWarning, stacklevel=2)
+        if archs is None:
+            archs = gen.pretraining_samples(pretrain_samples)
         logger.info("Pretraining a generator for %r on %d architectures (%d epochs)", space, len(archs), pretrain_epochs)
         gen.pretrain(archs=archs, epochs=pretrain_epochs, progress=progress)
         if path is not None:
@@ -991,6 +996,24 @@ class Generator:
 
     def __repr__(self) -> str:
         return f"Generator({self.space!r}, mode={self.config.mode!r}, trained={self._trained})"
+
+
+def _self_description(space: SearchSpace) -> Any:
+    """JSON data that fixes what a space samples, or ``None`` when it holds code (a constraint or
+    sampler callable, a subclass of the user's) and only its samples can say."""
+    from agnet_bo.spaces import CandidateSpace, DAGSpace
+
+    if type(space) is DAGSpace and space.constraint is None and space.sampler is None:
+        fixed = space.fixed_adjacency
+        return {
+            "ops": list(space.ops), "num_nodes": [space.min_nodes, space.max_nodes], "max_edges": space.max_edges,
+            "fixed_adjacency": None if fixed is None else np.asarray(fixed).astype(int).tolist(),
+            "in_degree": None if space.in_degree is None else list(space.in_degree), "output_reads": space.output_reads,
+        }
+    if type(space) is CandidateSpace:
+        base = _self_description(space.base)
+        return None if base is None else {"base": base, "candidates": sorted(space.key(a) for a in space.members())}
+    return None
 
 
 def default_cache_dir() -> Path:

@@ -19,10 +19,11 @@ __all__ = ["DAGSpace", "OUTPUT_READS", "ENUMERATION_LIMIT", "FAIL_FAST_DRAWS"]
 OUTPUT_READS = ("any", "leaves")
 """The values of ``DAGSpace(output_reads=...)``."""
 
-ENUMERATION_LIMIT = 10_000
+ENUMERATION_LIMIT = 20_000
 """A :class:`DAGSpace` with at most this many labelled graphs lists its members (and so knows its
 size) the first time they are needed: a few seconds at most (canonical forms of free-edge graphs
-cost about 0.3 ms each)."""
+cost about 0.3 ms each). Drawing thousands of distinct members of such a space at random would
+take longer (the last ones are found only after many repeats)."""
 
 FAIL_FAST_DRAWS = 5_000
 """:meth:`DAGSpace.sample` gives up at once when this many random graphs were all invalid."""
@@ -571,6 +572,7 @@ class DAGSpace(SearchSpace):
             return [members[i] for i in rng.choice(len(members), size=n, replace=False)]
         found: dict[str, Architecture] = {}
         draws, rejected, max_draws, last_new = 0, 0, max(200_000, 500 * n), 0
+        memo: dict[Architecture, str | None] = {}
         by_constraint = 0
         while len(found) < n and draws < max_draws:
             batch = 4096 if self._fixed is None else min(max(2 * (n - len(found)), 16), 4096)
@@ -579,16 +581,18 @@ class DAGSpace(SearchSpace):
             draws += batch
             rejected += batch - len(drawn)  # the uniform sampler drops graphs with dead nodes itself
             for arch in drawn:
-                try:
-                    pruned = self._validate_structure(arch)
-                except InvalidArchitectureError:
+                k = memo.get(arch, "")
+                if k == "":  # not seen before: check it (a small space draws the same graphs again and again)
+                    try:
+                        pruned = self._validate_structure(arch)
+                        k = self.key(arch) if self._constraint is None or self._constraint(pruned) else None
+                        by_constraint += k is None
+                    except InvalidArchitectureError:
+                        k = None
+                    memo[arch] = k
+                if k is None:
                     rejected += 1
                     continue
-                if self._constraint is not None and not self._constraint(pruned):
-                    rejected += 1
-                    by_constraint += 1
-                    continue
-                k = self.key(arch)
                 if k not in found:
                     found[k] = arch
                     last_new = draws
@@ -598,8 +602,8 @@ class DAGSpace(SearchSpace):
                 break
             if draws >= 4 * FAIL_FAST_DRAWS and len(found) * max_draws < n * draws:
                 break  # at this rate the draws would run out: give up now
-            if draws - last_new >= max(4 * FAIL_FAST_DRAWS, last_new):
-                break  # nothing new for as long again as it took to find the rest: the space seems exhausted
+            if draws - last_new >= max(4 * FAIL_FAST_DRAWS, last_new // 2):
+                break  # nothing new for half as long as it took to find the rest: the space seems exhausted
         if len(found) < n:
             what = self._describe_rejection(draws, rejected, by_constraint)
             raise SamplingError(
