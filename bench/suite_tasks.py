@@ -1,7 +1,7 @@
 """Tabular search tasks for the benchmark suite: real benchmark data on several search spaces.
 
     python bench/suite_tasks.py                       # self-check: load every task and validate it
-    python bench/suite_tasks.py --rebuild /work/shared/benchdata   # regenerate bench/data from the sources
+    python bench/suite_tasks.py --rebuild <benchdata folder>   # regenerate bench/data from the sources
 
 Every task is a finite set of architectures of one search space with a known value each, so a
 search run can be scored without training anything. ``load(name)`` returns a :class:`TaskData`;
