@@ -594,7 +594,7 @@ class DAGSpace(SearchSpace):
                     rejected += 1
                     continue
                 if k not in found:
-                    found[k] = arch
+                    found[k] = self.simplify(arch)  # structured draws with output_reads="any" may have dead nodes
                     last_new = draws
                     if len(found) == n:
                         break

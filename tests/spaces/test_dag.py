@@ -189,6 +189,13 @@ class TestTwoInputCellSpace(SearchSpaceTests):
         return DAGSpace(ops=["sep3", "sep5", "skip"], num_nodes=7, in_degree=2, output_reads="leaves")
 
 
+class TestBoundedInDegreeSpace(SearchSpaceTests):
+    """One or two inputs per node, a free output: draws may have dead nodes, which are pruned."""
+
+    def make_space(self):
+        return DAGSpace(ops=["a", "b", "c"], num_nodes=(3, 7), in_degree=(1, 2))
+
+
 class TestSamplerSpace(SearchSpaceTests):
     def make_space(self):
         def chain_with_skip(rng):
