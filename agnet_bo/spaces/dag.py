@@ -575,8 +575,10 @@ class DAGSpace(SearchSpace):
         memo: dict[Architecture, str | None] = {}
         by_constraint = 0
         while len(found) < n and draws < max_draws:
-            batch = 4096 if self._fixed is None else min(max(2 * (n - len(found)), 16), 4096)
-            batch = min(batch, 512) if self._sampler is not None else batch
+            if self._fixed is None and self._sampler is None and not self.structured:
+                batch = 4096  # the uniform free-edge sampler is vectorised
+            else:  # one graph at a time in Python: draw about what is still needed
+                batch = min(max(2 * (n - len(found)), 16), 4096 if self._sampler is None and self._fixed is not None else 512)
             drawn = self._random_batch(rng, batch)
             draws += batch
             rejected += batch - len(drawn)  # the uniform sampler drops graphs with dead nodes itself
