@@ -444,6 +444,7 @@ class GeneratorProposer(Proposer):
         self.generator = generator
         self.random_fraction, self.local_fraction = float(random_fraction), float(local_fraction)
         self._local = MutationProposer(space, n_parents=n_parents, incumbent_share=incumbent_share)
+        self._members: list[tuple[str, Architecture]] | bool | None = False  # False: not looked up yet
 
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
         u = np.asarray(utilities, dtype=float).reshape(-1)
@@ -454,11 +455,11 @@ class GeneratorProposer(Proposer):
 
     def _finite_members(self) -> list[tuple[str, Architecture]] | None:
         """``(key, arch)`` of every member when the space lists at most FINITE_POOL_LIMIT, else None (cached)."""
-        if "members" not in self.__dict__:
+        if self._members is False:
             size = self.space.size
             members = self.space.members() if size is not None and size <= FINITE_POOL_LIMIT else None
-            self.__dict__["members"] = None if members is None else [(self.space.key(a), a) for a in members]
-        return self.__dict__["members"]
+            self._members = None if members is None else [(self.space.key(a), a) for a in members]
+        return self._members if isinstance(self._members, list) else None
 
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)
