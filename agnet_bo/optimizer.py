@@ -356,6 +356,7 @@ class Optimizer:
         self._by_key: dict[str, Trial] = {}
         self._dirty = True
         self._rounds = 0
+        self._queue: list[Architecture] = []
 
     # -- components ---------------------------------------------------------------------------
     def _make_surrogate(self, surrogate: Any) -> Any:
@@ -471,18 +472,25 @@ class Optimizer:
                 f"Every one of the {size} architectures of {self.space.name} has been asked; nothing is left to "
                 "propose. The search is complete: see best_trial / pareto_front()."
             )
+        archs: list[tuple[Architecture, str]] = []
+        while self._queue and len(archs) < q:  # enqueued architectures first, in order
+            a = self._queue.pop(0)
+            if self.space.key(a) not in exclude:  # told meanwhile with add_evaluated
+                archs.append((a, "enqueued"))
+                exclude.add(self.space.key(a))
+        q_left = q - len(archs)
         done = self._completed()
         n_random = 0
-        if len(done) < 2 or len(self._trials) < self.n_initial:
-            n_random = q if len(done) < 2 else min(q, self.n_initial - len(self._trials))
-        archs: list[tuple[Architecture, str]] = []
+        if q_left and (len(done) < 2 or len(self._trials) + len(archs) < self.n_initial):
+            n_random = q_left if len(done) < 2 else min(q_left, self.n_initial - len(self._trials) - len(archs))
         if n_random:
             for a in RandomProposer(self.space).propose(n_random, seed=seed, exclude=exclude):
                 archs.append((a, "initial"))
                 exclude.add(self.space.key(a))
-        if q - n_random and len(archs) == n_random:
+        n_fixed = q - q_left  # the enqueued ones
+        if q_left - n_random and len(archs) == n_fixed + n_random:
             with torch_threads(self.num_threads):
-                proposed = self._model_round(q - n_random, seed, exclude)
+                proposed = self._model_round(q_left - n_random, seed, exclude)
             archs.extend((a, "proposed") for a in proposed)
         if not archs:
             raise SamplingError(
@@ -680,6 +688,55 @@ class Optimizer:
                 self._dirty = True
         return t
 
+    def enqueue(self, archs: Architecture | Sequence[Architecture]) -> int:
+        """Queue known architectures to be asked first, in order, before any random or
+        model-chosen one (Optuna's ``enqueue_trial``): a baseline to re-measure, a model zoo's
+        favourites, the best cells of an earlier search.
+
+        Each is asked once: one that is already a trial or already queued (the same network) is
+        skipped with a warning. Queued trials count towards the initial design. The queue is
+        saved with the optimizer.
+
+        Args:
+            archs: An architecture or a sequence of them.
+
+        Returns:
+            How many were queued.
+
+        Raises:
+            InputError: If an item is not an Architecture.
+            InvalidArchitectureError: If an architecture is not in the space (nothing is queued then).
+        """
+        items = [archs] if isinstance(archs, Architecture) else list(archs)
+        checked = []
+        for i, a in enumerate(items):
+            if not isinstance(a, Architecture):
+                raise InputError(f"enqueue takes Architecture objects; item {i} is {type(a).__name__} {a!r}.")
+            self.space.validate(a)
+            checked.append(self.space.simplify(a))
+        queued = {self.space.key(a) for a in self._queue}
+        skipped, added = [], 0
+        for a in checked:
+            key = self.space.key(a)
+            if key in self._by_key or key in queued:
+                skipped.append(f"trial {self._by_key[key].id}" if key in self._by_key else "already queued")
+                continue
+            queued.add(key)
+            self._queue.append(a)
+            added += 1
+        if skipped:
+            warnings.warn(
+                f"{len(skipped)} of the {len(checked)} architectures were not queued, each is asked once: {', '.join(skipped)}.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return added
+
+    @property
+    def queued(self) -> list[Architecture]:
+        """Architectures queued by :meth:`enqueue` and not asked yet, in order."""
+        return list(self._queue)
+
     def find(self, arch: Architecture) -> Trial | None:
         """The trial of ``arch`` (or of an architecture with the same key), or ``None``."""
         if not isinstance(arch, Architecture):
@@ -768,6 +825,7 @@ class Optimizer:
                 "generator_config": self._generator_config,
             }),
             "rounds": self._rounds,
+            "queue": [a.to_dict() for a in self._queue],
             "dirty": self._dirty,
             "trials": [t.to_dict() for t in self._trials],
             "proposer_state": base64.b64encode(buf.getvalue()).decode("ascii"),
@@ -878,6 +936,7 @@ class Optimizer:
             raw = base64.b64decode(data["proposer_state"].encode("ascii"), validate=True)
             opt.proposer.load_state_dict(torch.load(io.BytesIO(raw), weights_only=True))
             opt._rounds = int(data["rounds"])
+            opt._queue = [Architecture.from_dict(a) for a in data.get("queue", [])]  # files before 0.2 had none
             opt._dirty = bool(data["dirty"])
         except StateFileError:
             raise

@@ -36,7 +36,8 @@ class Trial:
         key: ``space.key(arch)``, its identity in the space.
         state: :class:`TrialState`.
         values: The objective values told (``None`` until complete), keyed by objective name.
-        source: Where the architecture came from: ``"initial"``, ``"proposed"`` or ``"user"``.
+        source: Where the architecture came from: ``"initial"``, ``"proposed"``, ``"enqueued"``
+            (:meth:`Optimizer.enqueue <agnet_bo.Optimizer.enqueue>`) or ``"user"``.
         round: The search round (number of model refits before it was asked).
         info: Extra data told with the result (JSON-serialisable, e.g. test accuracy).
     """

@@ -532,3 +532,28 @@ def test_default_optimizer_builds_on_a_tree_space_and_fails_fast_on_an_impossibl
     with pytest.raises(ab.exceptions.SamplingError, match="nothing_passes"):
         Optimizer(ab.spaces.DAGSpace(["a", "b", "c"], num_nodes=(3, 8), constraint=nothing_passes), {"v": "maximize"})
     assert time.perf_counter() - start < 30  # was 156 s
+
+
+def test_enqueued_architectures_are_asked_first_once_and_survive_save_and_load(tmp_path, space, table):
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    first = space.from_string("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|")
+    second, third = space.sample(2, seed=11)
+    assert opt.enqueue([first, second]) == 2
+    with pytest.warns(UserWarning, match="already queued"):
+        assert opt.enqueue(first) == 0
+    with pytest.raises(InvalidArchitectureError):
+        opt.enqueue(ab.Architecture(["input", "conv", "output"], [[0, 1, 0], [0, 0, 1], [0, 0, 0]]))
+    with pytest.raises(InputError, match="item 0"):
+        opt.enqueue(["not an architecture"])
+    (t0,) = opt.ask(1)
+    assert t0.arch == first and t0.source == "enqueued"
+    opt.tell(t0, _acc(table, t0.arch))
+    opt.enqueue(third)
+    opt.save(tmp_path / "run.json")
+    again = Optimizer.load(tmp_path / "run.json")
+    assert again.queued == [second, third]
+    batch = again.ask(4)
+    assert [t.arch for t in batch[:2]] == [second, third] and [t.source for t in batch] == ["enqueued"] * 2 + ["initial"] * 2
+    with pytest.warns(UserWarning, match="trial 0"):
+        assert again.enqueue(first) == 0  # asked already: never twice
+    assert again.queued == []
