@@ -732,6 +732,67 @@ class Optimizer:
             )
         return added
 
+    def records(self) -> list[dict[str, Any]]:
+        """The history as flat rows, one per trial, in trial order (what :meth:`export` writes).
+
+        Columns: ``id``, ``state``, ``source``, ``round``, ``arch`` (readable: the space's own
+        string form where it has one, such as NAS-Bench-201's arch strings, else the operations
+        and edges), ``key``, one ``value:<metric>`` per modelled metric (empty until told) and
+        one ``info:<name>`` per info entry any trial has.
+        """
+        info_keys = list(dict.fromkeys(k for t in self._trials for k in t.info))
+        rows = []
+        for t in self._trials:
+            row: dict[str, Any] = {
+                "id": t.id, "state": t.state.value, "source": t.source, "round": t.round,
+                "arch": _arch_text(self.space, t.arch), "key": t.key,
+            }
+            for m in self.metrics:
+                row[f"value:{m}"] = None if t.values is None else t.values.get(m)
+            for k in info_keys:
+                row[f"info:{k}"] = t.info.get(k)
+            rows.append(row)
+        return rows
+
+    def trials_dataframe(self) -> Any:
+        """:meth:`records` as a ``pandas.DataFrame`` (pandas is imported here, and only here).
+
+        Raises:
+            ImportError: If pandas is not installed (``pip install pandas``).
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("trials_dataframe() needs pandas: pip install pandas (or use records() / export()).") from exc
+        return pd.DataFrame(self.records())
+
+    def export(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`records` to ``path``: CSV for ``.csv``, JSON lines for ``.jsonl``; atomically.
+
+        Raises:
+            InputError: For any other file extension.
+        """
+        path = Path(path)
+        rows = self.records()
+        if path.suffix == ".jsonl":
+            text = "".join(json.dumps(r) + "\n" for r in rows)
+        elif path.suffix == ".csv":
+            import csv
+
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["id"], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            text = buf.getvalue()
+        else:
+            raise InputError(f"export writes .csv or .jsonl files, got {path.name!r}; e.g. opt.export('trials.csv').")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(text)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
     @property
     def queued(self) -> list[Architecture]:
         """Architectures queued by :meth:`enqueue` and not asked yet, in order."""
@@ -949,6 +1010,18 @@ class Optimizer:
             f"Optimizer({self.space!r}, objectives={self.objectives}, surrogate={self._surrogate_spec or self.surrogate!r}, "
             f"proposer={self._proposer_spec or self.proposer!r}, acquisition={self.acquisition!r}, trials={len(self._trials)})"
         )
+
+
+def _arch_text(space: SearchSpace, arch: Architecture) -> str:
+    """A readable form of an architecture: the space's ``to_string`` if it has one, else
+    ``"op,op,... | u->v,..."``."""
+    to_string = getattr(space, "to_string", None)
+    if callable(to_string):
+        try:
+            return str(to_string(arch))
+        except Exception:  # a space's own form may not cover every member: fall back
+            pass
+    return ",".join(arch.ops) + " | " + ",".join(f"{u}->{v}" for u, v in arch.edges)
 
 
 def _check_json(info: Mapping[str, Any]) -> None:

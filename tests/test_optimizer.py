@@ -557,3 +557,32 @@ def test_enqueued_architectures_are_asked_first_once_and_survive_save_and_load(t
     with pytest.warns(UserWarning, match="trial 0"):
         assert again.enqueue(first) == 0  # asked already: never twice
     assert again.queued == []
+
+
+def test_history_exports_as_records_csv_jsonl_and_dataframe(tmp_path, space, table):
+    import csv
+
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    trials = opt.ask(3)
+    opt.tell(trials[0], _acc(table, trials[0].arch), info={"test-accuracy": 90.0})
+    opt.tell(trials[1], state="FAIL")
+    rows = opt.records()
+    assert [r["state"] for r in rows] == ["COMPLETE", "FAIL", "PENDING"]
+    assert rows[0]["arch"] == space.to_string(trials[0].arch)  # readable, the space's own form
+    assert rows[0]["value:valid-accuracy"] == _acc(table, trials[0].arch) and rows[2]["value:valid-accuracy"] is None
+    assert rows[0]["info:test-accuracy"] == 90.0 and rows[1]["info:test-accuracy"] is None
+    opt.export(tmp_path / "t.csv")
+    with open(tmp_path / "t.csv") as fh:
+        read = list(csv.DictReader(fh))
+    assert [r["id"] for r in read] == ["0", "1", "2"] and float(read[0]["value:valid-accuracy"]) == rows[0]["value:valid-accuracy"]
+    opt.export(tmp_path / "t.jsonl")
+    assert [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()] == rows
+    with pytest.raises(InputError, match=r"\.csv or \.jsonl"):
+        opt.export(tmp_path / "t.xlsx")
+    pd = pytest.importorskip("pandas")
+    df = opt.trials_dataframe()
+    assert isinstance(df, pd.DataFrame) and list(df["state"]) == ["COMPLETE", "FAIL", "PENDING"]
+    chain = ab.spaces.DAGSpace.chain(["a", "b"], num_layers=2)
+    other = Optimizer(chain, {"v": "maximize"}, proposer="random", surrogate="none")
+    other.ask()
+    assert other.records()[0]["arch"].endswith("| 0->1,1->2,2->3")  # no string form: ops and edges
