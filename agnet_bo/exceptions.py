@@ -76,8 +76,16 @@ class NotFittedError(AgnetBOError, RuntimeError):
 
 
 def unknown_name(kind: str, got: object, valid: Sequence[object], hint: str = "") -> UnknownNameError:
-    """Build an :class:`UnknownNameError` listing the valid names."""
-    msg = f"Unknown {kind} {got!r}. Expected one of: {', '.join(map(repr, valid))}."
+    """Build an :class:`UnknownNameError` listing the valid names (and the closest one, if a
+    name is close: "Did you mean 'valid-accuracy'?")."""
+    msg = f"Unknown {kind} {got!r}."
+    if isinstance(got, str):
+        import difflib
+
+        close = difflib.get_close_matches(got, [v for v in valid if isinstance(v, str)], n=1, cutoff=0.6)
+        if close:
+            msg += f" Did you mean {close[0]!r}?"
+    msg += f" Expected one of: {', '.join(map(repr, valid))}."
     if hint:
         msg += " " + hint
     return UnknownNameError(msg)

@@ -219,3 +219,11 @@ def test_benchmark_is_abstract_and_extensible(cell_space):
 )
 def test_infer_direction(name, expected):
     assert infer_direction(name) == expected
+
+
+def test_unknown_metric_suggests_the_closest_name():
+    from agnet_bo.benchmarks import NB201
+    from agnet_bo.exceptions import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="Did you mean 'valid-accuracy'"):
+        NB201("cifar10").evaluate(NB201("cifar10").space.sample(1, seed=0)[0], ["valid-acuracy"])
