@@ -244,13 +244,14 @@ class Generator:
         """A pretrained generator for any space: the shipped state of a built-in space, else one
         pretrained once and cached.
 
-        For a space without a shipped state, the pretraining samples are drawn
-        (:meth:`pretraining_samples`) and a cache file is looked up under a key made of the
+        For a space without a shipped state, a cache file is looked up under a key made of the
         space's structure (:func:`space_fingerprint`), the network's settings, the pretraining
-        settings, the seed and the keys of the samples themselves, so a space with the same
-        members (even one defined by a constraint callable) finds the same file and anything
-        else does not. On a miss the generator is pretrained (logged at INFO level) and saved
-        there; files are read with ``torch.load(weights_only=True)``.
+        settings, the seed and what the space samples: its own description when it holds no
+        code (a ``DAGSpace`` without callables, a ``CandidateSpace`` over one; nothing is
+        drawn then), else the keys of the pretraining samples (:meth:`pretraining_samples`), so
+        a space defined by a constraint callable finds its file exactly when it has the same
+        members. On a miss the generator is pretrained (logged at INFO level) and saved there;
+        files are read with ``torch.load(weights_only=True)``, and an unreadable one is rebuilt.
 
         Args:
             space: The search space.
