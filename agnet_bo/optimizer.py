@@ -9,7 +9,7 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -357,6 +357,7 @@ class Optimizer:
         self._dirty = True
         self._rounds = 0
         self._queue: list[Architecture] = []
+        self._callbacks: list[tuple[str, Callable[..., Any]]] = []
 
     # -- components ---------------------------------------------------------------------------
     def _make_surrogate(self, surrogate: Any) -> Any:
@@ -554,6 +555,7 @@ class Optimizer:
             self.surrogate.fit(archs, Y)
         self._rounds += 1
         self._dirty = False
+        self._run_callbacks("round")
 
     def _model_round(self, q: int, seed: int, exclude: set[str]) -> list[Architecture]:
         if self._dirty:
@@ -686,7 +688,31 @@ class Optimizer:
             else:
                 t._finish(TrialState.COMPLETE, vals, info)
                 self._dirty = True
+        self._run_callbacks("tell", t)
         return t
+
+    def add_callback(self, fn: Callable[..., Any], when: str = "tell") -> None:
+        """Call ``fn`` as the search goes, Optuna-style (e.g. to log, save or stop a loop).
+
+        Args:
+            fn: With ``when="tell"``, ``fn(optimizer, trial)`` after every :meth:`tell` (and
+                :meth:`add_evaluated`), the trial already recorded; with ``when="round"``,
+                ``fn(optimizer)`` after every model refit (a round) in :meth:`ask`. An exception
+                raised by ``fn`` reaches the caller, but what was told is kept.
+            when: ``"tell"`` or ``"round"``.
+
+        Callbacks are not saved with the optimizer: add them again after :meth:`load`.
+        """
+        if not callable(fn):
+            raise InputError(f"A callback must be callable, got {type(fn).__name__} {fn!r}.")
+        if when not in ("tell", "round"):
+            raise InputError(f'`when` must be "tell" or "round", got {when!r}.')
+        self._callbacks.append((when, fn))
+
+    def _run_callbacks(self, when: str, *args: Any) -> None:
+        for kind, fn in list(self._callbacks):
+            if kind == when:
+                fn(self, *args)
 
     def enqueue(self, archs: Architecture | Sequence[Architecture]) -> int:
         """Queue known architectures to be asked first, in order, before any random or

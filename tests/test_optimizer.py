@@ -586,3 +586,26 @@ def test_history_exports_as_records_csv_jsonl_and_dataframe(tmp_path, space, tab
     other = Optimizer(chain, {"v": "maximize"}, proposer="random", surrogate="none")
     other.ask()
     assert other.records()[0]["arch"].endswith("| 0->1,1->2,2->3")  # no string form: ops and edges
+
+
+def test_callbacks_after_each_tell_and_round(space, table):
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    told, rounds = [], []
+    opt.add_callback(lambda o, t: told.append((t.id, t.state.value, o is opt)))
+    opt.add_callback(lambda o: rounds.append(o._rounds), when="round")
+    _run(opt, table, rounds=3, q=4)  # 4 initial, then two model rounds
+    assert told == [(i, "COMPLETE", True) for i in range(12)]
+    assert rounds == [1, 2]
+
+    def boom(o, t):
+        raise RuntimeError("callback failed")
+
+    opt.add_callback(boom)
+    (t,) = opt.ask(1)
+    with pytest.raises(RuntimeError, match="callback failed"):
+        opt.tell(t, _acc(table, t.arch))
+    assert opt.trials[t.id].state is TrialState.COMPLETE  # what was told is kept
+    with pytest.raises(InputError, match="callable"):
+        opt.add_callback("print")
+    with pytest.raises(InputError, match='"tell" or "round"'):
+        opt.add_callback(print, when="ask")
