@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from agnet_bo.benchmarks import NB201, Benchmark, TabularBenchmark
-from agnet_bo.exceptions import InputError, unknown_name
+from agnet_bo.exceptions import InputError, StateFileError, unknown_name
 from agnet_bo.optimizer import Optimizer
 from agnet_bo.pareto import hypervolume, pareto_mask
 from agnet_bo.trial import Trial, TrialState
@@ -468,7 +468,13 @@ class RunRecorder:
         if resume:
             if not cfg_path.exists() or not (self.dir / "state.json").exists():
                 raise InputError(f"Nothing to resume in {str(self.dir)!r}: it has no config.json and state.json of a run.")
-            saved = RunConfig.from_dict(json.loads(cfg_path.read_text()))
+            try:
+                saved = RunConfig.from_dict(json.loads(cfg_path.read_text()))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise StateFileError(
+                    f"{cfg_path} is corrupted ({type(exc).__name__}: {exc}); the run cannot be resumed from it. "
+                    f"state.json and trials.jsonl in {str(self.dir)!r} still hold the search and its results."
+                ) from None
             if config is not None:  # a resumed run may only change its budget
                 saved.budget = config.budget
             self.config = saved

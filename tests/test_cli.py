@@ -235,3 +235,12 @@ def test_acquisition_help_lists_every_acquisition(capsys):
         main(["run", "--help"])
     listed = capsys.readouterr().out.split("override the acquisition (", 1)[1].split(")", 1)[0]
     assert [name.strip() for name in " ".join(listed.split()).split(",")] == list(ACQUISITIONS)
+
+
+def test_resume_with_a_corrupted_config_names_the_file_and_what_is_left(tmp_path, capsys):
+    (tmp_path / "config.json").write_text('{"benchmark": "nb201", "method"')  # cut off mid-write
+    (tmp_path / "state.json").write_text("{}")
+    (tmp_path / "trials.jsonl").write_text("")
+    assert main(["run", "--resume", str(tmp_path), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "config.json is corrupted" in err and "trials.jsonl" in err and "Traceback" not in err
