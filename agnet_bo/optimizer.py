@@ -866,7 +866,7 @@ class Optimizer:
     # -- presets ------------------------------------------------------------------------------
     @classmethod
     def paper(cls, space: SearchSpace, objective: str = "valid-accuracy", *, seed: int = 0, epochs: int | None = None) -> Optimizer:
-        """AG-Net's published protocol (ALGORITHM.md §4), for comparison.
+        """AG-Net's published protocol (docs/design.md, "The method and its published protocol"), for comparison.
 
         16 random architectures, then per round (ask 16): the generator in ``"paper"`` mode is
         retrained with rank weights (k = 0.01) and the joint loss (alpha = 0.9) for 30 epochs

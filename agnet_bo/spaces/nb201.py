@@ -56,7 +56,7 @@ class NB201Space(DAGSpace):
     r"""The NAS-Bench-201 (NATS-Bench topology) cell space.
 
     A cell has 4 feature nodes and 6 edges, each carrying one of 5 operations. As a node-labelled
-    DAG (ALGORITHM.md §2) every edge operation becomes a node, so all cells share one 8-node
+    DAG (docs/design.md) every edge operation becomes a node, so all cells share one 8-node
     adjacency and only the 6 labels vary::
 
         input -> op(0→1), op(0→2), op(0→3)

@@ -33,7 +33,8 @@ class CopulaTransform(OutcomeTransform):
     :math:`\Phi^{-1}((r_i + 0.5) / n)`, where :math:`r_i` is its 0-based rank and tied values share
     their average rank. The result looks like a standard normal sample whatever the marginal
     distribution of the targets was; a few outliers (e.g. NAS-Bench-201's chance-level cells) no
-    longer dominate a fit. ALGORITHM.md §7 found this the single most useful change to a surrogate.
+    longer dominate a fit. A feasibility study found this the single most useful change to a surrogate
+    (docs/design.md, "The method and its published protocol").
 
     After fitting (``eval()`` mode), new values are mapped through the same empirical CDF,
     linearly interpolated between the training values and clamped to their range, so the
