@@ -518,9 +518,9 @@ class Optimizer:
         """Up to ``n`` new candidates: every architecture left when fewer than ``n`` are left in a
         listable space, else the proposer's, topped up with random ones if it falls short."""
         size = self.space.size
-        if size is not None and size - len(exclude) <= n and self.space.members() is not None:
-            members = self.space.members() or []
-            return [a for a in members if self.space.key(a) not in exclude]
+        members = self.space.keyed_members() if size is not None and size - len(exclude) <= n else None
+        if members is not None:
+            return [a for k, a in members if k not in exclude]
         try:
             proposed = self.proposer.propose(n, seed=seed, exclude=exclude)
         except SamplingError as exc:
@@ -1064,19 +1064,7 @@ def _space_to_dict(space: SearchSpace) -> dict[str, Any]:
     if name in ("NB201Space", "NB101Space", "DARTSSpace"):
         return {"class": name}
     if type(space) is DAGSpace:
-        fixed = space.fixed_adjacency
-        return {
-            "class": "DAGSpace",
-            "ops": list(space.ops),
-            "num_nodes": [space.min_nodes, space.max_nodes],
-            "max_edges": space.max_edges,
-            "fixed_adjacency": None if fixed is None else fixed.astype(int).tolist(),
-            "in_degree": None if space.in_degree is None else list(space.in_degree),
-            "output_reads": space.output_reads,
-            "name": space.name,
-            "has_constraint": space.constraint is not None,
-            "has_sampler": space.sampler is not None,
-        }
+        return {"class": "DAGSpace", **space.to_config()}
     if type(space) is CandidateSpace:
         return {
             "class": "CandidateSpace",
@@ -1094,13 +1082,7 @@ def _space_from_dict(d: dict[str, Any]) -> SearchSpace:
     if cls in ("NB201Space", "NB101Space", "DARTSSpace"):
         return getattr(spaces, cls)()
     if cls == "DAGSpace" and not d.get("has_constraint") and not d.get("has_sampler"):
-        lo, hi = d["num_nodes"]
-        degree = d.get("in_degree")
-        return spaces.DAGSpace(
-            d["ops"], num_nodes=lo if lo == hi else (lo, hi), max_edges=d["max_edges"],
-            fixed_adjacency=d["fixed_adjacency"], name=d.get("name", "DAGSpace"),
-            in_degree=None if degree is None else tuple(degree), output_reads=d.get("output_reads", "any"),
-        )
+        return spaces.DAGSpace.from_config(d)
     if cls == "CandidateSpace":
         return spaces.CandidateSpace(
             [Architecture.from_dict(a) for a in d["archs"]], base=_space_from_dict(d["base"]), name=d.get("name", "candidates")

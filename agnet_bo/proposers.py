@@ -122,10 +122,10 @@ class RandomProposer(Proposer):
 
 def _members_left(space: SearchSpace, excluded: set[str], n: int, rng: np.random.Generator) -> list[Architecture]:
     """Up to ``n`` members of a listable space whose keys are not excluded, in random order."""
-    members = space.members()
+    members = space.keyed_members()
     if members is None:
         return []
-    left = [a for a in members if space.key(a) not in excluded]
+    left = [a for k, a in members if k not in excluded]
     take = rng.permutation(len(left))[: max(n, 0)]
     return [left[i] for i in take]
 
@@ -195,10 +195,10 @@ NEIGHBOURS = 8
 class _MemberIndex:
     """The members of a listed space with their encodings, for nearest-member mutations."""
 
-    def __init__(self, space: SearchSpace, members: list[Architecture]) -> None:
-        self.archs = members
-        self.pos = {space.key(a): i for i, a in enumerate(members)}
-        self.enc = space.encode(members).numpy().astype(np.float32)
+    def __init__(self, space: SearchSpace, members: list[tuple[str, Architecture]]) -> None:
+        self.archs = [a for _, a in members]
+        self.pos = {k: i for i, (k, _) in enumerate(members)}
+        self.enc = space.encode(self.archs).numpy().astype(np.float32)
 
     def neighbour(self, space: SearchSpace, arch: Architecture, rng: np.random.Generator) -> Architecture | None:
         i = self.pos.get(space.key(arch))
@@ -218,7 +218,7 @@ def _member_index(space: SearchSpace) -> _MemberIndex | None:
     if cached is not False:
         return cached
     size = space.size
-    members = space.members() if size is not None and size <= FINITE_POOL_LIMIT else None
+    members = space.keyed_members() if size is not None and size <= FINITE_POOL_LIMIT else None
     index = None if not members else _MemberIndex(space, members)
     space.__dict__["_agnet_member_index"] = index
     return index
@@ -444,7 +444,6 @@ class GeneratorProposer(Proposer):
         self.generator = generator
         self.random_fraction, self.local_fraction = float(random_fraction), float(local_fraction)
         self._local = MutationProposer(space, n_parents=n_parents, incumbent_share=incumbent_share)
-        self._members: list[tuple[str, Architecture]] | bool | None = False  # False: not looked up yet
 
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
         u = np.asarray(utilities, dtype=float).reshape(-1)
@@ -454,12 +453,9 @@ class GeneratorProposer(Proposer):
         self._local.fit(archs, u)
 
     def _finite_members(self) -> list[tuple[str, Architecture]] | None:
-        """``(key, arch)`` of every member when the space lists at most FINITE_POOL_LIMIT, else None (cached)."""
-        if self._members is False:
-            size = self.space.size
-            members = self.space.members() if size is not None and size <= FINITE_POOL_LIMIT else None
-            self._members = None if members is None else [(self.space.key(a), a) for a in members]
-        return self._members if isinstance(self._members, list) else None
+        """``(key, arch)`` of every member when the space lists at most FINITE_POOL_LIMIT, else None."""
+        size = self.space.size
+        return self.space.keyed_members() if size is not None and size <= FINITE_POOL_LIMIT else None
 
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)

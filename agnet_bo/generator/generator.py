@@ -1005,15 +1005,10 @@ def _self_description(space: SearchSpace) -> Any:
     from agnet_bo.spaces import CandidateSpace, DAGSpace
 
     if type(space) is DAGSpace and space.constraint is None and space.sampler is None:
-        fixed = space.fixed_adjacency
-        return {
-            "ops": list(space.ops), "num_nodes": [space.min_nodes, space.max_nodes], "max_edges": space.max_edges,
-            "fixed_adjacency": None if fixed is None else np.asarray(fixed).astype(int).tolist(),
-            "in_degree": None if space.in_degree is None else list(space.in_degree), "output_reads": space.output_reads,
-        }
+        return {k: v for k, v in space.to_config().items() if k != "name"}  # the name changes no sample
     if type(space) is CandidateSpace:
         base = _self_description(space.base)
-        return None if base is None else {"base": base, "candidates": sorted(space.key(a) for a in space.members())}
+        return None if base is None else {"base": base, "candidates": sorted(k for k, _ in space.keyed_members())}
     return None
 
 

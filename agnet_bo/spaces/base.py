@@ -120,6 +120,16 @@ class SearchSpace(ABC):
         """
         return None
 
+    def keyed_members(self) -> list[tuple[str, Architecture]] | None:
+        """``(key, architecture)`` of every member (:meth:`members`), or ``None``; computed once
+        per space object, since searches look the members up by key round after round."""
+        cached = self.__dict__.get("_keyed_members", False)
+        if cached is False:
+            members = self.members()
+            cached = None if members is None else [(self.key(a), a) for a in members]
+            self.__dict__["_keyed_members"] = cached
+        return None if cached is None else list(cached)
+
     def node_type_mask(self) -> np.ndarray:
         """Which node types may appear at each position of a generated graph.
 

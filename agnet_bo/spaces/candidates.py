@@ -106,6 +106,9 @@ class CandidateSpace(SearchSpace):
         """The candidates, one per key, in the order given."""
         return list(self._members)
 
+    def keyed_members(self) -> list[tuple[str, Architecture]]:
+        return list(zip(self._index, self._members, strict=True))
+
     def index(self, arch: Architecture) -> int:
         """The position of ``arch`` (or of the same network) in :meth:`members`.
 

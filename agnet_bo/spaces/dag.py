@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -245,6 +245,46 @@ class DAGSpace(SearchSpace):
     def output_reads(self) -> str:
         """``"any"`` or ``"leaves"`` (see the class docstring)."""
         return self._output_reads
+
+    def to_config(self) -> dict[str, Any]:
+        """The arguments that rebuild this space with :meth:`from_config`, as JSON data.
+
+        A constraint or sampler callable cannot be written down; ``has_constraint`` /
+        ``has_sampler`` say whether the space had one (then it must be rebuilt by its owner).
+        """
+        fixed = self._fixed
+        return {
+            "ops": list(self._ops),
+            "num_nodes": [self._min, self._max],
+            "max_edges": self._max_edges,
+            "fixed_adjacency": None if fixed is None else fixed.astype(int).tolist(),
+            "in_degree": None if self._in_degree is None else list(self._in_degree),
+            "output_reads": self._output_reads,
+            "name": self.name,
+            "has_constraint": self._constraint is not None,
+            "has_sampler": self._sampler is not None,
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DAGSpace:
+        """The space of :meth:`to_config` (configurations written before ``in_degree`` and
+        ``output_reads`` existed read as free structure).
+
+        Raises:
+            InputError: If the configuration had a constraint or sampler callable.
+        """
+        if config.get("has_constraint") or config.get("has_sampler"):
+            raise InputError(
+                "This DAGSpace had a constraint or sampler callable, which a configuration cannot hold; rebuild it yourself."
+            )
+        lo, hi = config["num_nodes"]
+        degree = config.get("in_degree")
+        return cls(
+            config["ops"], num_nodes=lo if lo == hi else (lo, hi), max_edges=config["max_edges"],
+            fixed_adjacency=config["fixed_adjacency"], name=config.get("name", "DAGSpace"),
+            in_degree=None if degree is None else (int(degree[0]), int(degree[1])),
+            output_reads=config.get("output_reads", "any"),
+        )
 
     @property
     def structured(self) -> bool:

@@ -312,3 +312,15 @@ def test_sampling_error_hands_over_what_was_found():
     found = info.value.found
     assert 10 <= len(found) < 1000 and all(space.is_valid(a) for a in found)
     assert len({space.key(a) for a in found}) == len(found)
+
+
+def test_config_round_trip_and_callables_refused():
+    space = DAGSpace(["a", "b"], num_nodes=(3, 6), max_edges=7, in_degree=(1, 2), output_reads="leaves", name="mine")
+    again = DAGSpace.from_config(space.to_config())
+    assert repr(again) == repr(space) and again.name == "mine"
+    arch = space.sample(1, seed=0)[0]
+    assert again.key(arch) == space.key(arch)
+    old = {k: v for k, v in space.to_config().items() if k not in ("in_degree", "output_reads")}
+    assert DAGSpace.from_config(old).in_degree is None  # written before the structure arguments existed
+    with pytest.raises(InputError, match="callable"):
+        DAGSpace.from_config(DAGSpace(["a"], num_nodes=4, constraint=lambda a: True).to_config())
