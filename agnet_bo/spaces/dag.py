@@ -657,10 +657,11 @@ class DAGSpace(SearchSpace):
             )
         return list(found.values())
 
+    def _constraint_name(self) -> str:
+        return repr(getattr(self._constraint, "__qualname__", None) or repr(self._constraint))
+
     def _describe_rules(self) -> str:
-        rules = []
-        if self._constraint is not None:
-            rules.append(f"the constraint {getattr(self._constraint, '__qualname__', None) or repr(self._constraint)!r}")
+        rules = [f"the constraint {self._constraint_name()}"] if self._constraint is not None else []
         if self._max_edges is not None:
             rules.append(f"max_edges={self._max_edges}")
         return " with ".join(rules) or "the node limits"
@@ -668,8 +669,7 @@ class DAGSpace(SearchSpace):
     def _describe_rejection(self, draws: int, rejected: int, by_constraint: int) -> str:
         parts = [f"{rejected} of {draws} draws were invalid"]
         if by_constraint and self._constraint is not None:
-            name = getattr(self._constraint, "__qualname__", None) or repr(self._constraint)
-            parts.append(f"{by_constraint} of them rejected by the constraint {name!r}")
+            parts.append(f"{by_constraint} of them rejected by the constraint {self._constraint_name()}")
         if self._max_edges is not None:
             parts.append(f"max_edges={self._max_edges}")
         return ", ".join(parts)
