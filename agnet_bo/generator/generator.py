@@ -1,37 +1,51 @@
-"""The AG-Net generator: pretraining, weighted retraining and sampling for any search space."""
+"""The AG-Net generator: pretraining, weighted retraining and sampling for any search space.
+
+:class:`Generator` wires the pieces of this package: the decoder network (:mod:`.model`), its
+settings (:mod:`.config`), the encoding of architectures as tensors (:mod:`.data`), the training
+objective of its mode (:mod:`.losses`) and loop (:mod:`.training`), sampling (:mod:`.sampling`),
+saved states (:mod:`.state`) and the per-space cache of pretrained generators (:mod:`.cache`).
+"""
 
 from __future__ import annotations
 
 import copy
 import functools
-import hashlib
-import json
 import logging
-import math
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from agnet_bo._threads import torch_threads
-from agnet_bo.architecture import OUTPUT, Architecture
-from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError, PretrainingWarning, SamplingError
-from agnet_bo.generator.model import GeneratorConfig, GraphDecoder, _mlp
+from agnet_bo._validation import check_int, check_seed
+from agnet_bo.architecture import Architecture
+from agnet_bo.exceptions import InputError, NotFittedError, PretrainingWarning, SamplingError
+from agnet_bo.generator import cache, losses, sampling, training
+from agnet_bo.generator.cache import default_cache_dir
+from agnet_bo.generator.config import GeneratorConfig
+from agnet_bo.generator.data import GraphEncoder
+from agnet_bo.generator.model import GraphDecoder
+from agnet_bo.generator.sampling import SampleStats
+from agnet_bo.generator.state import (
+    FORMAT,
+    check_state,
+    read_state,
+    shipped_state,
+    space_fingerprint,
+    state_config,
+    write_state,
+)
+from agnet_bo.generator.training import rank_weights
 from agnet_bo.spaces.base import SearchSpace, SeedLike, make_rng
 
 __all__ = ["Generator", "rank_weights", "space_fingerprint", "SampleStats", "default_cache_dir"]
 
 logger = logging.getLogger(__name__)
-
-_FORMAT = "agnet_bo.generator/1"
-_NONE, _CATEGORICAL, _BERNOULLI = 0, 1, 2
 
 
 def _threads(method: Any) -> Any:
@@ -45,73 +59,9 @@ def _threads(method: Any) -> Any:
     return wrapper
 
 
-def rank_weights(values: Any, k: float = 0.01) -> np.ndarray:
-    r"""AG-Net's rank weights ``w_i = 1 / (k N + rank_i)`` (rank 0 = the largest value), normalised.
-
-    Args:
-        values: ``N`` values, larger is better. NaN is not allowed.
-        k: The sharpness constant (smaller is sharper).
-
-    Returns:
-        ``N`` non-negative weights summing to 1. Ties share the mean of their ranks.
-
-    Example:
-        >>> w = rank_weights([0.1, 0.9, 0.5], k=0.01)
-        >>> [round(float(x), 3) for x in w]  # 1 / (0.03 + rank), normalised
-        [0.014, 0.958, 0.028]
-    """
-    from scipy.stats import rankdata
-
-    v = np.asarray(values, dtype=float).reshape(-1)
-    if v.size == 0:
-        raise InputError("rank_weights needs at least one value, got none.")
-    if not np.isfinite(v).all():
-        raise InputError(f"rank_weights needs finite values, got {v[~np.isfinite(v)][:5].tolist()}.")
-    ranks = rankdata(-v, method="average") - 1.0
-    w = 1.0 / (k * len(v) + ranks)
-    return w / w.sum()
-
-
-def space_fingerprint(space: SearchSpace) -> dict[str, Any]:
-    """What a saved generator state must match to be loaded into a generator for ``space``
-    (the structure of its :attr:`~agnet_bo.spaces.SearchSpace.base_space`)."""
-    space = space.base_space
-    fixed = space.fixed_adjacency
-    return {
-        "space": type(space).__name__,
-        "node_types": list(space.node_types),
-        "max_nodes": int(space.max_nodes),
-        "min_nodes": int(space.min_nodes),
-        "fixed_adjacency": None if fixed is None else np.asarray(fixed).astype(int).tolist(),
-    }
-
-
-@dataclass
-class SampleStats:
-    """Counts of the last :meth:`Generator.sample` call.
-
-    ``draws`` graphs were generated; ``invalid`` failed ``space.is_valid`` (the rejection
-    fallback), ``duplicates`` repeated a key already returned, ``excluded`` hit ``exclude``.
-    """
-
-    draws: int = 0
-    invalid: int = 0
-    duplicates: int = 0
-    excluded: int = 0
-
-    @property
-    def validity(self) -> float:
-        """Share of generated graphs that were valid before rejection."""
-        return 1.0 - self.invalid / self.draws if self.draws else math.nan
-
-
-@dataclass
-class _Record:
-    types: np.ndarray  # N int, 0 where absent
-    length: int
-    adj: np.ndarray  # N x N float
-    allowed: np.ndarray  # N x N bool: allowed[u, t]
-    kind: np.ndarray  # N int: loss kind of node t's edges
+def _seed(value: object) -> int:
+    """A non-negative int seed (:func:`~agnet_bo._validation.check_seed`)."""
+    return cast(int, check_seed(value))
 
 
 class Generator:
@@ -173,30 +123,20 @@ class Generator:
             config = GeneratorConfig.from_dict({**config.to_dict(), **overrides})
         self.space = space
         self.config = config
-        self._seed = int(seed)
+        self._seed = _seed(seed)
         self.num_threads = num_threads
-        self._types = tuple(space.node_types)
-        self._type_index = {t: i for i, t in enumerate(self._types)}
-        self._n = int(space.max_nodes)
-        self._a = len(self._types)
-        self._i_out = self._type_index[OUTPUT]
-        self._type_mask = torch.as_tensor(np.asarray(space.node_type_mask(), dtype=bool))
-        self._static_edges = np.asarray(space.edge_mask(), dtype=bool)
-        cls = type(space)
-        self._dynamic_sources = cls.allowed_sources is not SearchSpace.allowed_sources
-        self._bounds_cache: dict[tuple[int, str], tuple[int, int]] = {}
+        self._encoder = GraphEncoder(space)
+        objective = losses.LOSSES[config.mode]  # the only place the mode is looked at
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self._seed)  # parameter initialisation only; the global state is restored
-            self.model = GraphDecoder(self._a, self._n, config)
-            feat = (self._n - 1) * (self._a + self._n)
-            h = config.hidden_dim
-            self.surrogate_head = _mlp([feat, 4 * h, 2 * h, h, h, 1]) if config.mode == "paper" else None
+            self.model = GraphDecoder(self._encoder.num_types, self._encoder.max_nodes, config)
+            self.surrogate_head: torch.nn.Module | None = objective.make_head(self._encoder, config)
+        self._loss = objective(self.model, self.surrogate_head, self._encoder, config)
         self._target_stats = (0.0, 1.0)
         self._trained = False
         self._steps = 0
         self._sampler: GraphDecoder | None = None
-        self._records: dict[Architecture, _Record] = {}
-        self._check_memo: dict[Architecture, tuple[Architecture, str] | None] = {}
+        self._check = sampling.DrawChecker(space)
         self.last_sample_stats = SampleStats()
 
     # -- construction helpers -----------------------------------------------------------------
@@ -214,19 +154,7 @@ class Generator:
             InputError: If no state is shipped for this space and mode (pretrain one with
                 :meth:`pretrain` instead).
         """
-        name = _PRETRAINED.get(type(space.base_space).__name__)
-        path = resources.files("agnet_bo.generator").joinpath(f"pretrained/{name}-{mode}.pt") if name else None
-        if path is None or not path.is_file():
-            shipped = sorted(p.name for p in resources.files("agnet_bo.generator").joinpath("pretrained").iterdir() if p.name.endswith(".pt"))
-            raise InputError(
-                f"No pretrained generator is shipped for {type(space.base_space).__name__} in mode {mode!r} "
-                f"(shipped: {shipped}). Build one with Generator(space, mode={mode!r}).pretrain(...)."
-            )
-        with path.open("rb") as fh:
-            state = torch.load(fh, weights_only=True)
-        # the shipped file fixes the network; training settings are today's defaults
-        shape = {k: state["config"][k] for k in _SHAPE_FIELDS}
-        return cls._from_state({**state, "config": {**GeneratorConfig().to_dict(), **shape}}, space, seed, overrides)
+        return cls._from_state(shipped_state(space, mode), space, seed, overrides)
 
     @classmethod
     def for_space(
@@ -269,27 +197,17 @@ class Generator:
         except InputError:
             pass
         gen = cls(space, seed=seed, mode=mode, **overrides)
-        folder = None if cache_dir is False else Path(default_cache_dir() if cache_dir in (None, True) else cache_dir)  # type: ignore[arg-type]
-        described = _self_description(space)
+        folder = cache.cache_folder(cache_dir)
+        described = cache.self_description(space)
         archs = None if described is not None and folder is not None else gen.pretraining_samples(pretrain_samples)
         path = None
         if folder is not None:
-            ident = {
-                "fingerprint": space_fingerprint(space),
-                "config": {k: v for k, v in gen.config.to_dict().items() if k not in ("epochs", "rank_k")},  # retraining only
-                # a space that describes itself fully is keyed by that; otherwise by what it samples
-                "space": described if described is not None else sorted(space.key(a) for a in archs or []),
-                "samples": int(pretrain_samples),
-                "epochs": int(pretrain_epochs),
-                "seed": int(seed),
-                "format": _FORMAT,
-            }
-            digest = hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:24]
-            path = folder / "generators" / f"{digest}.pt"
+            keys = [space.key(a) for a in archs or []]
+            path = cache.cache_path(folder, cache.cache_key(space, gen.config, described, keys, pretrain_samples, pretrain_epochs, seed))
             if path.is_file():
                 try:
-                    gen.load_state_dict(torch.load(path, weights_only=True))
-                    gen._seed = int(seed)
+                    gen.load_state_dict(read_state(path))
+                    gen._seed = _seed(seed)
                     logger.info("Loaded the pretrained generator for %r from %s", space, path)
                     return gen
                 except Exception as exc:  # a damaged cache file is rebuilt, never trusted
@@ -309,16 +227,11 @@ class Generator:
 
     @classmethod
     def _from_state(cls, state: Any, space: SearchSpace, seed: int | None, overrides: dict[str, Any], num_threads: int | None = 1) -> Generator:
-        if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
-            raise InputError("Not an agnet-bo generator state (no configuration in it).")
-        bad = sorted(set(overrides) & set(_SHAPE_FIELDS))
-        if bad:
-            raise InputError(f"{bad} are fixed by the saved network and cannot be overridden.")
-        config = GeneratorConfig.from_dict({**state["config"], **overrides})
+        config = state_config(state, overrides)
         gen = cls(space, config, seed=int(state.get("seed", 0)) if seed is None else seed, num_threads=num_threads)
         gen.load_state_dict(state)
         if seed is not None:
-            gen._seed = int(seed)
+            gen._seed = _seed(seed)
         return gen
 
     @property
@@ -331,225 +244,19 @@ class Generator:
         mods = [self.model] + ([self.surrogate_head] if self.surrogate_head is not None else [])
         return sum(p.numel() for m in mods for p in m.parameters())
 
-    # -- training data ------------------------------------------------------------------------
-    def _bounds(self, t: int, op: str) -> tuple[int, int]:
-        key = (t, op)
-        b = self._bounds_cache.get(key)
-        if b is None:
-            b = self.space.in_degree_bounds(t, op)
-            self._bounds_cache[key] = b
-        return b
-
-    def _allowed(self, t: int, op: str, ops: Sequence[str], adj: np.ndarray) -> np.ndarray:
-        if self._dynamic_sources:
-            return np.asarray(self.space.allowed_sources(t, op, ops, adj), dtype=bool)
-        return self._static_edges[:t, t]
-
-    def _record(self, arch: Architecture) -> _Record:
-        rec = self._records.get(arch)
-        if rec is not None:
-            return rec
-        n, length = self._n, arch.num_nodes
-        types = np.zeros(n, dtype=np.int64)
-        types[:length] = [self._type_index[op] for op in arch.ops]
-        adj = np.zeros((n, n))
-        adj[:length, :length] = arch.adjacency
-        allowed = np.zeros((n, n), dtype=bool)
-        kind = np.zeros(n, dtype=np.int64)
-        for t in range(1, length):
-            op = arch.ops[t]
-            a = self._allowed(t, op, arch.ops[: t + 1], arch.adjacency[:t, :t])
-            allowed[:t, t] = a
-            lo, hi = self._bounds(t, op)
-            n_allowed = int(a.sum())
-            kind[t] = _NONE if n_allowed <= lo else (_CATEGORICAL if lo == hi == 1 else _BERNOULLI)
-        rec = _Record(types, length, adj, allowed, kind)
-        self._records[arch] = rec
-        return rec
-
-    def _prepare(self, archs: Sequence[Architecture], what: str) -> list[Architecture]:
-        out = []
-        for i, a in enumerate(archs):
-            if not isinstance(a, Architecture):
-                raise InputError(f"{what}[{i}] must be an Architecture, got {type(a).__name__}.")
-            try:
-                self.space.validate(a)
-            except InvalidArchitectureError as exc:
-                raise InvalidArchitectureError(f"{what}[{i}] is not in {self.space!r}: {exc}") from None
-            a = self.space.simplify(a)
-            if a.num_nodes > self._n:
-                raise InvalidArchitectureError(f"{what}[{i}] has {a.num_nodes} nodes; the space allows {self._n}.")
-            out.append(a)
-        return out
-
-    def _batch(self, recs: Sequence[_Record]) -> dict[str, Tensor]:
-        return {
-            "types": torch.as_tensor(np.stack([r.types for r in recs])),
-            "length": torch.as_tensor([r.length for r in recs]),
-            "adj": torch.as_tensor(np.stack([r.adj for r in recs]), dtype=torch.float32),
-            "allowed": torch.as_tensor(np.stack([r.allowed for r in recs])),
-            "kind": torch.as_tensor(np.stack([r.kind for r in recs])),
-        }
-
-    # -- losses -------------------------------------------------------------------------------
-    def _teacher_forced(self, model: GraphDecoder, batch: dict[str, Tensor], z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Step outputs of every prefix of every target at once.
-
-        Returns:
-            Type log-probabilities ``B x (N-1) x A`` (step ``t`` at index ``t - 1``), edge logits
-            ``B x (N-1) x N`` and the masked edge log-probabilities used by the loss.
-        """
-        types, adj, length = batch["types"], batch["adj"], batch["length"]
-        b, n = types.shape
-        dtype = adj.dtype
-        pos = torch.arange(n)
-        present = pos.unsqueeze(0) < length.unsqueeze(1)  # B x N
-        onehot = nn.functional.one_hot(types, self._a).to(dtype) * present.unsqueeze(-1).to(dtype)
-        x0 = model.node_init(onehot, pos.expand(b, n))  # B x N x H
-        steps = torch.arange(1, n)
-        prefix = present.unsqueeze(1) & (pos.view(1, 1, n) < steps.view(1, -1, 1))  # B x (N-1) x N
-        bb = b * (n - 1)
-        xh = x0.unsqueeze(1).expand(b, n - 1, n, -1).reshape(bb, n, -1)
-        ah = adj.unsqueeze(1).expand(b, n - 1, n, n).reshape(bb, n, n)
-        h, g = model.propagate(xh, ah, prefix.reshape(bb, n))
-        zz = z.unsqueeze(1).expand(b, n - 1, -1).reshape(bb, -1)
-        st = steps.repeat(b)
-        logits = model.type_logits(g, zz, st)
-        tmask = self._type_mask[1:].repeat(b, 1)
-        type_logp = torch.log_softmax(logits.masked_fill(~tmask, -1e9), dim=-1).view(b, n - 1, self._a)
-        h_new = x0[:, 1:].reshape(bb, -1)
-        elog = model.edge_logits(h, h_new, g, zz).view(b, n - 1, n)
-        return type_logp, elog, present
-
-    def _recon_loss(self, type_logp: Tensor, elog: Tensor, batch: dict[str, Tensor]) -> Tensor:
-        """Negative log-likelihood per target (``B``), from teacher-forced or free-running step outputs."""
-        types, adj, length, allowed, kind = batch["types"], batch["adj"], batch["length"], batch["allowed"], batch["kind"]
-        b, n = types.shape
-        steps = torch.arange(1, n)
-        active = steps.unsqueeze(0) < length.unsqueeze(1)  # B x (N-1)
-        eps = self.config.label_smoothing
-        tgt = types[:, 1:]
-        nll_t = -type_logp.gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
-        if eps > 0:
-            valid = self._type_mask[1:].unsqueeze(0).expand(b, -1, -1)
-            uniform = -(type_logp * valid).sum(-1) / valid.sum(-1).clamp(min=1)
-            nll_t = (1 - eps) * nll_t + eps * uniform
-        loss = (nll_t * active).sum(dim=1)
-        al = allowed[:, :, 1:].transpose(1, 2)  # B x (N-1) x N: allowed[u, t]
-        target_e = adj[:, :, 1:].transpose(1, 2).to(elog.dtype)  # B x (N-1) x N
-        k = kind[:, 1:]
-        # categorical: exactly one source among the allowed
-        cat_logp = torch.log_softmax(elog.masked_fill(~al, -1e9), dim=-1)
-        nll_cat = -(cat_logp * target_e).sum(-1)
-        # independent edges among the allowed
-        soft = target_e * (1 - eps) + 0.5 * eps if eps > 0 else target_e
-        bce = nn.functional.binary_cross_entropy_with_logits(elog, soft, reduction="none")
-        nll_ber = (bce * al).sum(-1)
-        edge = torch.where(k == _CATEGORICAL, nll_cat, torch.where(k == _BERNOULLI, nll_ber, torch.zeros_like(nll_ber)))
-        return loss + (edge * active).sum(dim=1)
-
-    def _surrogate_features(self, model: GraphDecoder, batch: dict[str, Tensor]) -> Tensor:
-        """The paper surrogate's input: teacher-forced type and edge probabilities with ``z = 0``."""
-        b = batch["types"].shape[0]
-        z = torch.zeros(b, self.config.latent_dim, dtype=batch["adj"].dtype)
-        type_logp, elog, _ = self._teacher_forced(model, batch, z)
-        n = self._n
-        emask = torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)[:, 1:].T  # (N-1) x N: u < t
-        eprob = torch.sigmoid(elog) * emask
-        return torch.cat([type_logp.exp(), eprob], dim=-1).reshape(b, -1)
-
-    def _free_running_loss(self, batch: dict[str, Tensor], z: Tensor, noise: dict[str, np.ndarray]) -> Tensor:
-        """Paper mode: generate from ``z`` (sampled prefix, no gradient through samples), score each step against the target."""
-        types, length = batch["types"], batch["length"]
-        b, n = types.shape
-        dtype = batch["adj"].dtype
-        cur_types = torch.zeros(b, n, dtype=torch.long)
-        cur_types[:, 0] = types[:, 0]
-        cur_adj = torch.zeros(b, n, n, dtype=dtype)
-        type_logps, elogs = [], []
-        pos = torch.arange(n)
-        for t in range(1, n):
-            present = pos.unsqueeze(0) < t
-            onehot = nn.functional.one_hot(cur_types, self._a).to(dtype) * present.unsqueeze(-1).to(dtype)
-            x0 = self.model.node_init(onehot, pos.expand(b, n))
-            h, g = self.model.propagate(x0, cur_adj, present.expand(b, n))
-            logits = self.model.type_logits(g, z, torch.full((b,), t))
-            tmask = self._type_mask[t].expand(b, -1)
-            logp = torch.log_softmax(logits.masked_fill(~tmask, -1e9), dim=-1)
-            type_logps.append(logp)
-            # the prefix follows the model's own samples, with the target's length
-            with torch.no_grad():
-                probs = logp.exp().clone()
-                last = (length - 1) == t
-                probs[~last, self._i_out] = 0.0
-                probs[last] = nn.functional.one_hot(types[:, t], self._a).to(dtype)[last]
-                probs = probs / probs.sum(-1, keepdim=True).clamp(min=1e-30)
-                new_t = _inverse_cdf(probs.double().numpy(), noise["u_type"][:, t])
-            cur_types[:, t] = torch.as_tensor(new_t)
-            h_new = self.model.node_init(nn.functional.one_hot(cur_types[:, t], self._a).to(dtype), torch.full((b,), t))
-            elog = self.model.edge_logits(h, h_new, g, z)
-            elogs.append(elog)
-            with torch.no_grad():
-                edges = self._sample_edges(t, elog.detach().double().numpy(), cur_types.numpy(), cur_adj.numpy(), noise, np.arange(b))
-            cur_adj = cur_adj.clone()  # the previous version is saved for backward
-            cur_adj[:, :t, t] = torch.as_tensor(edges, dtype=dtype)
-        return self._recon_loss(torch.stack(type_logps, 1), torch.stack(elogs, 1), batch)
-
     # -- training -----------------------------------------------------------------------------
     @_threads
     def _train(self, archs: Sequence[Architecture], probs: np.ndarray | None, values: np.ndarray | None, epochs: int, seed: SeedLike, progress: bool, desc: str) -> dict[str, float]:
         rng = make_rng(self._seed + 7919 * self._steps if seed is None else seed)
-        recs = [self._record(a) for a in archs]
-        params = list(self.model.parameters()) + (list(self.surrogate_head.parameters()) if self.surrogate_head is not None else [])
-        opt = torch.optim.Adam(params, lr=self.config.lr, betas=(self.config.beta1, 0.999))
-        bs = self.config.batch_size
-        n_items = len(recs)
-        alpha = self.config.alpha if (self.config.mode == "paper" and values is not None) else 0.0
-        y_all = None
-        if values is not None and self.config.mode == "paper":
-            mean, std = float(np.mean(values)), float(np.std(values)) or 1.0
-            self._target_stats = (mean, std)
-            y_all = torch.as_tensor((values - mean) / std, dtype=torch.float32)
-        total_batches = epochs * math.ceil(n_items / bs)
-        bar = _progress(total_batches, desc, progress)
-        last = math.nan
-        self.model.train()
-        for _ in range(epochs):
-            order = rng.choice(n_items, size=n_items, replace=True, p=probs) if probs is not None else rng.permutation(n_items)
-            for start in range(0, n_items, bs):
-                idx = order[start : start + bs]
-                batch = self._batch([recs[i] for i in idx])
-                if self.config.mode == "autoregressive":
-                    z = torch.zeros(len(idx), self.config.latent_dim)
-                    type_logp, elog, _ = self._teacher_forced(self.model, batch, z)
-                    recon = self._recon_loss(type_logp, elog, batch)
-                    loss = recon.mean()
-                else:
-                    z = torch.as_tensor(rng.standard_normal((len(idx), self.config.latent_dim)), dtype=torch.float32)
-                    noise = {
-                        "u_type": rng.random((len(idx), self._n)),
-                        "u_src": rng.random((len(idx), self._n)),
-                        "u_edge": rng.random((len(idx), self._n, self._n)),
-                    }
-                    recon = self._free_running_loss(batch, z, noise)
-                    loss = (1 - alpha) * recon.mean()
-                    if alpha > 0 and y_all is not None and self.surrogate_head is not None:
-                        pred = self.surrogate_head(self._surrogate_features(self.model, batch)).squeeze(-1)
-                        loss = loss + alpha * ((pred - y_all[torch.as_tensor(idx)]) ** 2).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                last = float(loss.detach())
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{last:.3f}")
-        if bar is not None:
-            bar.close()
-        self.model.eval()
+        recs = [self._encoder.record(a) for a in archs]
+        target_stats = self._loss.start(values)
+        if target_stats is not None:
+            self._target_stats = target_stats
+        out = training.run_epochs(self.model, self.surrogate_head, self._loss, self._encoder, recs, probs, epochs, rng, self.config, progress, desc)
         self._trained = True
         self._steps += 1
         self._sampler = None
-        return {"loss": last, "batches": float(total_batches)}
+        return out
 
     def pretraining_samples(self, n_samples: int = 10_000, *, seed: SeedLike = None) -> list[Architecture]:
         """The random architectures :meth:`pretrain` trains on: ``n_samples`` of ``space.sample``,
@@ -560,10 +267,9 @@ class Generator:
             InputError: If ``n_samples`` is not a positive int.
             SamplingError: If the space gave no architecture at all.
         """
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise InputError(f"`n_samples` must be a positive int, got {n_samples!r}.")
+        n_samples = check_int("n_samples", n_samples, minimum=1)
         size = self.space.size
-        n = int(n_samples) if size is None else min(int(n_samples), size)
+        n = n_samples if size is None else min(n_samples, size)
         try:
             return self.space.sample(n, seed=make_rng(self._seed + 1 if seed is None else seed))
         except SamplingError as exc:
@@ -593,12 +299,11 @@ class Generator:
         """
         if archs is None:
             archs = self.pretraining_samples(n_samples, seed=seed)
-        archs = self._prepare(archs, "archs")
+        archs = self._encoder.prepare(archs, "archs")
         if not archs:
             raise InputError("pretrain needs at least one architecture.")
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise InputError(f"`epochs` must be a positive int, got {epochs!r}.")
-        return self._train(archs, None, None, int(epochs), seed, progress, "pretraining generator")
+        epochs = check_int("epochs", epochs, minimum=1)
+        return self._train(archs, None, None, epochs, seed, progress, "pretraining generator")
 
     def update(self, archs: Sequence[Architecture], values: Any = None, *, weights: Any = None, epochs: int | None = None, seed: SeedLike = None, progress: bool = False) -> dict[str, float]:
         """Weighted retraining on evaluated architectures.
@@ -622,37 +327,20 @@ class Generator:
         archs = list(archs) if not isinstance(archs, list) else archs
         if len(archs) == 0:
             raise InputError("update needs at least one evaluated architecture, got none.")
-        vals = None
-        if values is not None:
-            vals = np.asarray(values, dtype=float).reshape(-1)
-            if vals.shape[0] != len(archs):
-                raise InputError(f"update got {len(archs)} architectures but {vals.shape[0]} values; pass one value per architecture.")
-            if not np.isfinite(vals).all():
-                bad = np.flatnonzero(~np.isfinite(vals))[:5].tolist()
-                raise InputError(f"update needs finite values; positions {bad} are NaN or infinite. Drop failed evaluations first.")
-        if weights is not None:
-            w = np.asarray(weights, dtype=float).reshape(-1)
-            if w.shape[0] != len(archs):
-                raise InputError(f"update got {len(archs)} architectures but {w.shape[0]} weights.")
-            if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-                raise InputError("`weights` must be finite, non-negative and not all zero.")
-            probs = w / w.sum()
-        elif vals is not None:
-            probs = rank_weights(vals, self.config.rank_k)
-        else:
-            raise InputError("update needs `values` (larger is better) or `weights`.")
-        if self.config.mode == "paper" and vals is None:
+        vals, probs = training.resampling_probabilities(len(archs), values, weights, self.config.rank_k)
+        if self._loss.needs_values and vals is None:
             raise InputError("The paper mode trains its surrogate jointly and needs `values`.")
-        archs = self._prepare(archs, "archs")
-        epochs = self.config.epochs if epochs is None else int(epochs)
-        if epochs < 1:
-            raise InputError(f"`epochs` must be a positive int, got {epochs!r}.")
+        archs = self._encoder.prepare(archs, "archs")
+        epochs = check_int("epochs", self.config.epochs if epochs is None else epochs, minimum=1)
         return self._train(archs, probs, vals, epochs, seed, progress, "updating generator")
 
     # -- the paper surrogate ------------------------------------------------------------------
     @_threads
     def predict(self, archs: Sequence[Architecture]) -> Tensor:
         """Paper mode only: the jointly trained surrogate's predictions (``n``, in the values' units).
+
+        This method and :attr:`surrogate_head` are the public contract the optimizer's
+        ``surrogate="paper"`` relies on: it ranks its candidate pool by ``predict(pool)``.
 
         Raises:
             InputError: In autoregressive mode (use a surrogate from ``agnet_bo.surrogates``).
@@ -662,12 +350,12 @@ class Generator:
             raise InputError("predict() is the paper mode's joint surrogate; this generator is autoregressive.")
         if not self._trained:
             raise NotFittedError("The generator has not been trained; call update(archs, values) first.")
-        archs = self._prepare(archs, "archs")
+        archs = self._encoder.prepare(archs, "archs")
         if not archs:
             return torch.zeros(0, dtype=torch.float64)
         with torch.no_grad():
-            batch = self._batch([self._record(a) for a in archs])
-            pred = self.surrogate_head(self._surrogate_features(self.model, batch)).squeeze(-1).double()
+            batch = self._encoder.encode(archs)
+            pred = self.surrogate_head(losses.surrogate_features(self.model, self._encoder, batch, self.config.latent_dim)).squeeze(-1).double()
         mean, std = self._target_stats
         return pred * std + mean
 
@@ -675,16 +363,14 @@ class Generator:
     def log_likelihood(self, archs: Sequence[Architecture]) -> Tensor:
         """Teacher-forced log-probability of each architecture (``n``; ``z = 0`` in paper mode)."""
         self._check_trained()
-        archs = self._prepare(archs, "archs")
+        archs = self._encoder.prepare(archs, "archs")
         if not archs:
             return torch.zeros(0, dtype=torch.float64)
         out = []
         with torch.no_grad():
             for start in range(0, len(archs), 256):  # bounded memory for long lists
-                batch = self._batch([self._record(a) for a in archs[start : start + 256]])
-                z = torch.zeros(batch["types"].shape[0], self.config.latent_dim)
-                type_logp, elog, _ = self._teacher_forced(self.model, batch, z)
-                out.append(-self._recon_loss(type_logp, elog, batch).double())
+                batch = self._encoder.encode(archs[start : start + 256])
+                out.append(losses.log_likelihood(self.model, self._encoder, batch, self.config))
         return torch.cat(out)
 
     # -- sampling -----------------------------------------------------------------------------
@@ -695,105 +381,15 @@ class Generator:
                 "or use Generator.from_pretrained(space) for a built-in space."
             )
 
-    def _noise(self, seed: int, start: int, count: int) -> dict[str, np.ndarray]:
-        n, zdim = self._n, self.config.latent_dim
-        out = {"z": np.zeros((count, zdim)), "u_type": np.empty((count, n)), "u_src": np.empty((count, n)), "u_edge": np.empty((count, n, n))}
-        for j in range(count):
-            r = np.random.default_rng([seed, start + j])
-            out["u_type"][j] = r.random(n)
-            out["u_src"][j] = r.random(n)
-            out["u_edge"][j] = r.random((n, n))
-            z = r.standard_normal(zdim)
-            if self.config.mode == "paper":
-                out["z"][j] = z
-        return out
-
-    def _sample_edges(self, t: int, elog: np.ndarray, types: np.ndarray, adj: np.ndarray, noise: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
-        """Edges ``u -> t`` (``B x t``) for the active samples ``rows`` of the noise."""
-        b = elog.shape[0]
-        out = np.zeros((b, t))
-        logits = elog[:, :t]
-        for j in range(b):
-            op = self._types[types[j, t]]
-            ops = [self._types[i] for i in types[j, : t + 1]]
-            allowed = self._allowed(t, op, ops, adj[j, :t, :t])
-            lo, hi = self._bounds(t, op)
-            n_allowed = int(allowed.sum())
-            if n_allowed == 0:
-                continue
-            if n_allowed <= lo:
-                out[j, allowed] = 1
-                continue
-            lg = logits[j]
-            if lo == hi == 1:
-                idx = np.flatnonzero(allowed)
-                p = np.exp(lg[idx] - lg[idx].max())
-                p /= p.sum()
-                choice = int(np.searchsorted(np.cumsum(p), noise["u_src"][rows[j], t] * p.sum(), side="right"))
-                out[j, idx[min(choice, len(idx) - 1)]] = 1
-                continue
-            p = 1.0 / (1.0 + np.exp(-lg))
-            e = (noise["u_edge"][rows[j], t, :t] < p) & allowed
-            k = int(e.sum())
-            if k < lo or k > hi:
-                order = np.argsort(-np.where(allowed, p, -1.0), kind="stable")
-                if k < lo:
-                    e[order[: lo]] = True
-                    e &= allowed
-                else:
-                    keep = [u for u in order if e[u]][:hi]
-                    e[:] = False
-                    e[keep] = True
-            out[j] = e
-        return out
-
-    def _generate(self, noise: dict[str, np.ndarray]) -> list[Architecture | None]:
+    def _draws(self, seed: int, start: int, count: int) -> list[Architecture | None]:
+        """Draws ``start .. start + count - 1`` of ``seed``, by a float64 copy of the decoder."""
         model = self._sampler
         if model is None:
             model = copy.deepcopy(self.model).double().eval()
             self._sampler = model
-        count, n = noise["u_type"].shape
-        types = np.zeros((count, n), dtype=np.int64)
-        types[:, 0] = int(np.flatnonzero(self._type_mask[0].numpy())[0])
-        adj = np.zeros((count, n, n))
-        length = np.full(count, n)
-        active = np.ones(count, dtype=bool)
-        z_all = torch.as_tensor(noise["z"])
-        tmask_all = self._type_mask.numpy()
-        pos = torch.arange(n)
-        with torch.no_grad():
-            for t in range(1, n):
-                rows = np.flatnonzero(active)
-                if len(rows) == 0:
-                    break
-                b = len(rows)
-                ty = torch.as_tensor(types[rows])
-                present = (pos < t).expand(b, n)
-                onehot = nn.functional.one_hot(ty, self._a).double() * present.unsqueeze(-1).double()
-                x0 = model.node_init(onehot, pos.expand(b, n))
-                h, g = model.propagate(x0, torch.as_tensor(adj[rows]), present)
-                z = z_all[rows]
-                logits = model.type_logits(g, z, torch.full((b,), t)).numpy()
-                logits = np.where(tmask_all[t], logits, -np.inf)
-                p = np.exp(logits - logits.max(axis=1, keepdims=True))
-                p /= p.sum(axis=1, keepdims=True)
-                new_t = _inverse_cdf(p, noise["u_type"][rows, t])
-                types[rows, t] = new_t
-                h_new = model.node_init(nn.functional.one_hot(torch.as_tensor(new_t), self._a).double(), torch.full((b,), t))
-                elog = model.edge_logits(h, h_new, g, z).numpy()
-                adj[rows, :t, t] = self._sample_edges(t, elog, types[rows], adj[rows], noise, rows)
-                done = new_t == self._i_out
-                length[rows[done]] = t + 1
-                active[rows[done]] = False
-        archs: list[Architecture | None] = []
-        for j in range(count):
-            m = int(length[j])
-            ops = [self._types[i] for i in types[j, :m]]
-            try:
-                archs.append(Architecture(ops, adj[j, :m, :m].astype(np.uint8)))
-            except InvalidArchitectureError:
-                archs.append(None)
-        return archs
+        enc = self._encoder
+        noise = sampling.draw_noise(seed, start, count, enc.max_nodes, self.config.latent_dim, self._loss.latent_prior)
+        return sampling.generate(model, enc, noise)
 
     @_threads
     def draw(self, n: int, seed: int = 0, *, start: int = 0, batch_size: int = 256) -> list[Architecture | None]:
@@ -803,10 +399,11 @@ class Generator:
         it to measure the generator (validity, diversity); :meth:`sample` is what a search uses.
         """
         self._check_trained()
+        seed = _seed(seed)
         out: list[Architecture | None] = []
         for first in range(start, start + n, batch_size):
             count = min(batch_size, start + n - first)
-            out.extend(self._generate(self._noise(int(seed), first, count)))
+            out.extend(self._draws(seed, first, count))
         return out
 
     @_threads
@@ -843,40 +440,13 @@ class Generator:
                 (and ``allow_fewer`` is False); its ``found`` holds those that were.
         """
         self._check_trained()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise InputError(f"`n` must be a non-negative int, got {n!r}.")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise InputError(f"`seed` must be a non-negative int, got {seed!r}.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise InputError(f"`batch_size` must be a positive int, got {batch_size!r}.")
-        excluded = set(exclude)
-        limit = max(2000, 200 * int(n)) if max_draws is None else int(max_draws)
-        stats = SampleStats()
-        found: list[Architecture] = []
-        seen: set[str] = set()
-        index = 0
-        last_new, stale = 0, False
-        while len(found) < n and index < limit and not stale:
-            count = min(batch_size, limit - index)
-            for arch in self._generate(self._noise(int(seed), index, count)):
-                stats.draws += 1
-                checked = self._checked(arch)
-                if checked is None:
-                    stats.invalid += 1
-                elif checked[1] in excluded:
-                    stats.excluded += 1
-                elif checked[1] in seen:
-                    stats.duplicates += 1
-                else:
-                    seen.add(checked[1])
-                    found.append(checked[0])
-                    last_new = stats.draws
-                    if len(found) == n:
-                        break
-                if stats.draws - last_new >= max(_STALE_DRAWS, last_new):
-                    stale = True  # nothing new for as long again as it took to find the rest: exhausted
-                    break
-            index += count
+        n = check_int("n", n, minimum=0)
+        seed = _seed(seed)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        limit = max(2000, 200 * n) if max_draws is None else check_int("max_draws", max_draws, minimum=0)
+        found, stats = sampling.collect(
+            lambda start, count: self._draws(seed, start, count), self._check, n, set(exclude), limit, batch_size
+        )
         self.last_sample_stats = stats
         if len(found) < n and not allow_fewer:
             raise SamplingError(
@@ -887,24 +457,6 @@ class Generator:
                 found=found,
             )
         return found
-
-    def _checked(self, arch: Architecture | None) -> tuple[Architecture, str] | None:
-        """``(simplified arch, key)`` of a valid draw, else ``None``; memoised, since a trained
-        generator draws the same graphs again and again and checking a user's constraint and
-        computing a canonical form cost far more than drawing."""
-        if arch is None:
-            return None
-        memo = self._check_memo
-        if arch in memo:
-            return memo[arch]
-        out = None
-        if self.space.is_valid(arch):
-            simple = self.space.simplify(arch)
-            out = (simple, self.space.key(simple))
-        if len(memo) >= 200_000:
-            memo.clear()
-        memo[arch] = out
-        return out
 
     @_threads
     def sample_from(self, candidates: Sequence[Architecture], n: int, seed: int = 0) -> list[Architecture]:
@@ -921,18 +473,17 @@ class Generator:
             seed: A non-negative int.
         """
         self._check_trained()
+        seed = _seed(seed)
         if not candidates or n <= 0:
             return []
         logp = self.log_likelihood(candidates).numpy()
-        gumbel = -np.log(-np.log(np.random.default_rng([int(seed), 101]).random(len(candidates))))
-        order = np.argsort(-(logp + gumbel), kind="stable")[: int(n)]
-        return [candidates[i] for i in order]
+        return [candidates[i] for i in sampling.gumbel_top_k(logp, n, seed)]
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to restore the generator; loadable with ``torch.load(..., weights_only=True)``."""
         return {
-            "format": _FORMAT,
+            "format": FORMAT,
             "fingerprint": space_fingerprint(self.space),
             "config": self.config.to_dict(),
             "model": self.model.state_dict(),
@@ -950,23 +501,7 @@ class Generator:
             InputError: If the state is not a generator state, was saved for another space, or
                 for another configuration.
         """
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise InputError(f"Not an agnet-bo generator state (expected format {_FORMAT!r}).")
-        fp = space_fingerprint(self.space)
-        if state["fingerprint"] != fp:
-            theirs = state["fingerprint"]
-            raise InputError(
-                f"This generator state was saved for {theirs.get('space')} with node types {theirs.get('node_types')} "
-                f"and {theirs.get('max_nodes')} nodes, not for {fp['space']} with {fp['node_types']} and "
-                f"{fp['max_nodes']} nodes. Load it into a generator for the same space."
-            )
-        ours = self.config.to_dict()
-        mismatch = {k: (state["config"].get(k), ours[k]) for k in _SHAPE_FIELDS if state["config"].get(k) != ours[k]}
-        if mismatch:
-            raise InputError(
-                f"The state's network differs from this generator's (field: (state, this)): {mismatch}. "
-                "Build the generator with the state's sizes and mode, e.g. Generator.load(path, space)."
-            )
+        check_state(state, self.space, self.config)
         self.model.load_state_dict(state["model"])
         if self.surrogate_head is not None and state["surrogate_head"] is not None:
             self.surrogate_head.load_state_dict(state["surrogate_head"])
@@ -978,13 +513,7 @@ class Generator:
 
     def save(self, path: str | Path) -> None:
         """Write :meth:`state_dict` to ``path`` atomically (temporary file, then rename)."""
-        path = Path(path)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            torch.save(self.state_dict(), tmp)
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_state(path, self.state_dict())
 
     @classmethod
     def load(cls, path: str | Path, space: SearchSpace, **overrides: Any) -> Generator:
@@ -992,56 +521,7 @@ class Generator:
 
         ``overrides`` change training settings (not the network's sizes or mode).
         """
-        state = torch.load(Path(path), weights_only=True)
-        return cls._from_state(state, space, None, overrides)
+        return cls._from_state(read_state(path), space, None, overrides)
 
     def __repr__(self) -> str:
         return f"Generator({self.space!r}, mode={self.config.mode!r}, trained={self._trained})"
-
-
-def _self_description(space: SearchSpace) -> Any:
-    """JSON data that fixes what a space samples, or ``None`` when it holds code (a constraint or
-    sampler callable, a subclass of the user's) and only its samples can say."""
-    from agnet_bo.spaces import CandidateSpace, DAGSpace
-
-    if type(space) is DAGSpace and space.constraint is None and space.sampler is None:
-        return {k: v for k, v in space.to_config().items() if k != "name"}  # the name changes no sample
-    if type(space) is CandidateSpace:
-        base = _self_description(space.base)
-        return None if base is None else {"base": base, "candidates": sorted(k for k, _ in space.keyed_members())}
-    return None
-
-
-def default_cache_dir() -> Path:
-    """Where :meth:`Generator.for_space` caches pretrained generators: ``$AGNET_BO_CACHE_DIR`` if
-    set, else ``$XDG_CACHE_HOME/agnet_bo`` (``~/.cache/agnet_bo``)."""
-    env = os.environ.get("AGNET_BO_CACHE_DIR")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agnet_bo"
-
-
-_STALE_DRAWS = 2000
-
-_PRETRAINED = {"NB201Space": "nb201", "NB101Space": "nb101", "DARTSSpace": "darts"}
-_SHAPE_FIELDS = ("mode", "hidden_dim", "latent_dim", "num_layers")
-
-
-def _inverse_cdf(p: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Categorical draws ``B`` from probabilities ``B x A`` and uniforms ``B``."""
-    c = np.cumsum(p, axis=1)
-    idx = (c < (u * c[:, -1])[:, None]).sum(axis=1)
-    # never land on a zero-probability class through rounding
-    idx = np.minimum(idx, p.shape[1] - 1)
-    bad = p[np.arange(len(idx)), idx] <= 0
-    if bad.any():
-        idx[bad] = p[bad].argmax(axis=1)
-    return idx
-
-
-def _progress(total: int, desc: str, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, leave=False)

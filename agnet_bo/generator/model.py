@@ -2,84 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
-
 import torch
 from torch import Tensor, nn
 from torch_geometric.nn import DenseGraphConv
 
-from agnet_bo.exceptions import InputError
+from agnet_bo.generator.config import MODES, GeneratorConfig
 
-__all__ = ["GeneratorConfig", "GraphDecoder"]
-
-MODES = ("autoregressive", "paper")
+__all__ = ["GeneratorConfig", "GraphDecoder", "mlp", "MODES"]  # GeneratorConfig and MODES live in config.py
 
 
-@dataclass(frozen=True)
-class GeneratorConfig:
-    """Sizes and training settings of the generator (defaults: the paper's, unless noted).
-
-    Args:
-        mode: ``"autoregressive"`` (each step conditioned on the target's own prefix; a proper
-            likelihood) or ``"paper"`` (reconstruction of a target from an independent latent
-            draw, joint loss with the paper's surrogate).
-        hidden_dim: Node-state size of the message-passing GNN (32).
-        latent_dim: Size of the latent vector ``z`` (32).
-        num_layers: Message-passing rounds over the partial graph (2).
-        alpha: Weight of the surrogate's squared error in the paper mode's joint loss (0.9).
-        lr: Adam learning rate (1e-3).
-        beta1: Adam's first beta (0.5; the second is 0.999).
-        batch_size: Training batch size (16).
-        epochs: Epochs of each weighted retraining (:meth:`Generator.update`; 30 as in the paper,
-            measured better than 10 for the autoregressive mode, see bench/RESULTS.md).
-        rank_k: ``k`` of the rank weights ``w_i = 1 / (k N + rank_i)``.
-        label_smoothing: Label smoothing of the node-type and edge targets (0: none).
-    """
-
-    mode: str = "autoregressive"
-    hidden_dim: int = 32
-    latent_dim: int = 32
-    num_layers: int = 2
-    alpha: float = 0.9
-    lr: float = 1e-3
-    beta1: float = 0.5
-    batch_size: int = 16
-    epochs: int = 30
-    rank_k: float = 0.01
-    label_smoothing: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise InputError(f"`mode` must be one of {MODES}, got {self.mode!r}.")
-        for name in ("hidden_dim", "latent_dim", "num_layers", "batch_size", "epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "epochs" else 1):
-                raise InputError(f"`{name}` must be a positive int, got {value!r}.")
-        if not 0.0 <= self.alpha < 1.0:
-            raise InputError(f"`alpha` must be in [0, 1), got {self.alpha!r}.")
-        if not self.lr > 0 or not 0 <= self.beta1 < 1:
-            raise InputError(f"`lr` must be > 0 and `beta1` in [0, 1), got lr={self.lr!r}, beta1={self.beta1!r}.")
-        if not self.rank_k > 0:
-            raise InputError(f"`rank_k` must be > 0, got {self.rank_k!r}.")
-        if not 0.0 <= self.label_smoothing < 0.5:
-            raise InputError(f"`label_smoothing` must be in [0, 0.5), got {self.label_smoothing!r}.")
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GeneratorConfig:
-        """Inverse of :meth:`to_dict` (unknown keys raise :class:`InputError`)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InputError(f"Unknown GeneratorConfig field(s) {unknown}; known: {sorted(known)}.")
-        return cls(**data)
-
-
-def _mlp(sizes: list[int]) -> nn.Sequential:
+def mlp(sizes: list[int]) -> nn.Sequential:
     """Linear layers with SiLU in between.
 
     Not ReLU: pretraining towards the uniform distribution killed most ReLU units of the heads,
@@ -122,8 +54,8 @@ class GraphDecoder(nn.Module):
         self.gru = nn.ModuleList(nn.GRUCell(h, h) for _ in range(config.num_layers))
         self.gate = nn.Linear(h, h)
         self.proj = nn.Linear(h, h)
-        self.type_head = _mlp([h + z + h, h, num_types])
-        self.edge_head = _mlp([3 * h + z, h, 1])
+        self.type_head = mlp([h + z + h, h, num_types])
+        self.edge_head = mlp([3 * h + z, h, 1])
 
     def node_init(self, types_onehot: Tensor, positions: Tensor) -> Tensor:
         """Initial node states ``... x H`` from one-hot types ``... x A`` and positions ``...``."""
