@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from agnet_bo._files import atomic_write
 from agnet_bo.benchmarks import NB201, Benchmark, TabularBenchmark
 from agnet_bo.exceptions import InputError, StateFileError, unknown_name
 from agnet_bo.optimizer import Optimizer
@@ -52,20 +53,15 @@ BENCHMARKS = ("nb201",)
 """Benchmarks :func:`make_benchmark` knows (bundled tables, no download)."""
 
 METHODS: dict[str, dict[str, Any]] = {
-    "agnet": {},
+    "agnet": {"preset": "agnet"},
     "agnet-paper": {"preset": "paper"},
-    "agnet-mlp": {"surrogate": "paper", "acquisition": "greedy", "proposer_kwargs": {"mode": "paper"}},
-    "bananas": {
-        "surrogate": "mlp",
-        "proposer": "mutation",
-        "proposer_kwargs": {"n_parents": 10, "max_edits": 1},
-        "acquisition": "ucb",
-    },
-    "evolution": {"surrogate": "none", "proposer": "evolution", "n_initial": 10},
-    "local": {"surrogate": "none", "proposer": "local"},
-    "random": {"surrogate": "none", "proposer": "random"},
+    "agnet-mlp": {"preset": "agnet-mlp"},
+    "bananas": {"preset": "bananas"},
+    "evolution": {"preset": "evolution"},
+    "local": {"preset": "local"},
+    "random": {"preset": "random"},
 }
-"""Search methods by name, as :class:`~agnet_bo.Optimizer` settings on top of its defaults.
+"""Search methods by name: each is a preset of :mod:`agnet_bo.presets`, which holds its settings.
 
 * ``agnet``: AG-Net with the library's defaults (generator pool, GP surrogate, UCB);
 * ``agnet-paper``: :meth:`Optimizer.paper <agnet_bo.Optimizer.paper>`, the published protocol;
@@ -106,16 +102,15 @@ def parse_method(spec: str) -> dict[str, Any]:
                 f"Bad override {item!r} in method {spec!r}: expected key=value with key one of {_OVERRIDABLE}, "
                 "e.g. 'agnet:surrogate=gnn,pool_size=500'."
             )
-        if settings.get("preset"):
-            raise InputError(f"Method {name!r} is a fixed preset; it takes no overrides (got {item!r}).")
+        if settings["preset"] == "paper":
+            raise InputError(f"Method {name!r} is the fixed published protocol; it takes no overrides (got {item!r}).")
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:
             value = raw.strip()
         settings[key] = value
-        if key == "surrogate" and value == "paper":  # the paper's MLP is trained with the paper-mode generator
-            settings.setdefault("proposer_kwargs", {})["mode"] = "paper"
-            settings.setdefault("acquisition", "greedy")
+        if key == "surrogate" and value == "paper" and settings["preset"] == "agnet":
+            settings["preset"] = "agnet-mlp"  # the paper's MLP is trained with the paper-mode generator
     return settings
 
 
@@ -252,14 +247,33 @@ class RunConfig:
 def make_optimizer(config: RunConfig, bench: Benchmark) -> Optimizer:
     """The optimizer of ``config``'s method on ``bench``'s space."""
     settings = parse_method(config.method)
-    if settings.pop("preset", None) == "paper":
-        if len(config.objectives) != 1 or config.constraints:
-            raise InputError("The 'agnet-paper' preset searches one objective without constraints; use 'agnet' with --acquisition rank-sum / rank-constrained for the paper's hardware-aware rules.")
-        (objective,) = config.objectives
-        return Optimizer.paper(bench.space, objective, seed=config.seed)
+    if settings["preset"] == "paper" and (len(config.objectives) != 1 or config.constraints):
+        raise InputError(
+            "The 'agnet-paper' preset searches one objective without constraints; use 'agnet' with "
+            "--acquisition rank-sum / rank-constrained for the paper's hardware-aware rules."
+        )
     return Optimizer(
-        bench.space, objectives=config.objectives, constraints=config.constraints or None, seed=config.seed, **settings
+        bench.space, objectives=config.objectives, constraints=config.constraints or None, seed=config.seed,
+        **optimizer_settings(settings),
     )
+
+
+def optimizer_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """:class:`~agnet_bo.Optimizer` arguments of :func:`parse_method`'s settings: a ``kappa``
+    override becomes ``acquisition=UCB(kappa=...)``.
+
+    Raises:
+        InputError: If ``kappa`` is given with an acquisition other than UCB.
+    """
+    out = dict(settings)
+    if "kappa" in out:
+        from agnet_bo.acquisition import make_acquisition
+
+        kappa = out.pop("kappa")
+        if out.get("acquisition", "ucb") != "ucb":
+            raise InputError(f"`kappa` is UCB's setting; got acquisition={out['acquisition']!r}. Drop one of them.")
+        out["acquisition"] = make_acquisition("ucb", kappa=kappa)
+    return out
 
 
 @dataclass
@@ -441,12 +455,6 @@ def summarize(result: RunResult) -> dict[str, Any]:
 
 
 # -- files -------------------------------------------------------------------------------------
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 class RunRecorder:
     """The files of a run in ``directory``: written as the run goes, enough to resume it.
 
@@ -487,7 +495,7 @@ class RunRecorder:
                 )
             self.dir.mkdir(parents=True, exist_ok=True)
             self.config = config
-        _write_atomic(cfg_path, json.dumps(self.config.to_dict(), indent=2))
+        atomic_write(cfg_path, json.dumps(self.config.to_dict(), indent=2))
         space = make_benchmark(self.config.benchmark, self.config.dataset, self.config.epochs).space
         self._describe: Callable[[Any], str] | None = getattr(space, "to_string", None)
 
@@ -523,7 +531,7 @@ class RunRecorder:
         if opt is not None:
             opt.save(self.state_path)
         out = summarize(result)
-        _write_atomic(self.dir / "summary.json", json.dumps(out["summary"], indent=2))
+        atomic_write(self.dir / "summary.json", json.dumps(out["summary"], indent=2))
         if out["curve"]:
             with open(self.dir / "curve.csv", "w", newline="") as f:
                 w = csv.DictWriter(f, fieldnames=list(out["curve"][0]))
@@ -532,7 +540,12 @@ class RunRecorder:
         if plot and out["curve"]:
             from agnet_bo.plotting import plot_run
 
-            plot_run(result, out, self.dir / "plot.png")
+            true = None
+            if len(result.config.objectives) > 1:
+                c = result.config
+                TY, ok = _true_front(make_benchmark(c.benchmark, c.dataset, c.epochs), c)
+                true = TY[ok][pareto_mask(TY[ok])][:, :2]
+            plot_run(result, out, self.dir / "plot.png", true_front=true)
         return out["summary"]
 
 

@@ -16,117 +16,38 @@ from typing import Any
 import numpy as np
 import torch
 
+from agnet_bo import presets
+from agnet_bo._files import atomic_write
 from agnet_bo._threads import torch_threads
-from agnet_bo.acquisition import (
-    ACQUISITIONS,
-    DEFAULT_ANCHOR_SHARE,
-    DEFAULT_KAPPA,
-    MULTI_OBJECTIVE,
-    PAREGO_ACQUISITIONS,
-    PAREGO_WEIGHTS,
-    AcquisitionContext,
-    select,
-)
+from agnet_bo._validation import check_int, check_json, check_seed
+from agnet_bo.acquisition import Acquisition, AcquisitionContext
 from agnet_bo.architecture import Architecture
+from agnet_bo.components import acquisition_from_config, describe, proposer_from_config, surrogate_from_config
 from agnet_bo.exceptions import (
     InputError,
     ObjectiveValueWarning,
     SamplingError,
     SpaceExhaustedWarning,
     StateFileError,
-    unknown_name,
 )
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
-from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, RandomProposer, is_restoring, make_proposer, restoring
+from agnet_bo.proposers import Proposer, RandomProposer, restoring
+from agnet_bo.spaces import space_from_dict, space_to_dict
 from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.state import FORMAT_VERSION, migrate
+from agnet_bo.surrogates import Surrogate
 from agnet_bo.trial import Trial, TrialState
 
 __all__ = ["Optimizer", "FORMAT_VERSION", "StateFileError"]
 
-FORMAT_VERSION = 1
-"""Version of the file written by :meth:`Optimizer.save`."""
-
 DIRECTIONS = ("maximize", "minimize")
 
-
-_ACQUISITION_KWARGS: dict[str, Any] = {
-    "mc_samples": int, "mc_samples_mo": int, "anchor_share": float, "parego_weights": PAREGO_WEIGHTS,
-    "observation_noise": bool,
+_MOVED = {
+    "kappa": "acquisition=agnet_bo.acquisition.UCB(kappa=...)",
+    "surrogate_kwargs": "surrogate=<a Surrogate instance>, e.g. agnet_bo.surrogates.GPSurrogate(space, kernel='wl', seed=0)",
+    "proposer_kwargs": "proposer=<a Proposer instance>, e.g. agnet_bo.proposers.GeneratorProposer(space, epochs=10)",
+    "acquisition_kwargs": "acquisition=<an Acquisition instance>, e.g. agnet_bo.acquisition.ParEGO(anchor_share=0.25)",
 }
-
-
-def _parse_acquisition_kwargs(kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Checked ``acquisition_kwargs``: known names, sample counts >= 1, a share in [0, 1], a known
-    weight scheme, a bool flag."""
-    if kwargs is None:
-        return {}
-    if not isinstance(kwargs, Mapping):
-        raise InputError(f"`acquisition_kwargs` must be a dict, got {type(kwargs).__name__}.")
-    out: dict[str, Any] = {}
-    for key, value in kwargs.items():
-        if key not in _ACQUISITION_KWARGS:
-            raise InputError(f"Unknown acquisition setting {key!r}; expected one of {sorted(_ACQUISITION_KWARGS)}.")
-        number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-        if isinstance(_ACQUISITION_KWARGS[key], tuple):
-            if value not in _ACQUISITION_KWARGS[key]:
-                raise InputError(f"acquisition_kwargs[{key!r}] must be one of {list(_ACQUISITION_KWARGS[key])}, got {value!r}.")
-            out[key] = str(value)
-        elif _ACQUISITION_KWARGS[key] is bool:
-            if not isinstance(value, (bool, np.bool_)):
-                raise InputError(f"acquisition_kwargs[{key!r}] must be True or False, got {value!r}.")
-            out[key] = bool(value)
-        elif _ACQUISITION_KWARGS[key] is int:
-            if not number or value != int(value) or value < 1:
-                raise InputError(f"acquisition_kwargs[{key!r}] must be an int >= 1, got {value!r}.")
-            out[key] = int(value)
-        else:
-            if not number or not 0 <= value <= 1:
-                raise InputError(f"acquisition_kwargs[{key!r}] must be a float in [0, 1], got {value!r}.")
-            out[key] = float(value)
-    return out
-
-
-def _upgrade_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """A state file's ``config`` with the defaults it ran under made explicit.
-
-    Defaults that changed are saved explicitly since they changed; a file written before then
-    lacks them and gets the value of its time, so it continues as it would have:
-
-    - ``acquisition_kwargs`` did not exist at first; a multi-objective ParEGO search had no
-      anchors (``anchor_share`` 0, before :data:`DEFAULT_ANCHOR_SHARE`).
-    - A multi-objective ``"agnet"`` search had pure generator pools (``local_fraction`` 0); a
-      single-objective one had :data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`, which the
-      constructor fills in again.
-    - A multi-objective search's GP had no spelled view (``spelled`` False).
-    """
-    cfg = dict(cfg)
-    multi = len(cfg["objectives"]) > 1
-    acq = cfg["acquisition_kwargs"] = dict(cfg.get("acquisition_kwargs") or {})
-    if multi and cfg["acquisition"] in PAREGO_ACQUISITIONS:
-        acq.setdefault("anchor_share", 0.0)
-    prop = cfg["proposer_kwargs"] = dict(cfg["proposer_kwargs"] or {})
-    if multi and cfg["proposer"] == "agnet":
-        prop.setdefault("local_fraction", 0.0)
-    sur = cfg["surrogate_kwargs"] = dict(cfg.get("surrogate_kwargs") or {})
-    if multi and cfg["surrogate"] == "gp":
-        sur.setdefault("spelled", False)
-    return cfg
-
-
-def _parse_kappa(kappa: Any) -> float | tuple[float, ...]:
-    """UCB's exploration weight: a float >= 0, or a non-empty sequence of them (kept as a tuple)."""
-    values = kappa if isinstance(kappa, (list, tuple)) else [kappa]
-    ok = len(values) > 0 and all(
-        not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) and v >= 0
-        for v in values
-    )
-    if not ok:
-        raise InputError(
-            f"`kappa` must be a finite float >= 0 or a non-empty list of them, got {kappa!r}; e.g. kappa=2.0 or kappa=[0.5, 2.0, 3.5]."
-        )
-    if isinstance(kappa, (list, tuple)):
-        return tuple(float(v) for v in values) if len(values) > 1 else float(values[0])
-    return float(kappa)
 
 
 def _parse_objectives(objectives: Any) -> dict[str, str]:
@@ -183,11 +104,11 @@ def _parse_constraints(constraints: Any) -> dict[str, tuple[str, float]]:
 class Optimizer:
     r"""Ask/tell neural architecture search with AG-Net's generator as the proposal distribution.
 
-    Each :meth:`ask` after the initial design runs one round: the surrogate is refitted and the
-    proposer (the generator, retrained with rank weights) updated on every completed trial, a pool
-    of new valid architectures (neither evaluated nor pending) is proposed, and an acquisition
-    function picks ``q`` of them. Refits happen lazily, only when something was told since the
-    last round.
+    Each :meth:`ask` after the initial design runs one round (docs/design.md, "The core"):
+    the surrogate is refitted and the proposer (the generator, retrained with rank weights)
+    updated on every completed trial, the proposer fills a pool of new valid architectures
+    (neither evaluated nor pending), the surrogate scores it and the acquisition picks ``q`` of
+    them. Refits happen lazily, only when something was told since the last round.
 
     Everything is maximised internally: ``"minimize"`` objectives are negated once on the way in.
 
@@ -199,46 +120,28 @@ class Optimizer:
             ``{"value": "maximize"}``.
         constraints: Outcome constraints, e.g. ``{"latency": ("<=", 5.0)}``; a constrained metric
             that is not an objective is modelled too and must be told with the objectives.
-        surrogate: ``"gp"``, ``"gnn"``, ``"ensemble"``, ``"none"`` (pick by the generator alone) or
-            a :class:`~agnet_bo.surrogates.Surrogate`.
-        proposer: ``"agnet"``, ``"random"``, ``"mutation"`` or a :class:`~agnet_bo.proposers.Proposer`.
-        acquisition: One of :data:`~agnet_bo.acquisition.ACQUISITIONS`; default ``"ucb"`` for one
-            objective, ``"qlognei"`` with constraints, ``"parego"`` for several objectives (each pick
-            qLogNEI of its own random Chebyshev scalarisation; on NB201 accuracy vs latency it left
-            a smaller hypervolume shortfall than qLogEHVI, bench/RESULTS.md). ``"qlognehvi"`` models
-            observation noise but is an order of magnitude slower.
+        surrogate: A :class:`~agnet_bo.surrogates.Surrogate`, or a name resolved by the preset
+            (``"gp"``, ``"gnn"``, ``"mlp"``, ``"ensemble"``, ``"none"``: pick by the proposer
+            alone, ``"paper"``: the jointly trained MLP). Default: the preset's.
+        proposer: A :class:`~agnet_bo.proposers.Proposer`, or a name resolved by the preset
+            (``"agnet"``, ``"random"``, ``"mutation"``, ``"evolution"``, ``"local"``).
+        acquisition: An :class:`~agnet_bo.acquisition.Acquisition` (yours or a built-in such as
+            ``UCB(kappa=2.0)``), or a name resolved by the preset (one of
+            :data:`~agnet_bo.acquisition.ACQUISITIONS`).
         n_initial: Trials drawn at random by ``space.sample`` before the model takes over.
-            Default: 16, or in a space of known size below 160 a tenth of it (at least 2), so
-            that a small space is not mostly spent at random.
-        pool_size: Candidates proposed per round.
-        kappa: UCB's exploration weight (``mean + kappa * std``), or a sequence of weights used
-            in turn by the picks of a batch (counted over pending trials too); default
-            :data:`~agnet_bo.acquisition.DEFAULT_KAPPA`, ``(0.5, 2.0, 3.5)``.
+            Default: the preset's (16, or a tenth of a space smaller than 160, at least 2).
+        pool_size: Candidates proposed per round. Default: the preset's (300).
         seed: Seed of everything stochastic; same seed and same history give the same asks.
-        surrogate_kwargs: Arguments of the surrogate when given by name. With several objectives
-            the GP gets ``spelled=True`` unless told otherwise (or its kernel is ``"rbf"``): next to its functional views (in
-            which cells computing the same function look alike) a Hamming kernel on the cells as
-            spelled, because costs such as latency depend on every operation the hardware runs,
-            dead ones included (:class:`~agnet_bo.surrogates.GPSurrogate`).
-        proposer_kwargs: Arguments of the proposer when given by name. With a surrogate,
-            ``proposer="agnet"`` fills a quarter of each pool with single edits of the best
-            architectures (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`; with several
-            objectives, of the front found so far, when the acquisition is ParEGO); pass
-            ``{"local_fraction": 0}`` for pure generator pools.
-        acquisition_kwargs: Settings of the acquisition (:class:`~agnet_bo.acquisition.AcquisitionContext`):
-            ``mc_samples``, ``mc_samples_mo`` (quasi-MC samples), and with several objectives
-            ``anchor_share`` (the share of ParEGO picks that maximise one objective alone;
-            default :data:`~agnet_bo.acquisition.DEFAULT_ANCHOR_SHARE`, 0.25) and
-            ``parego_weights`` (``"random"`` or ``"sobol"`` scalarisation weights);
-            ``observation_noise`` (score candidates by the posterior of their measurement, the
-            GP's noise included, rather than of the latent function).
+        preset: The tuning policy that turns names and defaults into components: a name of
+            :data:`agnet_bo.presets.PRESETS` (default ``"agnet"``, :func:`agnet_bo.presets.agnet`;
+            ``"paper"``, ``"bananas"``, ``"evolution"``, ``"local"``, ``"random"``, ...) or a
+            function with the signature of :class:`agnet_bo.presets.Preset`.
+        generator: A trained :class:`~agnet_bo.generator.Generator` for the ``"agnet"`` proposer
+            the preset builds (e.g. one pretrained once and saved); saved with the search.
+            Default: the shipped one of a built-in space, else one pretrained for the space once
+            and cached (:meth:`Generator.for_space <agnet_bo.generator.Generator.for_space>`).
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
-        generator: A trained :class:`~agnet_bo.generator.Generator` for ``proposer="agnet"``
-            (e.g. one pretrained once and saved); saved with the search, so
-            :meth:`load` restores it without the object. Default: the shipped one of a
-            built-in space, else one pretrained for the space once and cached
-            (:meth:`Generator.for_space <agnet_bo.generator.Generator.for_space>`).
 
     Finite spaces run to exhaustion: once fewer new architectures are left than a pool holds,
     every one of them is scored, and :meth:`ask` returns what is left (with a
@@ -260,117 +163,65 @@ class Optimizer:
     def __init__(
         self,
         space: SearchSpace,
-        objectives: Any = None,
+        objectives: str | Mapping[str, str] | None = None,
         *,
-        constraints: Any = None,
-        surrogate: Any = "gp",
-        proposer: Any = "agnet",
-        acquisition: str | None = None,
+        constraints: Mapping[str, tuple[str, float]] | None = None,
+        surrogate: Surrogate | str | None = None,
+        proposer: Proposer | str | None = None,
+        acquisition: Acquisition | str | None = None,
         n_initial: int | None = None,
-        pool_size: int = 300,
-        kappa: float | Sequence[float] = DEFAULT_KAPPA,
+        pool_size: int | None = None,
         seed: int = 0,
-        surrogate_kwargs: Mapping[str, Any] | None = None,
-        proposer_kwargs: Mapping[str, Any] | None = None,
-        acquisition_kwargs: Mapping[str, Any] | None = None,
-        num_threads: int | None = 1,
+        preset: str | presets.Preset = "agnet",
         generator: Any = None,
+        num_threads: int | None = 1,
+        **moved: Any,
     ) -> None:
+        if moved:
+            hints = "; ".join(f"`{k}`: pass {_MOVED[k]}" for k in moved if k in _MOVED)
+            unknown = [k for k in moved if k not in _MOVED]
+            raise InputError(
+                (f"Optimizer got unexpected argument(s) {unknown}. " if unknown else "")
+                + (f"Settings are arguments of the components now; {hints}." if hints else "")
+            )
         if not isinstance(space, SearchSpace):
             raise InputError(f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__}.")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise InputError(f"`seed` must be a non-negative int, got {seed!r}.")
-        if n_initial is None:
-            size = space.size
-            n_initial = 16 if size is None or size >= 160 else max(2, size // 10)
-        for name, v, lo in (("n_initial", n_initial, 1), ("pool_size", pool_size, 1)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-                raise InputError(f"`{name}` must be an int >= {lo}, got {v!r}.")
-        kappa = _parse_kappa(kappa)
+        self.seed: int = check_seed(seed)  # type: ignore[assignment]  # never None without allow_none
         self.space = space
         self.objectives = _parse_objectives(objectives)
         self.constraints = _parse_constraints(constraints)
         self.metrics = list(self.objectives) + [c for c in self.constraints if c not in self.objectives]
         self._sign = np.array([-1.0 if self.objectives.get(m) == "minimize" else 1.0 for m in self.metrics])
-        multi = len(self.objectives) > 1
-        if acquisition is None:
-            acquisition = "parego" if multi else ("qlognei" if self.constraints else "ucb")
-        if acquisition not in ACQUISITIONS:
-            raise unknown_name("acquisition", acquisition, ACQUISITIONS)
-        if acquisition in MULTI_OBJECTIVE and acquisition not in ("rank-sum", "rank-constrained") and not multi:
-            raise InputError(f'Acquisition "{acquisition}" needs several objectives; got {list(self.objectives)}.')
-        if multi and acquisition not in MULTI_OBJECTIVE:
-            raise InputError(
-                f'Acquisition "{acquisition}" is single-objective but there are {len(self.objectives)} objectives; '
-                f"use one of {MULTI_OBJECTIVE}."
-            )
-        self.acquisition = acquisition
-        self.num_threads = num_threads
-        self.n_initial, self.pool_size, self.kappa, self.seed = int(n_initial), int(pool_size), kappa, int(seed)
-        self._surrogate_spec = surrogate if isinstance(surrogate, str) else None
-        self._surrogate_kwargs = dict(surrogate_kwargs or {})
-        if multi and surrogate == "gp" and self._surrogate_kwargs.get("kernel") != "rbf":
-            # costs such as latency depend on every operation the hardware runs, dead ones too;
-            # saved explicitly, so a file keeps its view
-            self._surrogate_kwargs.setdefault("spelled", True)
-        self._proposer_spec = proposer if isinstance(proposer, str) else None
-        self._proposer_kwargs = dict(proposer_kwargs or {})
-        self._acquisition_kwargs = _parse_acquisition_kwargs(acquisition_kwargs)
-        if multi and acquisition in PAREGO_ACQUISITIONS:  # saved explicitly, so a file keeps its share
-            self._acquisition_kwargs.setdefault("anchor_share", DEFAULT_ANCHOR_SHARE)
-        for what, kw in (("surrogate_kwargs", self._surrogate_kwargs), ("proposer_kwargs", self._proposer_kwargs)):
-            try:
-                json.dumps(kw)
-            except (TypeError, ValueError) as exc:
-                hint = " Pass a generator as Optimizer(..., generator=g)." if "generator" in kw else ""
-                raise InputError(
-                    f"`{what}` must hold JSON values (numbers, strings, lists, dicts) so that the search can be "
-                    f"saved; {exc}.{hint} Objects go in as instances: surrogate=..., proposer=..., generator=..."
-                ) from None
-        from agnet_bo.generator import Generator
-
         if generator is not None:
+            from agnet_bo.generator import Generator
+
             if not isinstance(generator, Generator):
                 raise InputError(f"`generator` must be an agnet_bo.generator.Generator, got {type(generator).__name__}.")
-            if proposer != "agnet":
-                raise InputError(f'`generator` is the proposal distribution of proposer="agnet"; got proposer={proposer!r}.')
-            if not generator.is_trained and not is_restoring():
+            if not generator.is_trained:
                 raise InputError("`generator` is untrained; pretrain it first (generator.pretrain()) or leave it out.")
-        self._generator_config = None if generator is None else generator.config.to_dict()
-        self.surrogate = self._make_surrogate(surrogate)
-        if (
-            proposer == "agnet"
-            and surrogate not in ("none", "paper")
-            and (not multi or acquisition in PAREGO_ACQUISITIONS)  # measured with ParEGO's anchors
-            and self._proposer_kwargs.get("mode", "autoregressive") == "autoregressive"
-        ):  # saved explicitly, so a file keeps its share
-            self._proposer_kwargs.setdefault("local_fraction", AGNET_LOCAL_FRACTION)
-        extra = {} if generator is None else {"generator": generator}
-        self.proposer: Proposer = make_proposer(proposer, space, seed=self.seed, **self._proposer_kwargs, **extra)
-        if self.surrogate == "paper" and getattr(getattr(self.proposer, "generator", None), "surrogate_head", None) is None:
-            raise InputError(
-                'surrogate="paper" is the MLP trained jointly with a paper-mode generator; use '
-                'proposer="agnet" with proposer_kwargs={"mode": "paper"} (or Optimizer.paper(...)).'
-            )
+        self.preset, preset_fn = presets.get_preset(preset)
+        parts = preset_fn(
+            space, self.objectives, self.constraints, surrogate=surrogate, proposer=proposer,
+            acquisition=acquisition, seed=self.seed, generator=generator,
+        )
+        if parts.acquisition is not None:
+            parts.acquisition.check(len(self.objectives), len(self.constraints))
+        self.surrogate: Surrogate | None = parts.surrogate
+        self.proposer: Proposer = parts.proposer
+        self.acquisition: Acquisition | None = parts.acquisition
+        if n_initial is None:
+            n_initial = parts.n_initial if parts.n_initial is not None else presets.default_n_initial(space)
+        if pool_size is None:
+            pool_size = parts.pool_size if parts.pool_size is not None else presets.DEFAULT_POOL_SIZE
+        self.n_initial = check_int("n_initial", n_initial)
+        self.pool_size = check_int("pool_size", pool_size)
+        self.num_threads = num_threads
         self._trials: list[Trial] = []
         self._by_key: dict[str, Trial] = {}
         self._dirty = True
         self._rounds = 0
         self._queue: list[Architecture] = []
         self._callbacks: list[tuple[str, Callable[..., Any]]] = []
-
-    # -- components ---------------------------------------------------------------------------
-    def _make_surrogate(self, surrogate: Any) -> Any:
-        from agnet_bo.surrogates import Surrogate, make_surrogate
-
-        if isinstance(surrogate, Surrogate):
-            return surrogate
-        if surrogate == "none":
-            return None
-        if surrogate == "paper":
-            return "paper"
-        kwargs = {"seed": self.seed, **self._surrogate_kwargs}
-        return make_surrogate(surrogate, self.space, **kwargs)
 
     # -- public views -------------------------------------------------------------------------
     @property
@@ -550,23 +401,24 @@ class Optimizer:
             feas = self._feasible(done)
             if feas.any():
                 util = np.where(feas, util, util.min() - 1.0 - (util.max() - util.min()))
-        self.proposer.fit(archs, util)
-        if self.surrogate not in (None, "paper"):
+        self.proposer.fit(archs, util)  # first: a jointly trained surrogate learns here
+        if self.surrogate is not None:
             self.surrogate.fit(archs, Y)
         self._rounds += 1
         self._dirty = False
         self._run_callbacks("round")
 
     def _model_round(self, q: int, seed: int, exclude: set[str]) -> list[Architecture]:
+        """One round: refit, propose a pool, score it and pick ``q`` (docs/design.md, "The core")."""
         if self._dirty:
             self._refit()
-        elif self.surrogate not in (None, "paper") and not self.surrogate.is_fitted:
+        elif self.surrogate is not None and not self.surrogate.is_fitted:
             # Loaded from a file, no result told since: the file holds the history, not the
             # surrogate. Fits start from scratch with a fixed seed, so fitting the same completed
             # trials again restores the model the saved optimizer had.
             done = self._completed()
             self.surrogate.fit([t.arch for t in done], self._Y(done))
-        if self.surrogate is None:  # nothing scores a pool: the proposer's first q are the picks
+        if self.surrogate is None or self.acquisition is None:  # nothing scores: the proposer's first q
             return self._pool(q, seed, exclude)[:q]
         size = self.space.size
         n_pool = self.pool_size if size is None else min(self.pool_size, size - len(exclude))
@@ -575,23 +427,16 @@ class Optimizer:
         q = min(q, len(pool))
         if q == 0:
             return []
-        if self.surrogate == "paper":
-            gen = self.proposer.generator  # type: ignore[attr-defined]
-            pred = gen.predict(pool).numpy()
-            return [pool[i] for i in np.argsort(-pred, kind="stable")[:q]]
         done = self._completed()
-        Y = self._Y(done)
         ctx = AcquisitionContext(
             train_archs=[t.arch for t in done],
-            train_Y=self.surrogate.transform_targets(Y),
+            train_Y=self.surrogate.transform_targets(self._Y(done)),
             pending=[t.arch for t in self.pending_trials],
             objectives=list(range(len(self.objectives))),
             constraints=self._model_constraints(),
-            kappa=self.kappa,
             seed=seed,
-            **self._acquisition_kwargs,
         )
-        return [pool[i] for i in select(self.acquisition, self.surrogate, pool, q, ctx)]
+        return [pool[i] for i in self.acquisition.choose(self.surrogate, pool, q, ctx)]
 
     def _model_constraints(self) -> list[tuple[int, float, int]]:
         """Constraints in the surrogate's units: ``(column, bound, sign)``, feasible iff ``sign * (Z - bound) <= 0``."""
@@ -600,6 +445,7 @@ class Optimizer:
             j = self.metrics.index(name)
             row = np.zeros((1, len(self.metrics)))
             row[0, j] = bound * self._sign[j]
+            assert self.surrogate is not None
             b = float(self.surrogate.transform_targets(row)[0, j])
             # raw <= bound  <=>  sign*raw <= sign*bound if sign > 0, >= if sign < 0
             flip = 1 if (op == "<=") == (self._sign[j] > 0) else -1
@@ -669,7 +515,7 @@ class Optimizer:
         if state is TrialState.PENDING:
             raise InputError("`state` must be COMPLETE or FAIL, not PENDING.")
         info = dict(info or {})
-        _check_json(info)
+        check_json("info", info)
         if state is TrialState.FAIL:
             vals = self._parse_values(values) if values is not None else None
             t._finish(TrialState.FAIL, vals, info)
@@ -812,12 +658,7 @@ class Optimizer:
             text = buf.getvalue()
         else:
             raise InputError(f"export writes .csv or .jsonl files, got {path.name!r}; e.g. opt.export('trials.csv').")
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(text)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        atomic_write(path, text)
 
     @property
     def queued(self) -> list[Architecture]:
@@ -865,51 +706,31 @@ class Optimizer:
 
     # -- presets ------------------------------------------------------------------------------
     @classmethod
-    def paper(cls, space: SearchSpace, objective: str = "valid-accuracy", *, seed: int = 0, epochs: int | None = None) -> Optimizer:
-        """AG-Net's published protocol (docs/design.md, "The method and its published protocol"), for comparison.
-
-        16 random architectures, then per round (ask 16): the generator in ``"paper"`` mode is
-        retrained with rank weights (k = 0.01) and the joint loss (alpha = 0.9) for 30 epochs
-        (15 on NAS-Bench-101), 100 new candidates are generated and the 16 with the best
-        prediction of the jointly trained MLP surrogate are chosen (greedy).
-        """
-        if epochs is None:
-            epochs = 15 if type(space.base_space).__name__ == "NB101Space" else 30
-        return cls(
-            space,
-            objectives={objective: "maximize"},
-            surrogate="paper",
-            proposer="agnet",
-            acquisition="greedy",
-            n_initial=16,
-            pool_size=100,
-            seed=seed,
-            proposer_kwargs={"mode": "paper", "epochs": epochs, "rank_k": 0.01, "alpha": 0.9, "lr": 1e-3},
-        )
+    def paper(cls, space: SearchSpace, objective: str = "valid-accuracy", *, seed: int = 0) -> Optimizer:
+        """AG-Net's published protocol on one maximised objective: ``Optimizer(space, {objective:
+        "maximize"}, preset="paper", seed=seed)`` (:func:`agnet_bo.presets.paper`)."""
+        return cls(space, {objective: "maximize"}, preset="paper", seed=seed)
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """The optimizer's state as JSON-serialisable data (model states base64-encoded)."""
+        """The optimizer's state as JSON-serialisable data (model states base64-encoded), format
+        :data:`~agnet_bo.state.FORMAT_VERSION`."""
         buf = io.BytesIO()
         torch.save(self.proposer.state_dict(), buf)
         return {
             "format": "agnet_bo.optimizer",
             "version": FORMAT_VERSION,
-            "space": _space_to_dict(self.space),
+            "space": space_to_dict(self.space),
             "config": copy.deepcopy({  # a copy: editing the result leaves the optimizer alone
                 "objectives": self.objectives,
                 "constraints": {k: list(v) for k, v in self.constraints.items()},
-                "surrogate": self._surrogate_spec,
-                "surrogate_kwargs": self._surrogate_kwargs,
-                "proposer": self._proposer_spec,
-                "proposer_kwargs": self._proposer_kwargs,
-                "acquisition": self.acquisition,
-                "acquisition_kwargs": self._acquisition_kwargs,
+                "preset": self.preset,
+                "surrogate": describe(self.surrogate),
+                "proposer": describe(self.proposer),
+                "acquisition": describe(self.acquisition),
                 "n_initial": self.n_initial,
                 "pool_size": self.pool_size,
-                "kappa": list(self.kappa) if isinstance(self.kappa, tuple) else self.kappa,
                 "seed": self.seed,
-                "generator_config": self._generator_config,
             }),
             "rounds": self._rounds,
             "queue": [a.to_dict() for a in self._queue],
@@ -919,29 +740,29 @@ class Optimizer:
         }
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the state to ``path`` as JSON, atomically (temporary file, then rename)."""
-        path = Path(path)
-        text = json.dumps(self.state_dict())  # before touching the disk: a failure leaves no file behind
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "w") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        """Write the state to ``path`` as JSON, atomically (temporary file, fsync, then rename)."""
+        atomic_write(path, json.dumps(self.state_dict()))  # serialised first: a failure leaves no file
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, space: SearchSpace | None = None, surrogate: Any = None, proposer: Any = None) -> Optimizer:
-        """Resume a search saved with :meth:`save`; pending trials stay pending.
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        space: SearchSpace | None = None,
+        surrogate: Surrogate | None = None,
+        proposer: Proposer | None = None,
+        acquisition: Acquisition | None = None,
+    ) -> Optimizer:
+        """Resume a search saved with :meth:`save` (by this or an earlier agnet-bo: older formats
+        are migrated, :mod:`agnet_bo.state`); pending trials stay pending.
 
         Args:
             path: The file.
             space: Required when the space cannot be rebuilt from the file (a ``DAGSpace`` with a
                 constraint callable, or your own class).
-            surrogate: Required when it was an instance rather than a name.
-            proposer: Required when it was an instance rather than a name.
+            surrogate: Required when it was of your own class.
+            proposer: Required when it was of your own class.
+            acquisition: Required when it was of your own class.
 
         Raises:
             StateFileError: If the file is corrupted, from a newer format version, or needs
@@ -952,7 +773,9 @@ class Optimizer:
                 data = json.load(fh)
         except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise StateFileError(f"Cannot read optimizer state {path}: {exc}") from exc
-        return cls.from_state_dict(data, space=space, surrogate=surrogate, proposer=proposer, source=str(path))
+        return cls.from_state_dict(
+            data, space=space, surrogate=surrogate, proposer=proposer, acquisition=acquisition, source=str(path)
+        )
 
     @classmethod
     def from_state_dict(
@@ -960,17 +783,19 @@ class Optimizer:
         data: Mapping[str, Any],
         *,
         space: SearchSpace | None = None,
-        surrogate: Any = None,
-        proposer: Any = None,
+        surrogate: Surrogate | None = None,
+        proposer: Proposer | None = None,
+        acquisition: Acquisition | None = None,
         source: str = "The state",
     ) -> Optimizer:
         """An optimizer from :meth:`state_dict` (what :meth:`load` does after reading the file).
 
         Args:
-            data: The state.
+            data: The state, of any format version up to :data:`~agnet_bo.state.FORMAT_VERSION`.
             space: As for :meth:`load`.
             surrogate: As for :meth:`load`.
             proposer: As for :meth:`load`.
+            acquisition: As for :meth:`load`.
             source: How to name the state in error messages.
 
         Raises:
@@ -980,40 +805,29 @@ class Optimizer:
         path = source
         if not isinstance(data, Mapping) or data.get("format") != "agnet_bo.optimizer":
             raise StateFileError(f"{path} is not an agnet-bo optimizer state.")
-        version = data.get("version")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise StateFileError(
-                f"{path} has format version {version!r}; this agnet-bo reads up to {FORMAT_VERSION}. Upgrade agnet-bo."
-            )
         try:
-            cfg = _upgrade_config(data["config"])
-            space = space if space is not None else _space_from_dict(data["space"])
-            if cfg["surrogate"] is None and surrogate is None:
-                raise StateFileError("The search used a Surrogate instance; pass it again: Optimizer.load(path, surrogate=...).")
-            if cfg["proposer"] is None and proposer is None:
-                raise StateFileError("The search used a Proposer instance; pass it again: Optimizer.load(path, proposer=...).")
-            gen = None
-            if cfg.get("generator_config") is not None:
-                from agnet_bo.generator import Generator, GeneratorConfig
-
-                gen = Generator(space, GeneratorConfig.from_dict(cfg["generator_config"]), seed=cfg["seed"])
+            data = migrate(data, source=path)
+            cfg = data["config"]
+            space = space if space is not None else space_from_dict(data["space"])
             with restoring():  # the proposer's state is in the file: never pretrain here
-                opt = cls(
-                    space,
-                    cfg["objectives"],
-                    constraints={k: tuple(v) for k, v in cfg["constraints"].items()},
-                    surrogate=surrogate if surrogate is not None else cfg["surrogate"],
-                    proposer=proposer if proposer is not None else cfg["proposer"],
-                    acquisition=cfg["acquisition"],
-                    n_initial=cfg["n_initial"],
-                    pool_size=cfg["pool_size"],
-                    kappa=cfg["kappa"],
-                    seed=cfg["seed"],
-                    surrogate_kwargs=cfg["surrogate_kwargs"],
-                    proposer_kwargs=cfg["proposer_kwargs"],
-                    acquisition_kwargs=cfg["acquisition_kwargs"],
-                    generator=gen,
-                )
+                prop = proposer if proposer is not None else proposer_from_config(cfg["proposer"], space)
+            if surrogate is None and cfg["surrogate"] is not None:
+                surrogate = surrogate_from_config(cfg["surrogate"], space, prop)
+            acq = acquisition
+            if acq is None and cfg["acquisition"] is not None:
+                acq = acquisition_from_config(cfg["acquisition"])
+            opt = cls(
+                space,
+                cfg["objectives"],
+                constraints={k: tuple(v) for k, v in cfg["constraints"].items()},
+                surrogate=surrogate if surrogate is not None else "none",
+                proposer=prop,
+                acquisition=acq,
+                n_initial=cfg["n_initial"],
+                pool_size=cfg["pool_size"],
+                seed=cfg["seed"],
+            )
+            opt.preset = cfg.get("preset")
             for rec in data["trials"]:
                 t = Trial.from_dict(rec)
                 if t.id != len(opt._trials):
@@ -1027,14 +841,15 @@ class Optimizer:
             opt._dirty = bool(data["dirty"])
         except StateFileError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, InputError) as exc:
             raise StateFileError(f"{path} is corrupted or incomplete: {type(exc).__name__}: {exc}") from exc
         return opt
 
     def __repr__(self) -> str:
         return (
-            f"Optimizer({self.space!r}, objectives={self.objectives}, surrogate={self._surrogate_spec or self.surrogate!r}, "
-            f"proposer={self._proposer_spec or self.proposer!r}, acquisition={self.acquisition!r}, trials={len(self._trials)})"
+            f"Optimizer({self.space!r}, objectives={self.objectives}, preset={self.preset!r}, "
+            f"surrogate={self.surrogate!r}, proposer={self.proposer!r}, acquisition={self.acquisition!r}, "
+            f"trials={len(self._trials)})"
         )
 
 
@@ -1048,46 +863,3 @@ def _arch_text(space: SearchSpace, arch: Architecture) -> str:
         except Exception:  # a space's own form may not cover every member: fall back
             pass
     return ",".join(arch.ops) + " | " + ",".join(f"{u}->{v}" for u, v in arch.edges)
-
-
-def _check_json(info: Mapping[str, Any]) -> None:
-    try:
-        json.dumps(info)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"`info` must be JSON-serialisable: {exc}") from exc
-
-
-def _space_to_dict(space: SearchSpace) -> dict[str, Any]:
-    from agnet_bo.spaces import CandidateSpace, DAGSpace
-
-    name = type(space).__name__
-    if name in ("NB201Space", "NB101Space", "DARTSSpace"):
-        return {"class": name}
-    if type(space) is DAGSpace:
-        return {"class": "DAGSpace", **space.to_config()}
-    if type(space) is CandidateSpace:
-        return {
-            "class": "CandidateSpace",
-            "name": space.name,
-            "base": _space_to_dict(space.base),
-            "archs": [a.to_dict() for a in space.members()],
-        }
-    return {"class": name, "custom": True}
-
-
-def _space_from_dict(d: dict[str, Any]) -> SearchSpace:
-    from agnet_bo import spaces
-
-    cls = d.get("class")
-    if cls in ("NB201Space", "NB101Space", "DARTSSpace"):
-        return getattr(spaces, cls)()
-    if cls == "DAGSpace" and not d.get("has_constraint") and not d.get("has_sampler"):
-        return spaces.DAGSpace.from_config(d)
-    if cls == "CandidateSpace":
-        return spaces.CandidateSpace(
-            [Architecture.from_dict(a) for a in d["archs"]], base=_space_from_dict(d["base"]), name=d.get("name", "candidates")
-        )
-    what = " with a constraint callable" if d.get("has_constraint") else " with a sampler callable" if d.get("has_sampler") else ""
-    raise StateFileError(
-        f"The search space ({cls}{what}) cannot be rebuilt from the file; pass it again: Optimizer.load(path, space=...)."
-    )

@@ -21,7 +21,9 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_run(result: Any, summary: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+def plot_run(
+    result: Any, summary: Mapping[str, Any], path: str | os.PathLike[str], true_front: np.ndarray | None = None
+) -> None:
     """Save a run's plot as PNG.
 
     One objective: best objective so far vs queries (with the optimum as a dashed line) and,
@@ -33,6 +35,8 @@ def plot_run(result: Any, summary: Mapping[str, Any], path: str | os.PathLike[st
         result: The :class:`~agnet_bo.experiment.RunResult`.
         summary: :func:`~agnet_bo.experiment.summarize`'s output for it.
         path: The PNG file.
+        true_front: With several objectives, the benchmark's true front (``k x 2``, the first two
+            objectives, maximisation sense: minimised ones negated); not drawn when ``None``.
     """
     plt = _pyplot()
     config = result.config
@@ -62,18 +66,14 @@ def plot_run(result: Any, summary: Mapping[str, Any], path: str | os.PathLike[st
             ax2.grid(alpha=0.3)
         axes[-1, 0].set_xlabel("queries (architectures evaluated)")
     else:
-        from agnet_bo.experiment import _true_front, make_benchmark
-        from agnet_bo.pareto import pareto_mask
-
-        bench = make_benchmark(config.benchmark, config.dataset, config.epochs)
-        TY, ok = _true_front(bench, config)
-        true = TY[ok][pareto_mask(TY[ok])]
         sign = np.array([1.0 if config.objectives[m] == "maximize" else -1.0 for m in objs])
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
         V = result.values[:, :2]
         a1.scatter(V[:, 1], V[:, 0], s=8, color="0.7", label="evaluated")
-        order = np.argsort(true[:, 1])
-        a1.step(true[order, 1] * sign[1], true[order, 0] * sign[0], where="post", color="k", lw=1, label="true front")
+        if true_front is not None and len(true_front):
+            true = np.asarray(true_front)
+            order = np.argsort(true[:, 1])
+            a1.step(true[order, 1] * sign[1], true[order, 0] * sign[0], where="post", color="k", lw=1, label="true front")
         front = summary["summary"].get("front", [])
         if front:
             F = np.array([[f[objs[0]], f[objs[1]]] for f in front])

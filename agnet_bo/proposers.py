@@ -76,8 +76,14 @@ class Proposer(ABC):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`."""
 
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments besides ``space``, as JSON values: a saved search rebuilds a
+        built-in proposer as ``type(p)(space, **p.get_params())``."""
+        return {}
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.space!r})"
+        args = "".join(f", {k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({self.space!r}{args})"
 
 
 class RandomProposer(Proposer):
@@ -259,6 +265,12 @@ class MutationProposer(Proposer):
         self.incumbent_share = float(incumbent_share)
         self._parents: list[Architecture] = []
 
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "n_parents": self.n_parents, "max_edits": self.max_edits, "random_fraction": self.random_fraction,
+            "incumbent_share": self.incumbent_share,
+        }
+
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
         u = np.asarray(utilities, dtype=float).reshape(-1)
         if len(u) != len(archs):
@@ -329,6 +341,9 @@ class EvolutionProposer(Proposer):
         self.population, self.tournament = int(population), int(tournament)
         self._members: list[Architecture] = []
         self._fitness: list[float] = []
+
+    def get_params(self) -> dict[str, Any]:
+        return {"population": self.population, "tournament": self.tournament}
 
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
         u = np.asarray(utilities, dtype=float).reshape(-1)
@@ -420,6 +435,7 @@ class GeneratorProposer(Proposer):
         **config: Any,
     ) -> None:
         super().__init__(space)
+        given = generator is not None
         fr = (random_fraction, local_fraction)
         if not all(isinstance(f, (int, float)) and 0 <= f < 1 for f in fr) or sum(fr) >= 1:
             raise InputError(
@@ -444,6 +460,20 @@ class GeneratorProposer(Proposer):
         self.generator = generator
         self.random_fraction, self.local_fraction = float(random_fraction), float(local_fraction)
         self._local = MutationProposer(space, n_parents=n_parents, incumbent_share=incumbent_share)
+        self._params: dict[str, Any] = {
+            "mode": mode, "pretrain_samples": pretrain_samples, "pretrain_epochs": pretrain_epochs,
+            "random_fraction": self.random_fraction, "local_fraction": self.local_fraction, "n_parents": n_parents,
+            "incumbent_share": incumbent_share, "seed": seed, **config,
+        }
+        if cache_dir is not None:
+            self._params["cache_dir"] = cache_dir if cache_dir is False else str(cache_dir)
+        if given:  # saved with the search: a load rebuilds it untrained, then restores its weights
+            self._params["generator_config"] = generator.config.to_dict()
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments; a generator passed in is described by ``generator_config``
+        (its weights are in :meth:`state_dict`)."""
+        return dict(self._params)
 
     def fit(self, archs: Sequence[Architecture], utilities: Any, weights: Any = None) -> None:
         u = np.asarray(utilities, dtype=float).reshape(-1)

@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from agnet_bo.acquisition import ACQUISITIONS, SINGLE_OBJECTIVE, AcquisitionContext, select
+from agnet_bo.acquisition import ACQUISITIONS, SINGLE_OBJECTIVE, Acquisition, AcquisitionContext, make_acquisition
 from agnet_bo.benchmarks import NB201
 from agnet_bo.exceptions import InputError, UnknownNameError
 from agnet_bo.spaces import NB201Space
@@ -21,8 +21,47 @@ def setup():
     return space, archs, Y, gp, pool
 
 
+_SETTINGS = ("mc_samples", "mc_samples_mo", "anchor_share", "parego_weights", "observation_noise", "kappa")
+
+
+class Case:
+    """An AcquisitionContext and the acquisition settings a test case uses."""
+
+    def __init__(self, ctx, settings):
+        self.ctx, self.settings = ctx, settings
+
+    def __getattr__(self, name):
+        return getattr(self.ctx, name)
+
+
 def _ctx(gp, archs, Y, **kw):
-    return AcquisitionContext(train_archs=archs, train_Y=gp.transform_targets(Y), **kw)
+    settings = {k: kw.pop(k) for k in list(kw) if k in _SETTINGS}
+    return Case(AcquisitionContext(train_archs=archs, train_Y=gp.transform_targets(Y), **kw), settings)
+
+
+def _acquisition(name, s):
+    """The built-in ``name`` with the case's settings that it takes (MC samples of the hypervolume
+    picks are ``mc_samples_mo``)."""
+    noise = {"observation_noise": s["observation_noise"]} if "observation_noise" in s else {}
+    if name == "ucb":
+        kw = {k: s[k] for k in ("kappa", "mc_samples") if k in s}
+    elif name in ("qlogei", "qlognei"):
+        kw = {k: s[k] for k in ("mc_samples",) if k in s}
+    elif name in ("qlogehvi", "qlognehvi"):
+        kw = {"mc_samples": s["mc_samples_mo"]} if "mc_samples_mo" in s else {}
+    elif name in ("parego", "qlogehvi+parego"):
+        kw = {k: s[k] for k in ("anchor_share", "mc_samples") if k in s}
+        if "parego_weights" in s:
+            kw["weights"] = s["parego_weights"]
+        if name != "parego" and "mc_samples_mo" in s:
+            kw["mc_samples_mo"] = s["mc_samples_mo"]
+    else:
+        kw, noise = {}, {}
+    return make_acquisition(name, **kw, **noise)
+
+
+def select(name, surrogate, pool, q, case):
+    return _acquisition(name, case.settings).choose(surrogate, pool, q, case.ctx)
 
 
 @pytest.mark.parametrize("name", ACQUISITIONS)
@@ -30,7 +69,7 @@ def test_every_acquisition_returns_q_distinct_pool_indices(setup, name):
     _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=0)
     if name in SINGLE_OBJECTIVE:
-        ctx.objectives = [0]
+        ctx.ctx.objectives = [0]
     out = select(name, gp, pool, 8, ctx)
     assert len(out) == 8 and len(set(out)) == 8 and all(0 <= i < len(pool) for i in out)
 
@@ -73,7 +112,7 @@ def test_parego_anchor_picks_maximise_one_objective_at_a_time(setup):
     first = select("parego", gp, pool, 1, ctx)
     assert first == select("qlognei", gp, pool, 1, _ctx(gp, archs, Y, objectives=[0], mc_samples=32, seed=4))
     rest = [a for i, a in enumerate(pool) if i != first[0]]
-    ctx.pending = [pool[first[0]]]
+    ctx.ctx.pending = [pool[first[0]]]
     second = select("parego", gp, rest, 1, ctx)
     fast = _ctx(gp, archs, Y, objectives=[1], mc_samples=32, seed=4, pending=[pool[first[0]]])
     assert second == select("qlognei", gp, rest, 1, fast)
@@ -90,11 +129,11 @@ def test_parego_sobol_weights_spread_one_batch_and_keep_earlier_picks(setup):
     a batch's trade-offs are stratified (for two objectives, one weight in each half of [0, 1]
     per two picks), and with the same seed a pick counted after pending trials continues the
     sequence as the batch does."""
-    from agnet_bo.acquisition import _parego_weights
+    from agnet_bo.acquisition.multi import _parego_weights
 
     _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=5, parego_weights="sobol")
-    w = np.stack([_parego_weights(2, g, ctx).numpy() for g in range(16)])
+    w = np.stack([_parego_weights(2, g, "sobol", 5).numpy() for g in range(16)])
     assert np.allclose(w.sum(1), 1) and (w >= 0).all()
     for k in (2, 4, 8, 16):  # each of k equal bins of the first weight holds one of the first k picks
         assert sorted(np.floor(w[:k, 0] * k).astype(int).tolist()) == list(range(k))
@@ -104,9 +143,8 @@ def test_parego_sobol_weights_spread_one_batch_and_keep_earlier_picks(setup):
     one_at_a_time = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=5, parego_weights="sobol", pending=[pool[first[0]]])
     second = select("parego", gp, rest, 1, one_at_a_time)
     assert [pool[i] for i in batch] == [pool[first[0]], rest[second[0]]]
-    ctx.parego_weights = "grid"
-    with pytest.raises(UnknownNameError, match="parego_weights"):
-        select("parego", gp, pool, 1, ctx)
+    with pytest.raises(UnknownNameError, match="weights"):
+        make_acquisition("parego", weights="grid")
 
 
 def test_hybrid_alternates_ehvi_and_parego_counting_pending_trials(setup):
@@ -117,7 +155,7 @@ def test_hybrid_alternates_ehvi_and_parego_counting_pending_trials(setup):
     first = select("qlogehvi+parego", gp, pool, 1, ctx)
     assert first == select("qlogehvi", gp, pool, 1, ctx)
     rest = [a for i, a in enumerate(pool) if i != first[0]]
-    ctx.pending = [pool[first[0]]]
+    ctx.ctx.pending = [pool[first[0]]]
     second = select("qlogehvi+parego", gp, rest, 1, ctx)
     assert second == select("parego", gp, rest, 1, ctx)
     batch = select("qlogehvi+parego", gp, pool, 2, _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=3))
@@ -127,7 +165,7 @@ def test_hybrid_alternates_ehvi_and_parego_counting_pending_trials(setup):
 def test_mixed_acquisition_with_a_constraint(setup):
     _space, archs, Y, gp, pool = setup
     ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=0)
-    ctx.constraints = [(1, float(np.median(ctx.train_Y[:, 1].numpy())), -1)]  # the faster half
+    ctx.ctx.constraints = [(1, float(np.median(ctx.train_Y[:, 1].numpy())), -1)]  # the faster half
     out = select("qlogehvi+parego", gp, pool, 6, ctx)
     assert len(set(out)) == 6
 
@@ -171,7 +209,7 @@ def test_ucb_kappa_per_pick_cycles_over_pending_trials_and_earlier_picks(setup):
     rest = [a for i, a in enumerate(pool) if i != spread[0]]
     ctx = _ctx(gp, archs, Y, objectives=[0], mc_samples=64, kappa=(0.0, 5.0), pending=[pool[spread[0]]])
     alone = select("ucb", gp, rest, 1, ctx)
-    ctx.kappa = 5.0
+    ctx.settings["kappa"] = 5.0
     assert alone == select("ucb", gp, rest, 1, ctx)
     assert rest[alone[0]] == pool[spread[1]]
 
@@ -194,11 +232,17 @@ def test_errors(setup):
         select("thompson", gp, pool, 2, ctx)
     with pytest.raises(InputError, match="pool of 60"):
         select("ucb", gp, pool, 61, ctx)
-    ctx.constraints = [(1, 0.0, 1)]
-    with pytest.raises(InputError, match="constraints"):
-        select("ucb", gp, pool, 2, ctx)
-    with pytest.raises(InputError, match="constraints"):
-        select("ts", gp, pool, 2, ctx)
+    for name in ("ucb", "ts"):
+        with pytest.raises(InputError, match="constraints"):
+            make_acquisition(name).check(1, 1)
+    with pytest.raises(InputError, match="several objectives"):
+        make_acquisition("parego").check(1, 0)
+    with pytest.raises(InputError, match="single-objective"):
+        make_acquisition("qlognei").check(2, 0)
+    with pytest.raises(InputError, match="does not accept"):
+        make_acquisition("ucb", anchor_share=0.5)
+    with pytest.raises(InputError, match="kappa"):
+        make_acquisition("ucb", kappa=-1)
 
 
 @pytest.mark.parametrize("name", ["ucb", "qlogei", "qlognei"])
@@ -208,7 +252,7 @@ def test_deep_ensembles_work_with_sampling_acquisitions(setup, name):
 
     space, archs, Y, _gp, pool = setup
     mlp = MLPSurrogate(space, n_members=3, steps=30, seed=0).fit(archs, Y[:, :1])
-    ctx = AcquisitionContext(train_archs=archs, train_Y=mlp.transform_targets(Y[:, :1]), mc_samples=16)
+    ctx = Case(AcquisitionContext(train_archs=archs, train_Y=mlp.transform_targets(Y[:, :1])), {"mc_samples": 16})
     out = select(name, mlp, pool, 4, ctx)
     assert len(set(out)) == 4
 
@@ -228,3 +272,32 @@ def test_picks_depend_on_the_seed_alone_not_on_torchs_global_rng(setup, name):
         picks.append(select(name, gp, pool, 3, _ctx(gp, archs, Y, objectives=objectives, mc_samples=32, seed=5)))
         assert torch.equal(torch.random.get_rng_state(), before)
     assert picks[0] == picks[1]
+
+
+def test_a_users_acquisition_is_checked_seeded_and_its_bad_output_refused(setup):
+    """The public contract: subclass Acquisition, implement select; choose() seeds torch from the
+    context and checks what comes back."""
+    import torch
+
+    _space, archs, Y, gp, pool = setup
+
+    class LowestVariance(Acquisition):
+        name = "lowest-variance"
+
+        def select(self, surrogate, pool, q, context):
+            _, var = surrogate.predict(list(pool))
+            noise = torch.rand(len(pool)) * 1e-12  # torch's global RNG: seeded by choose()
+            return (var[:, 0] + noise).argsort()[:q].tolist()
+
+    ctx = _ctx(gp, archs, Y, objectives=[0], seed=3).ctx
+    acq = LowestVariance()
+    picks = acq.choose(gp, pool, 4, ctx)
+    _, var = gp.predict(pool)
+    assert sorted(picks) == sorted(var[:, 0].argsort()[:4].tolist()) and picks == acq.choose(gp, pool, 4, ctx)
+
+    class Broken(Acquisition):
+        def select(self, surrogate, pool, q, context):
+            return [0] * q
+
+    with pytest.raises(InputError, match="distinct indices"):
+        Broken().choose(gp, pool, 3, ctx)

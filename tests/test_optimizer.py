@@ -10,7 +10,19 @@ from agnet_bo import Optimizer, TrialState
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, UnknownNameError
 from agnet_bo.optimizer import StateFileError
 
-FAST = dict(n_initial=4, pool_size=40, proposer_kwargs={"epochs": 2})
+def agp(space, **settings):
+    """AG-Net's proposer with the default's share of single edits and the given settings."""
+    from agnet_bo.proposers import AGNET_LOCAL_FRACTION, GeneratorProposer
+
+    return GeneratorProposer(space, **{"local_fraction": AGNET_LOCAL_FRACTION, **settings})
+
+
+def fast(space, **proposer_settings):
+    """Small pools and a generator retrained 2 epochs a round, with the default's share of edits."""
+    from agnet_bo.proposers import AGNET_LOCAL_FRACTION, GeneratorProposer
+
+    settings = {"epochs": 2, "local_fraction": AGNET_LOCAL_FRACTION, **proposer_settings}
+    return dict(n_initial=4, pool_size=40, proposer=GeneratorProposer(space, **settings))
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +46,7 @@ def _run(opt, table, rounds, q=4):
 
 
 def test_ask_tell_loop_never_repeats_an_architecture(space, table):
-    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **fast(space))
     _run(opt, table, rounds=4)
     pending = opt.ask(3)  # asked, not told: must not be asked again
     more = opt.ask(3)
@@ -50,17 +62,17 @@ def test_ask_tell_loop_never_repeats_an_architecture(space, table):
 def test_same_seed_and_history_give_the_same_asks(space, table):
     runs = []
     for _ in range(2):
-        opt = Optimizer(space, "valid-accuracy", seed=3, **FAST)
+        opt = Optimizer(space, "valid-accuracy", seed=3, **fast(space))
         _run(opt, table, rounds=3)
         runs.append([t.key for t in opt.ask(4)])
     assert runs[0] == runs[1]
-    other = Optimizer(space, "valid-accuracy", seed=4, **FAST)
+    other = Optimizer(space, "valid-accuracy", seed=4, **fast(space))
     _run(other, table, rounds=3)
     assert [t.key for t in other.ask(4)] != runs[0]
 
 
 def test_bad_tell_inputs(space):
-    opt = Optimizer(space, {"acc": "maximize", "lat": "minimize"}, seed=0, **FAST)
+    opt = Optimizer(space, {"acc": "maximize", "lat": "minimize"}, seed=0, **fast(space))
     t = opt.ask(1)[0]
     with pytest.raises(InputError, match="missing \\['lat'\\]"):
         opt.tell(t, {"acc": 90.0})
@@ -85,7 +97,7 @@ def test_bad_tell_inputs(space):
 
 
 def test_nan_is_a_failure_and_failures_are_not_fitted(space, table):
-    opt = Optimizer(space, "valid-accuracy", seed=0, **FAST)
+    opt = Optimizer(space, "valid-accuracy", seed=0, **fast(space))
     trials = opt.ask(6)
     with pytest.warns(UserWarning, match="non-finite"):
         opt.tell(trials[0], float("nan"))
@@ -101,7 +113,7 @@ def test_nan_is_a_failure_and_failures_are_not_fitted(space, table):
 
 
 def test_add_evaluated_warm_start(space, table):
-    opt = Optimizer(space, "valid-accuracy", seed=0, **FAST)
+    opt = Optimizer(space, "valid-accuracy", seed=0, **fast(space))
     archs = space.sample(5, seed=1)
     for a in archs:
         opt.add_evaluated(a, _acc(table, a), info={"from": "earlier run"})
@@ -116,7 +128,7 @@ def test_add_evaluated_warm_start(space, table):
 
 
 def test_save_load_continues_exactly(tmp_path, space, table):
-    ref = Optimizer(space, "valid-accuracy", seed=7, **FAST)
+    ref = Optimizer(space, "valid-accuracy", seed=7, **fast(space))
     _run(ref, table, rounds=3)
     pend = ref.ask(2)
     path = tmp_path / "run.json"
@@ -134,7 +146,7 @@ def test_save_load_continues_exactly(tmp_path, space, table):
 def test_loaded_optimizer_asks_again_before_any_tell(tmp_path, space, table):
     """Saved with trials pending and no result told since the last round: the loaded optimizer
     asks the same next architectures (its surrogate is refitted from the history on demand)."""
-    ref = Optimizer(space, "valid-accuracy", seed=11, **FAST)
+    ref = Optimizer(space, "valid-accuracy", seed=11, **fast(space))
     _run(ref, table, rounds=3)
     ref.ask(2)
     path = tmp_path / "run.json"
@@ -144,7 +156,7 @@ def test_loaded_optimizer_asks_again_before_any_tell(tmp_path, space, table):
 
 
 def test_bad_state_files(tmp_path, space):
-    opt = Optimizer(space, "valid-accuracy", seed=0, **FAST)
+    opt = Optimizer(space, "valid-accuracy", seed=0, **fast(space))
     path = tmp_path / "run.json"
     opt.save(path)
     data = json.loads(path.read_text())
@@ -167,8 +179,8 @@ def test_bad_state_files(tmp_path, space):
 
 def test_multi_objective_front_and_hypervolume(space):
     bench = ab.benchmarks.NB201("cifar10")
-    opt = Optimizer(space, {"valid-accuracy": "maximize", "latency-pixel3": "minimize"}, seed=0, **FAST)
-    assert opt.acquisition == "parego"
+    opt = Optimizer(space, {"valid-accuracy": "maximize", "latency-pixel3": "minimize"}, seed=0, **fast(space))
+    assert opt.acquisition.name == "parego"
     for _ in range(3):
         for t in opt.ask(4):
             opt.tell(t, bench.evaluate(t.arch, metrics=["valid-accuracy", "latency-pixel3"]))
@@ -187,7 +199,7 @@ def test_multi_objective_save_load_continues_exactly(tmp_path, space):
     """The multi-objective default (ParEGO with anchors, pools with edits of the front found)
     resumes as the uninterrupted search would, pending trials included."""
     bench, metrics = ab.benchmarks.NB201("cifar10"), ["valid-accuracy", "latency-pixel3"]
-    ref = Optimizer(space, {"valid-accuracy": "maximize", "latency-pixel3": "minimize"}, seed=5, **FAST)
+    ref = Optimizer(space, {"valid-accuracy": "maximize", "latency-pixel3": "minimize"}, seed=5, **fast(space))
     assert ref.proposer.local_fraction > 0
     for _ in range(3):
         for t in ref.ask(4):
@@ -204,8 +216,8 @@ def test_multi_objective_save_load_continues_exactly(tmp_path, space):
 
 def test_constraints_keep_best_trial_feasible(space):
     bench = ab.benchmarks.NB201("cifar10")
-    opt = Optimizer(space, "valid-accuracy", constraints={"latency-pixel3": ("<=", 8.0)}, seed=0, **FAST)
-    assert opt.acquisition == "qlognei" and opt.metrics == ["valid-accuracy", "latency-pixel3"]
+    opt = Optimizer(space, "valid-accuracy", constraints={"latency-pixel3": ("<=", 8.0)}, seed=0, **fast(space))
+    assert opt.acquisition.name == "qlognei" and opt.metrics == ["valid-accuracy", "latency-pixel3"]
     for _ in range(3):
         for t in opt.ask(4):
             opt.tell(t, bench.evaluate(t.arch, metrics=["valid-accuracy", "latency-pixel3"]))
@@ -227,16 +239,13 @@ def test_constraints_keep_best_trial_feasible(space):
         (dict(n_initial=0), InputError, "n_initial"),
         (dict(seed=-1), InputError, "seed"),
         (dict(surrogate="paper"), InputError, "paper-mode generator"),
-        (dict(kappa=-1.0), InputError, "kappa"),
-        (dict(kappa=[]), InputError, "kappa"),
-        (dict(kappa=[1.0, float("nan")]), InputError, "kappa"),
-        (dict(kappa="2"), InputError, "got '2'"),
-        (dict(acquisition_kwargs={"anchors": 0.5}), InputError, "Unknown acquisition setting 'anchors'"),
-        (dict(acquisition_kwargs={"anchor_share": 1.5}), InputError, r"\[0, 1\], got 1.5"),
-        (dict(acquisition_kwargs={"mc_samples": 0}), InputError, "int >= 1"),
-        (dict(acquisition_kwargs={"parego_weights": "grid"}), InputError, r"one of \['random', 'sobol'\], got 'grid'"),
-        (dict(acquisition_kwargs=[("mc_samples", 8)]), InputError, "must be a dict"),
-        (dict(acquisition_kwargs={"observation_noise": 1}), InputError, "must be True or False, got 1"),
+        (dict(kappa=2.0), InputError, r"UCB\(kappa=\.\.\.\)"),
+        (dict(acquisition_kwargs={"mc_samples": 8}), InputError, "Acquisition instance"),
+        (dict(surrogate_kwargs={"kernel": "rbf"}), InputError, "Surrogate instance"),
+        (dict(proposer_kwargs={"epochs": 2}), InputError, "Proposer instance"),
+        (dict(lr=0.1), InputError, r"unexpected argument\(s\) \['lr'\]"),
+        (dict(acquisition=3), InputError, "Acquisition"),
+        (dict(preset="bayes"), UnknownNameError, "preset"),
     ],
 )
 def test_bad_construction(space, kwargs, err, match):
@@ -245,8 +254,13 @@ def test_bad_construction(space, kwargs, err, match):
 
 
 def test_paper_preset_runs_a_round(space, table):
-    opt = Optimizer.paper(space, seed=0, epochs=1)
-    assert opt.pool_size == 100 and opt.acquisition == "greedy" and opt.n_initial == 16
+    from agnet_bo.acquisition import GreedyMean
+    from agnet_bo.surrogates import JointMLPSurrogate
+
+    opt = Optimizer.paper(space, seed=0)
+    assert opt.pool_size == 100 and opt.n_initial == 16 and opt.preset == "paper"
+    assert isinstance(opt.acquisition, GreedyMean) and isinstance(opt.surrogate, JointMLPSurrogate)
+    assert opt.proposer.generator.config.epochs == 30 and opt.proposer.generator.config.mode == "paper"
     for t in opt.ask(16):
         opt.tell(t, _acc(table, t.arch))
     new = opt.ask(16)
@@ -254,7 +268,7 @@ def test_paper_preset_runs_a_round(space, table):
 
 
 def test_ask_validates_q(space):
-    opt = Optimizer(space, seed=0, **FAST)
+    opt = Optimizer(space, seed=0, **fast(space))
     with pytest.raises(InputError, match="`q`"):
         opt.ask(0)
     with warnings.catch_warnings():
@@ -277,68 +291,57 @@ def test_find_add_failed_and_state_dict_round_trip(space, table):
         Optimizer.from_state_dict({"format": "other"})
 
 
-def test_default_pools_mix_single_edits_and_old_multi_objective_files_keep_none(space):
-    from agnet_bo.proposers import AGNET_LOCAL_FRACTION
+def test_the_default_preset_resolves_names_with_their_measured_settings(space):
+    """Tuning policy lives in agnet_bo.presets: names and defaults get the settings measured for
+    them there; an instance passes through untouched."""
+    from agnet_bo.acquisition import DEFAULT_ANCHOR_SHARE, UCB, ParEGO, QLogEHVI, QLogNEI
+    from agnet_bo.proposers import AGNET_LOCAL_FRACTION, AGNET_RETRAIN_EPOCHS, GeneratorProposer
+    from agnet_bo.surrogates import GPSurrogate
 
-    one = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
-    assert one.proposer.local_fraction == AGNET_LOCAL_FRACTION > 0
-    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0, **FAST)
-    assert two.proposer.local_fraction == AGNET_LOCAL_FRACTION  # edits of the front found
-    assert two.state_dict()["config"]["proposer_kwargs"] == {"epochs": 2, "local_fraction": AGNET_LOCAL_FRACTION}
-    assert FAST["proposer_kwargs"] == {"epochs": 2}  # the caller's mapping is not modified
-    ehvi = Optimizer(space, {"a": "maximize", "b": "maximize"}, acquisition="qlogehvi", seed=0, **FAST)
-    assert ehvi.proposer.local_fraction == 0  # measured with ParEGO only
-    assert Optimizer(space, "a", surrogate="none", seed=0, **FAST).proposer.local_fraction == 0  # generator only
-    mine = Optimizer(space, "a", seed=0, n_initial=4, proposer_kwargs={"epochs": 2, "local_fraction": 0.1})
-    assert mine.proposer.local_fraction == 0.1
-    old = two.state_dict()  # files written before the share was saved: multi-objective pools had none
-    del old["config"]["proposer_kwargs"]["local_fraction"]
-    assert Optimizer.from_state_dict(old).proposer.local_fraction == 0
-    assert "local_fraction" in two.state_dict()["config"]["proposer_kwargs"]  # state_dict returned a copy
-    old = one.state_dict()  # ... and single-objective ones had the default
-    del old["config"]["proposer_kwargs"]["local_fraction"]
-    assert Optimizer.from_state_dict(old).proposer.local_fraction == AGNET_LOCAL_FRACTION
+    one = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0)
+    assert isinstance(one.acquisition, UCB) and one.acquisition.kappa == ab.acquisition.DEFAULT_KAPPA
+    assert one.proposer.local_fraction == AGNET_LOCAL_FRACTION > 0 and not one.surrogate.spelled
+    assert one.proposer.generator.config.epochs == AGNET_RETRAIN_EPOCHS and one.n_initial == 16 and one.pool_size == 300
+    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0)
+    assert isinstance(two.acquisition, ParEGO) and two.acquisition.anchor_share == DEFAULT_ANCHOR_SHARE == 0.25
+    assert two.proposer.local_fraction == AGNET_LOCAL_FRACTION and two.surrogate.spelled  # edits of the front
+    ehvi = Optimizer(space, {"a": "maximize", "b": "maximize"}, acquisition="qlogehvi", seed=0)
+    assert isinstance(ehvi.acquisition, QLogEHVI) and ehvi.proposer.local_fraction == 0  # measured with ParEGO only
+    assert Optimizer(space, "a", surrogate="none", seed=0).proposer.local_fraction == 0  # generator only
+    con = Optimizer(space, "a", constraints={"lat": ("<=", 1.0)}, seed=0)
+    assert isinstance(con.acquisition, QLogNEI)
+    mine = GeneratorProposer(space, epochs=2, local_fraction=0.1)
+    acq = ParEGO(anchor_share=0.0)
+    gp = GPSurrogate(space, kernel="rbf", seed=1)
+    opt = Optimizer(space, {"a": "maximize", "b": "maximize"}, proposer=mine, acquisition=acq, surrogate=gp, seed=0)
+    assert opt.proposer is mine and opt.acquisition is acq and opt.surrogate is gp and mine.local_fraction == 0.1
 
 
-def test_multi_objective_parego_anchors_a_quarter_by_default_and_old_files_keep_none(space):
-    from agnet_bo.acquisition import DEFAULT_ANCHOR_SHARE
-
-    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0, **FAST)
-    assert two.acquisition == "parego" and DEFAULT_ANCHOR_SHARE == 0.25
+def test_components_are_saved_explicitly_and_rebuilt_as_they_were(space):
+    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0, **fast(space))
     config = two.state_dict()["config"]
-    assert config["acquisition_kwargs"] == {"anchor_share": 0.25}  # saved explicitly
-    mine = Optimizer(space, {"a": "maximize", "b": "maximize"}, acquisition_kwargs={"anchor_share": 0.0}, seed=0, **FAST)
-    assert mine.state_dict()["config"]["acquisition_kwargs"] == {"anchor_share": 0.0}
-    ehvi = Optimizer(space, {"a": "maximize", "b": "maximize"}, acquisition="qlogehvi", seed=0, **FAST)
-    assert ehvi.state_dict()["config"]["acquisition_kwargs"] == {}  # no ParEGO picks to anchor
-    assert Optimizer(space, "a", seed=0, **FAST).state_dict()["config"]["acquisition_kwargs"] == {}
-    old = two.state_dict()
-    del old["config"]["acquisition_kwargs"]  # a file written before the setting existed
-    assert Optimizer.from_state_dict(old).state_dict()["config"]["acquisition_kwargs"] == {"anchor_share": 0.0}
+    assert config["acquisition"] == {
+        "type": "parego", "params": {"anchor_share": 0.25, "weights": "random", "mc_samples": 256, "observation_noise": False}
+    }
+    assert config["surrogate"]["type"] == "gp" and config["surrogate"]["params"]["spelled"] is True
+    assert config["proposer"]["type"] == "agnet" and config["proposer"]["params"]["epochs"] == 2
+    assert config["preset"] == "agnet"
+    clone = Optimizer.from_state_dict(two.state_dict())
+    assert clone.state_dict()["config"] == config
+    config["acquisition"]["params"]["anchor_share"] = 0.5  # state_dict returned a copy
+    assert two.acquisition.anchor_share == 0.25
 
 
-def test_multi_objective_gp_sees_cells_as_spelled_by_default_and_old_files_do_not(space):
-    two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0, **FAST)
-    assert two.surrogate.spelled and two.state_dict()["config"]["surrogate_kwargs"] == {"spelled": True}
-    assert not Optimizer(space, {"a": "maximize", "b": "maximize"}, surrogate_kwargs={"spelled": False}, seed=0, **FAST).surrogate.spelled
-    one = Optimizer(space, "a", seed=0, **FAST)
-    assert not one.surrogate.spelled and one.state_dict()["config"]["surrogate_kwargs"] == {}
-    assert Optimizer(space, {"a": "maximize", "b": "maximize"}, surrogate="gnn", seed=0, **FAST).state_dict()["config"]["surrogate_kwargs"] == {}
-    rbf = Optimizer(space, {"a": "maximize", "b": "maximize"}, surrogate_kwargs={"kernel": "rbf"}, seed=0, **FAST)  # no Hamming view to add to
-    assert not rbf.surrogate.spelled
-    old = two.state_dict()
-    del old["config"]["surrogate_kwargs"]["spelled"]  # a file written before the default
-    assert not Optimizer.from_state_dict(old).surrogate.spelled
+def test_kappa_per_pick_and_acquisition_settings_survive_save_and_load(tmp_path, space, table):
+    from agnet_bo.acquisition import UCB
 
-
-def test_kappa_per_pick_and_acquisition_kwargs_survive_save_and_load(tmp_path, space, table):
-    opt = Optimizer(space, "valid-accuracy", kappa=[0.5, 3], acquisition_kwargs={"mc_samples": 64}, seed=0, **FAST)
-    assert opt.kappa == (0.5, 3.0) and Optimizer(space, kappa=[2], seed=0, **FAST).kappa == 2.0
+    opt = Optimizer(space, "valid-accuracy", acquisition=UCB(kappa=[0.5, 3], mc_samples=64), seed=0, **fast(space))
+    assert opt.acquisition.kappa == (0.5, 3.0) and UCB(kappa=[2]).kappa == (2.0,)
     for t in opt.ask(4):
         opt.tell(t, _acc(table, t.arch))
     opt.save(tmp_path / "s.json")
     loaded = Optimizer.load(tmp_path / "s.json")
-    assert loaded.kappa == (0.5, 3.0) and loaded.state_dict()["config"]["acquisition_kwargs"] == {"mc_samples": 64}
+    assert loaded.acquisition.kappa == (0.5, 3.0) and loaded.acquisition.mc_samples == 64
     assert [t.key for t in loaded.ask(4)] == [t.key for t in opt.ask(4)]
 
 
@@ -358,7 +361,7 @@ def _chain_values(space, seed):
 def test_small_chain_space_runs_to_exhaustion_without_error_or_repeat(n_ops, layers):
     space = ab.spaces.DAGSpace.chain([f"op{i}" for i in range(n_ops)], num_layers=layers)
     values = _chain_values(space, 0)
-    opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer_kwargs={"epochs": 2})
+    opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer=agp(space, epochs=2))
     seen = []
     with warnings.catch_warnings():
         warnings.simplefilter("error", ab.exceptions.SpaceExhaustedWarning)
@@ -384,7 +387,7 @@ def test_small_space_default_finds_the_optimum_early():
     space = ab.spaces.DAGSpace.chain(["a", "b", "c", "d"], num_layers=3)  # 64 cells
     values = _chain_values(space, 1)
     best = max(values.values())
-    opt = Optimizer(space, {"v": "maximize"}, seed=1, proposer_kwargs={"epochs": 2})
+    opt = Optimizer(space, {"v": "maximize"}, seed=1, proposer=agp(space, epochs=2))
     while opt.best_trial.values["v"] < best if opt.trials else True:
         (t,) = opt.ask()
         opt.tell(t, values[t.key])
@@ -412,10 +415,12 @@ def test_custom_space_pretrains_once_and_load_never_pretrains(tmp_path, monkeypa
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Generator, "pretrain", counting)
-    kw = dict(proposer_kwargs={"epochs": 2, "pretrain_samples": 200, "cache_dir": str(tmp_path / "cache")})
-    opt = Optimizer(space, {"v": "maximize"}, seed=0, **kw)
+    def kw():
+        return dict(proposer=agp(space, epochs=2, pretrain_samples=200, cache_dir=str(tmp_path / "cache")))
+
+    opt = Optimizer(space, {"v": "maximize"}, seed=0, **kw())
     assert calls == [1]
-    Optimizer(space, {"v": "maximize"}, seed=0, **kw)  # same space, same settings: from the cache
+    Optimizer(space, {"v": "maximize"}, seed=0, **kw())  # same space, same settings: from the cache
     assert calls == [1]
     rng = np.random.default_rng(0)
     for _ in range(2):
@@ -451,7 +456,9 @@ def test_objects_in_kwargs_are_refused_up_front_and_a_failed_save_leaves_nothing
 
     space = ab.spaces.DAGSpace.chain(["a", "b"], num_layers=2)
     gen = Generator(space, seed=0)
-    with pytest.raises(InputError, match=r"generator=g"):
+    with pytest.raises(InputError, match="untrained"):
+        Optimizer(space, {"v": "maximize"}, generator=gen)
+    with pytest.raises(InputError, match="Proposer instance"):
         Optimizer(space, {"v": "maximize"}, proposer_kwargs={"generator": gen})
     opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer="random", surrogate="none")
     opt.state_dict = lambda: {"x": object()}  # a state that cannot be written
@@ -466,7 +473,7 @@ def test_candidate_list_search_picks_from_the_list_only():
     zoo = base.sample(120, seed=5)
     space = ab.spaces.CandidateSpace(zoo, base=base, name="zoo")
     keys = {base.key(a) for a in zoo}
-    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, pool_size=50, proposer_kwargs={"epochs": 2})
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, pool_size=50, proposer=agp(space, epochs=2))
     asked = []
     for _ in range(4):
         for t in opt.ask(8):
@@ -481,7 +488,7 @@ def test_constrained_space_pretrains_on_what_it_finds_and_searches():
     # samples were out of reach, which used to stop the optimizer from being built
     space = ab.spaces.DAGSpace(["a", "b", "c", "d"], num_nodes=5, constraint=lambda arch: set(arch.ops[1:-1]) == {"a"})
     with pytest.warns(ab.exceptions.PretrainingWarning, match="instead of 5000"):
-        opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer_kwargs={"epochs": 2, "pretrain_epochs": 1, "cache_dir": False})
+        opt = Optimizer(space, {"v": "maximize"}, seed=0, proposer=agp(space, epochs=2, pretrain_epochs=1, cache_dir=False))
     rng = np.random.default_rng(0)
     keys = []
     for _ in range(3):
@@ -496,7 +503,7 @@ def test_candidate_list_runs_to_exhaustion():
     base = ab.spaces.NB201Space()
     table = ab.benchmarks.NB201("cifar10")
     space = ab.spaces.CandidateSpace(base.sample(30, seed=7), base=base)
-    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, proposer_kwargs={"epochs": 2})
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, proposer=agp(space, epochs=2))
     asked = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ab.exceptions.SpaceExhaustedWarning)
@@ -517,12 +524,12 @@ def test_default_optimizer_builds_on_a_tree_space_and_fails_fast_on_an_impossibl
     seen = []
     monkeypatch.setattr(Generator, "pretrain", lambda self, *a, archs=None, **k: seen.append(len(archs)) or {})
     trees = ab.spaces.DAGSpace(["a", "b", "c", "d", "e"], num_nodes=7, in_degree=1, output_reads="leaves")
-    Optimizer(trees, {"v": "maximize"}, proposer_kwargs={"cache_dir": False})
+    Optimizer(trees, {"v": "maximize"}, proposer=agp(trees, cache_dir=False))
     assert seen == [5000]  # the default pretraining sample, drawn by construction (a constraint gave 1832 in 2.5M draws)
     small = ab.spaces.DAGSpace(["a", "b", "c", "d", "e"], num_nodes=6, in_degree=1, output_reads="leaves")
     with warnings.catch_warnings():
         warnings.simplefilter("error", ab.exceptions.PretrainingWarning)
-        Optimizer(small, {"v": "maximize"}, proposer_kwargs={"cache_dir": False})
+        Optimizer(small, {"v": "maximize"}, proposer=agp(small, cache_dir=False))
     assert seen[1] == small.size == 3570  # a smaller space (listed): pretrained on all of it
 
     def nothing_passes(arch):
@@ -535,7 +542,7 @@ def test_default_optimizer_builds_on_a_tree_space_and_fails_fast_on_an_impossibl
 
 
 def test_enqueued_architectures_are_asked_first_once_and_survive_save_and_load(tmp_path, space, table):
-    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **fast(space))
     first = space.from_string("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|")
     second, third = space.sample(2, seed=11)
     assert opt.enqueue([first, second]) == 2
@@ -562,7 +569,7 @@ def test_enqueued_architectures_are_asked_first_once_and_survive_save_and_load(t
 def test_history_exports_as_records_csv_jsonl_and_dataframe(tmp_path, space, table):
     import csv
 
-    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **fast(space))
     trials = opt.ask(3)
     opt.tell(trials[0], _acc(table, trials[0].arch), info={"test-accuracy": 90.0})
     opt.tell(trials[1], state="FAIL")
@@ -589,7 +596,7 @@ def test_history_exports_as_records_csv_jsonl_and_dataframe(tmp_path, space, tab
 
 
 def test_callbacks_after_each_tell_and_round(space, table):
-    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **FAST)
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **fast(space))
     told, rounds = [], []
     opt.add_callback(lambda o, t: told.append((t.id, t.state.value, o is opt)))
     opt.add_callback(lambda o: rounds.append(o._rounds), when="round")

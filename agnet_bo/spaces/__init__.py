@@ -7,5 +7,6 @@ from agnet_bo.spaces.dag import DAGSpace
 from agnet_bo.spaces.darts import DARTSSpace
 from agnet_bo.spaces.nb101 import NB101Space
 from agnet_bo.spaces.nb201 import NB201Space
+from agnet_bo.spaces.registry import SPACE_CLASSES, space_from_dict, space_to_dict
 
-__all__ = ["SearchSpace", "SeedLike", "make_rng", "DAGSpace", "NB101Space", "NB201Space", "DARTSSpace", "CandidateSpace"]
+__all__ = ["SearchSpace", "SeedLike", "make_rng", "DAGSpace", "NB101Space", "NB201Space", "DARTSSpace", "CandidateSpace", "SPACE_CLASSES", "space_to_dict", "space_from_dict"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -99,6 +99,18 @@ class SearchSpace(ABC):
     def size(self) -> int | None:
         """The number of distinct architectures (distinct keys), or ``None`` if not known."""
         return None
+
+    def to_config(self) -> dict[str, Any] | None:
+        """The arguments that rebuild this space with :meth:`from_config`, as JSON data, or
+        ``None`` if it cannot describe itself (the default: a saved search then needs the space
+        passed again on load). Spaces without arguments return ``{}``."""
+        return None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SearchSpace:
+        """The space of :meth:`to_config` (default: the class called with ``config`` as keyword
+        arguments)."""
+        return cls(**dict(config))
 
     @property
     def base_space(self) -> SearchSpace:

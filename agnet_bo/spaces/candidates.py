@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -93,6 +93,26 @@ class CandidateSpace(SearchSpace):
     def base(self) -> SearchSpace:
         """The space the candidates belong to."""
         return self._base
+
+    def to_config(self) -> dict[str, Any] | None:
+        """``{"name", "base", "archs"}`` (the base described by its own config), or ``None``
+        when the base cannot describe itself."""
+        from agnet_bo.spaces.registry import space_to_dict
+
+        base = space_to_dict(self.base)
+        if base.get("custom") or base.get("has_constraint") or base.get("has_sampler"):
+            return None
+        return {"name": self.name, "base": base, "archs": [a.to_dict() for a in self.members()]}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> CandidateSpace:
+        """The space of :meth:`to_config`."""
+        from agnet_bo.spaces.registry import space_from_dict
+
+        return cls(
+            [Architecture.from_dict(a) for a in config["archs"]], base=space_from_dict(dict(config["base"])),
+            name=config.get("name", "candidates"),
+        )
 
     @property
     def base_space(self) -> SearchSpace:

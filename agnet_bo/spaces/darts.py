@@ -265,6 +265,15 @@ class DARTSSpace(SearchSpace):
     name = "DARTSSpace"
 
     # -- structure ----------------------------------------------------------------------------
+    def to_config(self) -> dict[str, Any]:
+        """No arguments: ``{}``."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config: Any) -> DARTSSpace:
+        """A new DARTSSpace (it takes no arguments)."""
+        return cls()
+
     @property
     def node_types(self) -> tuple[str, ...]:
         """``("input", "input_1", <7 DARTS ops>, "add", "normal_output", "output")``."""

@@ -33,6 +33,15 @@ class NB101Space(DAGSpace):
         ([[0, 1, 1], [0, 0, 1], [0, 0, 0]], ['input', 'conv3x3-bn-relu', 'output'])
     """
 
+    def to_config(self) -> dict[str, Any]:
+        """No arguments: ``{}``."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config: Any) -> NB101Space:
+        """A new NB101Space (it takes no arguments)."""
+        return cls()
+
     def __init__(self) -> None:
         super().__init__(ops=NB101_OPS, num_nodes=(2, 7), max_edges=9, name="NB101Space")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +79,15 @@ class NB201Space(DAGSpace):
         >>> space.index(space.from_string(space.to_string(arch)))
         6111
     """
+
+    def to_config(self) -> dict[str, Any]:
+        """No arguments: ``{}``."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config: Any) -> NB201Space:
+        """A new NB201Space (it takes no arguments)."""
+        return cls()
 
     def __init__(self) -> None:
         super().__init__(ops=NB201_OPS, num_nodes=_N, fixed_adjacency=_ADJ, name="NB201Space")

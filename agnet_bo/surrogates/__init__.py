@@ -9,8 +9,7 @@
 * :func:`make_surrogate`: build one by name (``"gp"``, ``"gnn"``, ``"mlp"``, ``"ensemble"``).
 * Target transforms (``target_transform=``): BoTorch's ``Standardize`` and :class:`CopulaTransform`.
 
-The paper's own surrogate (an MLP on the generator's output scores, trained jointly with the
-generator) is part of the generator and lives in :mod:`agnet_bo.generator`, not here.
+* :class:`JointMLPSurrogate`: the paper's MLP, trained jointly with a ``"paper"``-mode generator.
 
 Check a surrogate of your own with :class:`agnet_bo.testing.SurrogateTests` or
 :func:`agnet_bo.testing.check_surrogate`.
@@ -21,6 +20,7 @@ from agnet_bo.surrogates.base import Surrogate
 from agnet_bo.surrogates.ensemble import EnsembleSurrogate
 from agnet_bo.surrogates.gnn import GNNSurrogate
 from agnet_bo.surrogates.gp import GP_KERNELS, GPSurrogate
+from agnet_bo.surrogates.joint import JointMLPSurrogate
 from agnet_bo.surrogates.mlp import MLPSurrogate, PathFeatures
 from agnet_bo.surrogates.registry import DEFAULT_ENSEMBLE, SURROGATES, make_surrogate
 from agnet_bo.surrogates.transforms import TARGET_TRANSFORMS, CopulaTransform, make_target_transform
@@ -33,6 +33,7 @@ __all__ = [
     "MLPSurrogate",
     "PathFeatures",
     "EnsembleSurrogate",
+    "JointMLPSurrogate",
     "make_surrogate",
     "SURROGATES",
     "DEFAULT_ENSEMBLE",

@@ -51,17 +51,23 @@ class PoolModel(Model):
         pool: The ``N`` candidate architectures (already validated).
         noisy: The first ``noisy`` pool members are new measurements: their posterior always
             includes the observation noise (see ``Surrogate.as_botorch_model``).
+        relaxed: Answer non-integral inputs with the nearest pool member (clamped into the
+            pool) instead of raising. BoTorch probes a model at continuous points in one place:
+            when no baseline sample is feasible, qLogNEI bounds the objective from below with
+            points drawn in the baseline's bounding box; a relaxed model answers them with pool
+            members, so the bound is one over architectures.
     """
 
-    def __init__(self, surrogate: Surrogate, pool: Sequence[Architecture], noisy: int = 0) -> None:
+    def __init__(self, surrogate: Surrogate, pool: Sequence[Architecture], noisy: int = 0, relaxed: bool = False) -> None:
         super().__init__()
         if isinstance(noisy, bool) or not isinstance(noisy, int) or not 0 <= noisy <= len(pool):
             raise InputError(f"`noisy` must be an int in [0, {len(pool)}] (the pool size), got {noisy!r}.")
         self._surrogate = surrogate
         self._pool = list(pool)
         self._noisy = noisy
+        self._relaxed = bool(relaxed)
         self._m = surrogate.num_outputs
-        self._handle = surrogate._pool_handle(self._pool)
+        self._handle = surrogate.pool_handle(self._pool)
 
     @property
     def num_outputs(self) -> int:
@@ -122,7 +128,7 @@ class PoolModel(Model):
         idx = self._indices(X)
         with torch_threads(self._surrogate.num_threads):
             noise: bool | Tensor = bool(observation_noise) or (idx < self._noisy if self._noisy else False)
-            post = self._surrogate._pool_posterior(self._handle, idx, noise)
+            post = self._surrogate.pool_posterior(self._handle, idx, noise)
         if output_indices is not None:
             post = _subset_outputs(post, list(output_indices), self._m)
         if posterior_transform is not None:
@@ -139,6 +145,8 @@ class PoolModel(Model):
             )
         if X.is_floating_point():
             idx = X.detach().round()
+            if self._relaxed:
+                return idx.clamp(0, n - 1).long().squeeze(-1)
             if not torch.equal(idx, X.detach()):
                 raise InputError("PoolModel inputs must be integral pool indices, got non-integer values.")
             idx = idx.long()

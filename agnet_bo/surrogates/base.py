@@ -17,6 +17,7 @@ from botorch.posteriors import Posterior
 from torch import Tensor
 
 from agnet_bo._threads import torch_threads
+from agnet_bo._validation import check_seed
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError
 from agnet_bo.spaces.base import SearchSpace
@@ -95,7 +96,7 @@ class Surrogate(ABC):
             )
         self.space = space
         self._target_transform_name = check_target_transform(target_transform)
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed, allow_none=True)
         if num_threads is not None and (
             isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1
         ):
@@ -238,7 +239,7 @@ class Surrogate(ABC):
             return self._output_transform()(Y_t)[0]  # type: ignore[misc]
         return Y_t
 
-    def as_botorch_model(self, pool: Sequence[Architecture], noisy: int = 0) -> PoolModel:
+    def as_botorch_model(self, pool: Sequence[Architecture], noisy: int = 0, relaxed: bool = False) -> PoolModel:
         """A BoTorch ``Model`` over a fixed candidate pool, for any BoTorch acquisition function.
 
         Its inputs ``X`` are ``b x q x 1`` tensors of pool indices (as floats); use
@@ -253,6 +254,8 @@ class Surrogate(ABC):
                 posterior includes the observation noise (for GPs, which model it), as with
                 BoTorch's ``observation_noise=True`` but for them alone. ``0``: the latent
                 function everywhere.
+            relaxed: Answer a non-integral input with the nearest pool member (inputs clamped
+                to the pool) instead of raising; see :class:`~agnet_bo.surrogates.PoolModel`.
 
         Returns:
             A :class:`~agnet_bo.surrogates.PoolModel`; predictions on the pool are computed once, here.
@@ -285,7 +288,7 @@ class Surrogate(ABC):
         self._check_fitted("as_botorch_model")
         archs_l = self._validate_archs(pool, allow_empty=False, name="pool")
         with torch_threads(self.num_threads):
-            return PoolModel(self, archs_l, noisy=noisy)
+            return PoolModel(self, archs_l, noisy=noisy, relaxed=relaxed)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to restore the fitted surrogate without refitting.
@@ -377,12 +380,19 @@ class Surrogate(ABC):
         self.train_Y_ = Y
         return self
 
-    # -- BoTorch hooks (used by PoolModel); override for joint posteriors ------------------------
-    def _pool_handle(self, pool: list[Architecture]) -> Any:
-        """Precompute what :meth:`_pool_posterior` needs for a validated pool (default: predictions)."""
+    # -- the pool posterior protocol (used by PoolModel); override for joint posteriors ------------
+    def pool_handle(self, pool: list[Architecture]) -> Any:
+        """Precompute what :meth:`pool_posterior` needs for a validated pool of ``N`` architectures.
+
+        Part of the pool posterior protocol that :class:`~agnet_bo.surrogates.PoolModel` (and
+        :class:`~agnet_bo.surrogates.EnsembleSurrogate`) call: ``pool_handle`` once per pool, then
+        :meth:`pool_posterior` / :meth:`pool_moments` for many index batches. Override all three
+        together when the surrogate has a joint posterior (a GP); the default is the independent
+        Gaussian of :meth:`predict`, whose predictions the handle holds.
+        """
         return self._predict_checked(pool)
 
-    def _pool_posterior(self, handle: Any, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
+    def pool_posterior(self, handle: Any, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
         """The posterior (in prediction units) of the pool members ``idx`` (a ``batch x q`` long tensor).
 
         ``observation_noise`` is a bool or a ``batch x q`` bool mask of the points whose
@@ -394,11 +404,12 @@ class Surrogate(ABC):
         mean, var = handle
         return gaussian_posterior(mean[idx], torch.diag_embed(var[idx].transpose(-1, -2)))
 
-    def _pool_moments(self, handle: Any, idx: Tensor) -> tuple[Tensor, Tensor]:
-        """Joint mean (``batch x q x m``) and covariance (``batch x m x q x q``) of pool members ``idx``."""
+    def pool_moments(self, handle: Any, idx: Tensor, observation_noise: bool | Tensor = False) -> tuple[Tensor, Tensor]:
+        """Joint mean (``batch x q x m``) and covariance (``batch x m x q x q``) of pool members
+        ``idx``, with ``observation_noise`` as for :meth:`pool_posterior`."""
         from agnet_bo.surrogates.adapter import posterior_moments
 
-        return posterior_moments(self._pool_posterior(handle, idx))
+        return posterior_moments(self.pool_posterior(handle, idx, observation_noise))
 
     # -- internals ----------------------------------------------------------------------------
     def _fit_checked(self, archs: list[Architecture], Y: Tensor) -> Self:
@@ -487,14 +498,6 @@ def _structural(params: Any) -> Any:
     if isinstance(params, (list, tuple)):
         return [_structural(v) for v in params]
     return params
-
-
-def _check_seed(seed: object) -> int | None:
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
-        raise InputError(f"`seed` must be a non-negative int or None, got {type(seed).__name__} {seed!r}.")
-    return int(seed)
 
 
 def _validate_targets(Y: Any, n: int | None) -> Tensor:

@@ -99,20 +99,20 @@ class EnsembleSurrogate(Surrogate):
     # -- Surrogate hooks ----------------------------------------------------------------------
     def _fit(self, archs: list[Architecture], Y: Tensor) -> None:
         for s in self.surrogates:
-            s._fit_checked(archs, Y)
+            s.fit(archs, Y)
 
     def _predict(self, archs: list[Architecture]) -> tuple[Tensor, Tensor]:
-        preds = [s._predict_checked(archs) for s in self.surrogates]
+        preds = [s.predict(archs) for s in self.surrogates]
         means = torch.stack([p[0] for p in preds])  # k x n x m
         variances = torch.stack([p[1] for p in preds])
         mean = means.mean(0)
         return mean, variances.mean(0) + ((means - mean) ** 2).mean(0)
 
-    def _pool_handle(self, pool: list[Architecture]) -> list[Any]:
-        return [s._pool_handle(pool) for s in self.surrogates]
+    def pool_handle(self, pool: list[Architecture]) -> list[Any]:
+        return [s.pool_handle(pool) for s in self.surrogates]
 
-    def _pool_moments(self, handle: list[Any], idx: Tensor) -> tuple[Tensor, Tensor]:
-        moments = [s._pool_moments(h, idx) for s, h in zip(self.surrogates, handle, strict=False)]
+    def pool_moments(self, handle: list[Any], idx: Tensor, observation_noise: bool | Tensor = False) -> tuple[Tensor, Tensor]:
+        moments = [s.pool_moments(h, idx, observation_noise) for s, h in zip(self.surrogates, handle, strict=False)]
         means = torch.stack([mo[0] for mo in moments])  # k x batch x q x m
         covs = torch.stack([mo[1] for mo in moments])  # k x batch x m x q x q
         mean = means.mean(0)
@@ -120,8 +120,8 @@ class EnsembleSurrogate(Surrogate):
         spread = (dev.unsqueeze(-1) * dev.unsqueeze(-2)).mean(0)
         return mean, covs.mean(0) + spread
 
-    def _pool_posterior(self, handle: list[Any], idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
-        return gaussian_posterior(*self._pool_moments(handle, idx))
+    def pool_posterior(self, handle: list[Any], idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
+        return gaussian_posterior(*self.pool_moments(handle, idx, observation_noise))
 
     def _model_state(self) -> dict[str, Any]:
         return {"members": [s.state_dict() for s in self.surrogates]}

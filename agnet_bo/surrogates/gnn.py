@@ -17,27 +17,16 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch
 from torch_geometric.nn import GINConv, global_add_pool
 
+from agnet_bo._validation import check_float, check_int
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates._functional import check_zero_ops, functional_graph
 from agnet_bo.surrogates.adapter import posterior_moments
 from agnet_bo.surrogates.base import Surrogate
+from agnet_bo.surrogates.layers import MemberLinear
 
 __all__ = ["GNNSurrogate"]
-
-
-class _MemberLinear(nn.Module):
-    """``s`` independent linear maps, one per ensemble member: ``s x V x i`` -> ``s x V x o``."""
-
-    def __init__(self, s: int, in_features: int, out_features: int) -> None:
-        super().__init__()
-        self.in_features = in_features
-        self.weight = nn.Parameter(torch.empty(s, in_features, out_features))
-        self.bias = nn.Parameter(torch.empty(s, 1, out_features))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.baddbmm(self.bias, x, self.weight)
 
 
 class _GINEnsemble(nn.Module):
@@ -58,15 +47,15 @@ class _GINEnsemble(nn.Module):
         super().__init__()
         self.s = s
         self.aggregate = GINConv(nn.Identity())
-        self.embed = _MemberLinear(s, in_dim, hidden)
+        self.embed = MemberLinear(s, in_dim, hidden)
         self.mlps = nn.ModuleList(
             [
-                nn.Sequential(_MemberLinear(s, 2 * hidden, hidden), nn.ReLU(), _MemberLinear(s, hidden, hidden))
+                nn.Sequential(MemberLinear(s, 2 * hidden, hidden), nn.ReLU(), MemberLinear(s, hidden, hidden))
                 for _ in range(layers)
             ]
         )
         self.head = nn.Sequential(
-            _MemberLinear(s, hidden * (layers + 1), hidden), nn.ReLU(), _MemberLinear(s, hidden, out_dim)
+            MemberLinear(s, hidden * (layers + 1), hidden), nn.ReLU(), MemberLinear(s, hidden, out_dim)
         )
 
     def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor, num_graphs: int) -> Tensor:
@@ -87,7 +76,7 @@ def _init_(module: nn.Module, generators: list[torch.Generator]) -> None:
     """
     with torch.no_grad():
         for mod in module.modules():
-            if isinstance(mod, _MemberLinear):
+            if isinstance(mod, MemberLinear):
                 bound = 1.0 / math.sqrt(mod.in_features)
                 for k, gen in enumerate(generators):
                     nn.init.uniform_(mod.weight[k], -bound, bound, generator=gen)
@@ -176,14 +165,14 @@ class GNNSurrogate(Surrogate):
         num_threads: int | None = 1,
     ) -> None:
         super().__init__(space, target_transform=target_transform, seed=seed, num_threads=num_threads)
-        self.n_members = _positive_int("n_members", n_members, minimum=2)
-        self.hidden_dim = _positive_int("hidden_dim", hidden_dim)
-        self.num_layers = _positive_int("num_layers", num_layers)
-        self.steps = _positive_int("steps", steps)
-        self.batch_size = _positive_int("batch_size", batch_size)
-        self.lr = _positive_float("lr", lr)
-        self.weight_decay = _positive_float("weight_decay", weight_decay, allow_zero=True)
-        self.noise_floor = _positive_float("noise_floor", noise_floor, allow_zero=True)
+        self.n_members = check_int("n_members", n_members, minimum=2)
+        self.hidden_dim = check_int("hidden_dim", hidden_dim)
+        self.num_layers = check_int("num_layers", num_layers)
+        self.steps = check_int("steps", steps)
+        self.batch_size = check_int("batch_size", batch_size)
+        self.lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
+        self.weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
+        self.noise_floor = check_float("noise_floor", noise_floor, minimum=0.0)
         self.zero_ops = check_zero_ops(zero_ops)
         if not isinstance(bootstrap, bool):
             raise InputError(f"`bootstrap` must be a bool, got {bootstrap!r}.")
@@ -307,17 +296,18 @@ class GNNSurrogate(Surrogate):
         assert self.noise_ is not None
         return values.mean(0), values.var(0, unbiased=True) + self.noise_
 
-    def _pool_handle(self, pool: list[Architecture]) -> Tensor:
+    def pool_handle(self, pool: list[Architecture]) -> Tensor:
         values = self._member_outputs(pool)  # s x N x m, transformed units
         s, N, m = values.shape
         mean, _ = self._to_output_units(values.reshape(s * N, m), torch.zeros(s * N, m, dtype=torch.float64))
         return mean.reshape(s, N, m)
 
-    def _pool_posterior(self, handle: Tensor, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
+    def pool_posterior(self, handle: Tensor, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
         return EnsemblePosterior(handle[:, idx].movedim(0, -3))
 
-    def _pool_moments(self, handle: Tensor, idx: Tensor) -> tuple[Tensor, Tensor]:
-        mean, cov = posterior_moments(self._pool_posterior(handle, idx))
+    def pool_moments(self, handle: Tensor, idx: Tensor, observation_noise: bool | Tensor = False) -> tuple[Tensor, Tensor]:
+        # the members' spread plus the fitted noise floor, whatever observation_noise says
+        mean, cov = posterior_moments(self.pool_posterior(handle, idx))
         m = mean.shape[-1]
         zeros = torch.zeros(1, m, dtype=torch.float64)
         assert self.noise_ is not None
@@ -344,19 +334,3 @@ class GNNSurrogate(Surrogate):
         net.eval()
         self.net_ = net
         self.noise_ = noise
-
-
-def _positive_int(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < minimum:
-        raise InputError(f"`{name}` must be an int >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _positive_float(name: str, value: object, allow_zero: bool = False) -> float:
-    bound = ">= 0" if allow_zero else "> 0"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise InputError(f"`{name}` must be a finite number {bound}, got {value!r}.")
-    x = float(value)
-    if not math.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
-        raise InputError(f"`{name}` must be a finite number {bound}, got {value!r}.")
-    return x

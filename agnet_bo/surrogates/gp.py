@@ -216,7 +216,7 @@ class GPSurrogate(Surrogate):
                 variances.append(post.variance)
         return torch.cat(means), torch.cat(variances).clamp_min(1e-12)
 
-    def _pool_handle(self, pool: list[Architecture]) -> tuple[Tensor, Tensor, Tensor]:
+    def pool_handle(self, pool: list[Architecture]) -> tuple[Tensor, Tensor, Tensor]:
         """The joint posterior of the whole pool, computed once.
 
         Returns ``(mean, cov, noise)``: ``N x m`` means, ``m x N x N`` covariances and ``m``
@@ -241,7 +241,7 @@ class GPSurrogate(Surrogate):
             noise = noise * std**2
         return mean, cov, noise
 
-    def _pool_posterior(
+    def pool_posterior(
         self, handle: tuple[Tensor, Tensor, Tensor], idx: Tensor, observation_noise: bool | Tensor = False
     ) -> Posterior:
         from agnet_bo.surrogates.adapter import gaussian_posterior

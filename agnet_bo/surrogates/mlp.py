@@ -14,11 +14,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from agnet_bo._validation import check_int
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, NotFittedError
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates._functional import check_zero_ops, functional_encoding, functional_mask
-from agnet_bo.surrogates.gnn import GNNSurrogate, _MemberLinear, _positive_int
+from agnet_bo.surrogates.gnn import GNNSurrogate
+from agnet_bo.surrogates.layers import MemberLinear
 
 __all__ = ["PathFeatures", "MLPSurrogate", "ENCODINGS"]
 
@@ -51,7 +53,7 @@ class PathFeatures:
     def __init__(self, space: SearchSpace, zero_ops: Sequence[str] = ("none",), max_paths: int = 10_000) -> None:
         self.space = space
         self.zero_ops = check_zero_ops(zero_ops)
-        self.max_paths = _positive_int("max_paths", max_paths)
+        self.max_paths = check_int("max_paths", max_paths)
         self.vocabulary_: dict[tuple[str, ...], int] | None = None
 
     def paths(self, arch: Architecture) -> Counter[tuple[str, ...]]:
@@ -101,8 +103,8 @@ class _MLPEnsemble(nn.Module):
         dims = [in_dim] + [hidden] * layers
         mods: list[nn.Module] = []
         for a, b in itertools.pairwise(dims):
-            mods += [_MemberLinear(s, a, b), nn.ReLU()]
-        mods.append(_MemberLinear(s, dims[-1], out_dim))
+            mods += [MemberLinear(s, a, b), nn.ReLU()]
+        mods.append(MemberLinear(s, dims[-1], out_dim))
         self.s = s
         self.body = nn.Sequential(*mods)
 

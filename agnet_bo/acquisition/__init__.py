@@ -1,0 +1,45 @@
+"""Acquisitions: choosing ``q`` architectures from a candidate pool, given a fitted surrogate.
+
+Each is a small class with its settings as constructor arguments (:class:`Acquisition` is the
+contract, :class:`AcquisitionContext` what the optimizer hands over). The BoTorch ones wrap the
+surrogate as a BoTorch model over the pool (inputs are pool indices, see
+:class:`agnet_bo.surrogates.PoolModel`) and pick by sequential greedy selection, pending trials
+entering as ``X_pending``. Your own acquisition subclasses :class:`Acquisition` and goes to
+``Optimizer(..., acquisition=MyAcquisition())``.
+"""
+
+from agnet_bo.acquisition.base import Acquisition, AcquisitionContext
+from agnet_bo.acquisition.multi import DEFAULT_ANCHOR_SHARE, PAREGO_WEIGHTS, EHVIParEGO, ParEGO, QLogEHVI, QLogNEHVI
+from agnet_bo.acquisition.rank import GreedyMean, RankConstrained, RankSum
+from agnet_bo.acquisition.registry import (
+    ACQUISITION_CLASSES,
+    ACQUISITIONS,
+    MULTI_OBJECTIVE,
+    SINGLE_OBJECTIVE,
+    make_acquisition,
+)
+from agnet_bo.acquisition.single import DEFAULT_KAPPA, UCB, QLogEI, QLogNEI, ThompsonSampling
+
+__all__ = [
+    "Acquisition",
+    "AcquisitionContext",
+    "UCB",
+    "ThompsonSampling",
+    "GreedyMean",
+    "QLogEI",
+    "QLogNEI",
+    "QLogEHVI",
+    "QLogNEHVI",
+    "ParEGO",
+    "EHVIParEGO",
+    "RankSum",
+    "RankConstrained",
+    "make_acquisition",
+    "ACQUISITION_CLASSES",
+    "ACQUISITIONS",
+    "SINGLE_OBJECTIVE",
+    "MULTI_OBJECTIVE",
+    "DEFAULT_KAPPA",
+    "DEFAULT_ANCHOR_SHARE",
+    "PAREGO_WEIGHTS",
+]

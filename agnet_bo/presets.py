@@ -1,0 +1,293 @@
+"""Presets: the only home of tuning policy.
+
+A preset turns a search's description (space, objectives, constraints, seed) and whatever
+components the user named or built into the components of a search. Names are resolved here, with
+the settings that were measured for them; instances pass through untouched. The
+:class:`~agnet_bo.Optimizer` asks :func:`agnet` (its default) or the preset it is given::
+
+    Optimizer(space, objectives)                       # presets.agnet
+    Optimizer(space, objectives, preset="bananas")     # presets.bananas
+    Optimizer(space, objectives, acquisition=UCB(kappa=2.0))  # agnet, with your acquisition
+
+Every preset has the signature of :class:`Preset` and returns :class:`Components`; write your
+own the same way and pass the function as ``preset=``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agnet_bo.acquisition import (
+    DEFAULT_ANCHOR_SHARE,
+    Acquisition,
+    GreedyMean,
+    ParEGO,
+    make_acquisition,
+)
+from agnet_bo.exceptions import InputError, unknown_name
+from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, make_proposer
+from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.surrogates import JointMLPSurrogate, Surrogate, make_surrogate
+
+__all__ = [
+    "Components",
+    "Preset",
+    "PRESETS",
+    "DEFAULT_POOL_SIZE",
+    "default_n_initial",
+    "agnet",
+    "paper",
+    "agnet_mlp",
+    "bananas",
+    "evolution",
+    "local_search",
+    "random_search",
+    "get_preset",
+]
+
+DEFAULT_POOL_SIZE = 300
+"""Candidates scored per round by the default preset."""
+
+
+def default_n_initial(space: SearchSpace) -> int:
+    """16 random architectures, or in a space of known size below 160 a tenth of it (at least 2),
+    so that a small space is not mostly spent at random (bench/RESULTS.md, "Your own search
+    spaces": chains of 27-256 architectures)."""
+    size = space.size
+    return 16 if size is None or size >= 160 else max(2, size // 10)
+
+
+@dataclass
+class Components:
+    """What a preset decides.
+
+    Attributes:
+        surrogate: The surrogate, or ``None`` to pick the proposer's first ``q`` candidates.
+        proposer: The proposal distribution.
+        acquisition: The acquisition (ignored without a surrogate).
+        n_initial: Random trials before the model takes over (``None``: :func:`default_n_initial`).
+        pool_size: Candidates per round (``None``: :data:`DEFAULT_POOL_SIZE`).
+    """
+
+    surrogate: Surrogate | None
+    proposer: Proposer
+    acquisition: Acquisition | None
+    n_initial: int | None = None
+    pool_size: int | None = None
+
+
+Component = Any  # None, a name, or an instance
+
+
+class Preset(Protocol):
+    """A preset: a function of the search's description and the user's components."""
+
+    def __call__(
+        self,
+        space: SearchSpace,
+        objectives: Mapping[str, str],
+        constraints: Mapping[str, tuple[str, float]],
+        *,
+        surrogate: Component = None,
+        proposer: Component = None,
+        acquisition: Component = None,
+        seed: int = 0,
+        generator: Any = None,
+    ) -> Components: ...
+
+
+def _acquisition(name_or_obj: Component, default: str, multi: bool) -> Acquisition:
+    acq = default if name_or_obj is None else name_or_obj
+    if isinstance(acq, Acquisition):
+        return acq
+    if isinstance(acq, str):
+        if multi and acq in ("parego", "qlogehvi+parego"):
+            # a quarter of ParEGO's picks maximise one objective alone (DEFAULT_ANCHOR_SHARE)
+            return make_acquisition(acq, anchor_share=DEFAULT_ANCHOR_SHARE)
+        return make_acquisition(acq)
+    raise InputError(
+        f"`acquisition` must be a name (e.g. 'ucb') or an agnet_bo.acquisition.Acquisition, got {type(acq).__name__} {acq!r}."
+    )
+
+
+def _surrogate(name_or_obj: Component, space: SearchSpace, seed: int, multi: bool) -> Surrogate | str | None:
+    """An instance, ``None`` for "none", or the string "paper" (resolved once the proposer exists)."""
+    sur = "gp" if name_or_obj is None else name_or_obj
+    if isinstance(sur, Surrogate):
+        return sur
+    if sur == "none":
+        return None
+    if sur == "paper":
+        return "paper"
+    if isinstance(sur, str):
+        # with several objectives the GP also sees cells as spelled: costs such as latency depend
+        # on every operation the hardware runs, dead ones included (bench/RESULTS.md)
+        extra = {"spelled": True} if multi and sur == "gp" else {}
+        return make_surrogate(sur, space, seed=seed, **extra)
+    raise InputError(
+        f"`surrogate` must be a name ('gp', 'gnn', 'mlp', 'ensemble', 'none', 'paper') or an "
+        f"agnet_bo.surrogates.Surrogate, got {type(sur).__name__} {sur!r}."
+    )
+
+
+def _joint(surrogate: Surrogate | str | None, proposer: Proposer) -> Surrogate | None:
+    if surrogate != "paper":
+        return surrogate  # type: ignore[return-value]
+    generator = getattr(proposer, "generator", None)
+    if getattr(generator, "surrogate_head", None) is None:
+        raise InputError(
+            'surrogate="paper" is the MLP trained jointly with a paper-mode generator; use preset="paper" '
+            '(or proposer=GeneratorProposer(space, mode="paper")).'
+        )
+    return JointMLPSurrogate(generator)  # type: ignore[arg-type]  # checked just above
+
+
+def agnet(
+    space: SearchSpace,
+    objectives: Mapping[str, str],
+    constraints: Mapping[str, tuple[str, float]],
+    *,
+    surrogate: Component = None,
+    proposer: Component = None,
+    acquisition: Component = None,
+    seed: int = 0,
+    generator: Any = None,
+) -> Components:
+    """agnet-bo's default: AG-Net's generator proposes, a GP scores, UCB / qLogNEI / ParEGO picks.
+
+    - Surrogate ``"gp"`` (Weisfeiler-Lehman kernel, copula targets); with several objectives it
+      also sees cells as spelled (``spelled=True``).
+    - Acquisition: :class:`~agnet_bo.acquisition.UCB` with the per-pick kappa spread
+      :data:`~agnet_bo.acquisition.DEFAULT_KAPPA` for one objective, qLogNEI with constraints,
+      ParEGO with a quarter of anchor picks (:data:`~agnet_bo.acquisition.DEFAULT_ANCHOR_SHARE`)
+      for several objectives (it left a smaller hypervolume shortfall than qLogEHVI on NB201
+      accuracy vs latency, bench/RESULTS.md).
+    - Proposer ``"agnet"``: the generator, retrained 10 epochs per round
+      (:data:`~agnet_bo.proposers.AGNET_RETRAIN_EPOCHS`); with a surrogate, a quarter of each pool
+      is single edits of the best architectures (of the front, with ParEGO)
+      (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`).
+    - 300 candidates per round; 16 random trials first, fewer in small spaces
+      (:func:`default_n_initial`).
+    """
+    multi = len(objectives) > 1
+    acq = _acquisition(acquisition, "parego" if multi else ("qlognei" if constraints else "ucb"), multi)
+    sur = _surrogate(surrogate, space, seed, multi)
+    prop = "agnet" if proposer is None else proposer
+    if generator is not None and prop != "agnet":
+        raise InputError(f'`generator` is the proposal distribution of proposer="agnet"; got proposer={prop!r}.')
+    if isinstance(prop, str):
+        kwargs: dict[str, Any] = {} if generator is None else {"generator": generator}
+        if prop == "agnet" and sur not in (None, "paper") and (not multi or isinstance(acq, ParEGO)):
+            kwargs["local_fraction"] = AGNET_LOCAL_FRACTION  # measured with ParEGO's anchors
+        prop = make_proposer(prop, space, seed=seed, **kwargs)
+    elif not isinstance(prop, Proposer):
+        raise InputError(
+            f"`proposer` must be a name ('agnet', 'random', 'mutation', 'evolution', 'local') or an "
+            f"agnet_bo.proposers.Proposer, got {type(prop).__name__} {prop!r}."
+        )
+    return Components(_joint(sur, prop), prop, acq)
+
+
+def paper(
+    space: SearchSpace,
+    objectives: Mapping[str, str],
+    constraints: Mapping[str, tuple[str, float]],
+    *,
+    surrogate: Component = None,
+    proposer: Component = None,
+    acquisition: Component = None,
+    seed: int = 0,
+    generator: Any = None,
+) -> Components:
+    """AG-Net's published protocol (docs/design.md, "The method and its published protocol").
+
+    16 random architectures, then per round: the generator in ``"paper"`` mode is retrained with
+    rank weights (k = 0.01) and the joint loss (alpha = 0.9) for 30 epochs (15 on NAS-Bench-101),
+    100 new candidates are generated and the best by the jointly trained MLP are chosen (greedy).
+    Components given by the user replace the protocol's.
+    """
+    if proposer is None:
+        epochs = 15 if type(space.base_space).__name__ == "NB101Space" else 30
+        extra = {} if generator is None else {"generator": generator}
+        proposer = make_proposer(
+            "agnet", space, seed=seed, mode="paper", epochs=epochs, rank_k=0.01, alpha=0.9, lr=1e-3, **extra
+        )
+    base = agnet(
+        space, objectives, constraints, surrogate="paper" if surrogate is None else surrogate, proposer=proposer,
+        acquisition=GreedyMean() if acquisition is None else acquisition, seed=seed,
+    )
+    return Components(base.surrogate, base.proposer, base.acquisition, n_initial=16, pool_size=100)
+
+
+def agnet_mlp(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
+              surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
+              generator: Any = None) -> Components:
+    """The default pool (300, 16 initial) with the paper's jointly trained MLP and greedy picks."""
+    if proposer is None:
+        extra = {} if generator is None else {"generator": generator}
+        proposer = make_proposer("agnet", space, seed=seed, mode="paper", **extra)
+    return agnet(
+        space, objectives, constraints, surrogate="paper" if surrogate is None else surrogate, proposer=proposer,
+        acquisition="greedy" if acquisition is None else acquisition, seed=seed,
+    )
+
+
+def bananas(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
+            surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
+            generator: Any = None) -> Components:
+    """BANANAS-style (White et al., 2021): an MLP ensemble on the path encoding, pools of single
+    mutations of the 10 best architectures, UCB."""
+    return agnet(
+        space, objectives, constraints, surrogate="mlp" if surrogate is None else surrogate,
+        proposer=make_proposer("mutation", space, n_parents=10, max_edits=1) if proposer is None else proposer,
+        acquisition="ucb" if acquisition is None and len(objectives) == 1 and not constraints else acquisition,
+        seed=seed,
+    )
+
+
+def evolution(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
+              surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
+              generator: Any = None) -> Components:
+    """Regularised evolution (population 10, tournament 3, 10 random first), no surrogate."""
+    c = agnet(space, objectives, constraints, surrogate="none" if surrogate is None else surrogate,
+              proposer="evolution" if proposer is None else proposer, acquisition=acquisition, seed=seed)
+    return Components(c.surrogate, c.proposer, c.acquisition, n_initial=10)
+
+
+def local_search(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
+                 surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
+                 generator: Any = None) -> Components:
+    """Local search: random single-edit neighbours of the best so far (random restarts), no surrogate."""
+    return agnet(space, objectives, constraints, surrogate="none" if surrogate is None else surrogate,
+                 proposer="local" if proposer is None else proposer, acquisition=acquisition, seed=seed)
+
+
+def random_search(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
+                  surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
+                  generator: Any = None) -> Components:
+    """Random search."""
+    return agnet(space, objectives, constraints, surrogate="none" if surrogate is None else surrogate,
+                 proposer="random" if proposer is None else proposer, acquisition=acquisition, seed=seed)
+
+
+PRESETS: dict[str, Callable[..., Components]] = {
+    "agnet": agnet,
+    "paper": paper,
+    "agnet-mlp": agnet_mlp,
+    "bananas": bananas,
+    "evolution": evolution,
+    "local": local_search,
+    "random": random_search,
+}
+"""The presets by name."""
+
+
+def get_preset(preset: str | Callable[..., Components]) -> tuple[str | None, Callable[..., Components]]:
+    """``(name, function)`` of a preset given by name or as a function (name ``None``)."""
+    if callable(preset):
+        return None, preset
+    if isinstance(preset, str) and preset in PRESETS:
+        return preset, PRESETS[preset]
+    raise unknown_name("preset", preset, tuple(PRESETS), "Or pass a preset function (see agnet_bo.presets).")
