@@ -59,7 +59,7 @@ def _threads(method: Any) -> Any:
     return wrapper
 
 
-def _seed(value: object) -> int:
+def _as_seed(value: object) -> int:
     """A non-negative int seed (:func:`~agnet_bo._validation.check_seed`)."""
     return cast(int, check_seed(value))
 
@@ -123,7 +123,7 @@ class Generator:
             config = GeneratorConfig.from_dict({**config.to_dict(), **overrides})
         self.space = space
         self.config = config
-        self._seed = _seed(seed)
+        self._seed = _as_seed(seed)
         self.num_threads = num_threads
         self._encoder = GraphEncoder(space)
         objective = losses.LOSSES[config.mode]  # the only place the mode is looked at
@@ -207,7 +207,7 @@ class Generator:
             if path.is_file():
                 try:
                     gen.load_state_dict(read_state(path))
-                    gen._seed = _seed(seed)
+                    gen._seed = _as_seed(seed)
                     logger.info("Loaded the pretrained generator for %r from %s", space, path)
                     return gen
                 except Exception as exc:  # a damaged cache file is rebuilt, never trusted
@@ -231,7 +231,7 @@ class Generator:
         gen = cls(space, config, seed=int(state.get("seed", 0)) if seed is None else seed, num_threads=num_threads)
         gen.load_state_dict(state)
         if seed is not None:
-            gen._seed = _seed(seed)
+            gen._seed = _as_seed(seed)
         return gen
 
     @property
@@ -399,7 +399,7 @@ class Generator:
         it to measure the generator (validity, diversity); :meth:`sample` is what a search uses.
         """
         self._check_trained()
-        seed = _seed(seed)
+        seed = _as_seed(seed)
         out: list[Architecture | None] = []
         for first in range(start, start + n, batch_size):
             count = min(batch_size, start + n - first)
@@ -441,7 +441,7 @@ class Generator:
         """
         self._check_trained()
         n = check_int("n", n, minimum=0)
-        seed = _seed(seed)
+        seed = _as_seed(seed)
         batch_size = check_int("batch_size", batch_size, minimum=1)
         limit = max(2000, 200 * n) if max_draws is None else check_int("max_draws", max_draws, minimum=0)
         found, stats = sampling.collect(
@@ -473,7 +473,7 @@ class Generator:
             seed: A non-negative int.
         """
         self._check_trained()
-        seed = _seed(seed)
+        seed = _as_seed(seed)
         if not candidates or n <= 0:
             return []
         logp = self.log_likelihood(candidates).numpy()
