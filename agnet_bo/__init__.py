@@ -9,7 +9,20 @@ from agnet_bo import exceptions, spaces
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.trial import Trial, TrialState
 
-if TYPE_CHECKING:  # for static tools; at run time `Optimizer` is imported on first use (below)
+if TYPE_CHECKING:  # for static tools; at run time these are imported on first use (below)
+    from agnet_bo import (
+        acquisition,
+        benchmarks,
+        components,
+        generator,
+        networks,
+        pareto,
+        presets,
+        proposers,
+        state,
+        surrogates,
+        testing,
+    )
     from agnet_bo.optimizer import Optimizer
 
 __version__ = "0.1.0"
@@ -27,10 +40,20 @@ __all__ = [
     "generator",
     "surrogates",
     "proposers",
+    "acquisition",
+    "presets",
+    "components",
+    "networks",
+    "pareto",
+    "state",
+    "testing",
     "__version__",
 ]
 
-_LAZY_MODULES = ("benchmarks", "generator", "surrogates", "proposers", "acquisition", "pareto", "testing", "networks")
+_LAZY_MODULES = (
+    "benchmarks", "generator", "surrogates", "proposers", "acquisition", "pareto", "testing", "networks", "presets",
+    "components", "state",
+)
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -254,18 +254,34 @@ def make_optimizer(config: RunConfig, bench: Benchmark) -> Optimizer:
         )
     return Optimizer(
         bench.space, objectives=config.objectives, constraints=config.constraints or None, seed=config.seed,
-        **optimizer_settings(settings),
+        **optimizer_settings(settings, bench.space, seed=config.seed),
     )
 
 
-def optimizer_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """:class:`~agnet_bo.Optimizer` arguments of :func:`parse_method`'s settings: a ``kappa``
-    override becomes ``acquisition=UCB(kappa=...)``.
+def optimizer_settings(settings: Mapping[str, Any], space: Any, seed: int = 0) -> dict[str, Any]:
+    """:class:`~agnet_bo.Optimizer` arguments of JSON settings (:func:`parse_method`'s, or a
+    benchmark script's ``--config``): a ``kappa`` override becomes ``acquisition=UCB(kappa=...)``,
+    and a component given as a description ``{"type": name, "params": {...}}``
+    (:func:`agnet_bo.components.describe`) is built, e.g. ``{"surrogate": {"type": "gp",
+    "params": {"kernel": "rbf"}}}``.
 
     Raises:
-        InputError: If ``kappa`` is given with an acquisition other than UCB.
+        InputError: If ``kappa`` is given with an acquisition other than UCB, or a description is malformed.
     """
+    from agnet_bo import components
+
     out = dict(settings)
+    builders = {
+        "proposer": lambda d: components.proposer_from_config(d, space),
+        "acquisition": components.acquisition_from_config,
+    }
+    for key, build in builders.items():
+        if isinstance(out.get(key), Mapping):
+            out[key] = build({"params": {}, **out[key]})
+    if isinstance(out.get("surrogate"), Mapping):
+        d = {"params": {}, **out["surrogate"]}
+        d["params"] = {"seed": seed, **d["params"]} if d.get("type") in ("gp", "gnn", "mlp") else d["params"]
+        out["surrogate"] = components.surrogate_from_config(d, space, out.get("proposer"))
     if "kappa" in out:
         from agnet_bo.acquisition import make_acquisition
 

@@ -31,13 +31,17 @@ def main() -> None:
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             space = ab.spaces.DAGSpace(["conv", "pool", "skip", "gru"], num_nodes=6, in_degree=1, output_reads="leaves")
-            kw = {"proposer_kwargs": {"cache_dir": str(Path(tmp) / "cache")}}
+            def kw(space: ab.spaces.SearchSpace, tmp: str = tmp, run: int = run) -> dict:
+                return {"proposer": ab.proposers.make_proposer(
+                    "agnet", space, seed=run, cache_dir=str(Path(tmp) / "cache"), local_fraction=ab.proposers.AGNET_LOCAL_FRACTION
+                )}
+
             t0 = time.perf_counter()
-            opt = ab.Optimizer(space, {"score": "maximize"}, seed=run, **kw)
+            opt = ab.Optimizer(space, {"score": "maximize"}, seed=run, **kw(space))
             first.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             fresh = ab.spaces.DAGSpace(["conv", "pool", "skip", "gru"], num_nodes=6, in_degree=1, output_reads="leaves")
-            ab.Optimizer(fresh, {"score": "maximize"}, seed=run, **kw)  # as a new process would: a new space object
+            ab.Optimizer(fresh, {"score": "maximize"}, seed=run, **kw(fresh))  # as a new process would: a new space object
             cached.append(time.perf_counter() - t0)
             rng = np.random.default_rng(run)
             for _ in range(4):

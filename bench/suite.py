@@ -121,7 +121,7 @@ def run_one(task_name: str, method: str, seed: int, config: dict | None = None) 
     arguments on top of the defaults.
     """
     import agnet_bo as ab
-    from agnet_bo.experiment import parse_method
+    from agnet_bo.experiment import optimizer_settings, parse_method
 
     task = TASKS[task_name]
     space, values = build(task)
@@ -129,10 +129,7 @@ def run_one(task_name: str, method: str, seed: int, config: dict | None = None) 
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if settings.pop("preset", None) == "paper":
-            opt = ab.Optimizer.paper(space, "valid", seed=seed)
-        else:
-            opt = ab.Optimizer(space, {"valid": "maximize"}, seed=seed, **settings)
+        opt = ab.Optimizer(space, {"valid": "maximize"}, seed=seed, **optimizer_settings(settings, space, seed))
         trace: list[float] = []
         error = None
         try:

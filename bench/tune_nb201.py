@@ -1,8 +1,9 @@
 """Tuning runs for the optimizer's defaults on NAS-Bench-201 (issue 5), on tuning seeds only.
 
-    python bench/tune_nb201.py --config base='{}' --config mixed='{"proposer_kwargs": {"random_fraction": 0.5}}'
+    python bench/tune_nb201.py --config base='{}' --config mixed='{"proposer": {"type": "agnet", "params": {"random_fraction": 0.5, "epochs": 10}}}'
 
-Each ``--config NAME=JSON`` is a dict of ``Optimizer`` keyword arguments on top of the defaults.
+Each ``--config NAME=JSON`` is a dict of ``Optimizer`` keyword arguments on top of the defaults;
+components as names or descriptions (``agnet_bo.experiment.optimizer_settings``).
 Seeds start at 0 (``--first-seed``); ``bench/search_nb201.py`` reports on seeds from 1000, which
 were never used here. Prints, per config and dataset, the share of seeds that found the validation
 optimum and the mean validation regret at 96 and 192 queries, and the median wall time.
@@ -31,7 +32,9 @@ def run(job: tuple[str, dict, str, int, int]) -> dict:
     space = ab.spaces.NB201Space()
     valid = ab.benchmarks.NB201(dataset).table("valid-accuracy")
     start = time.perf_counter()
-    opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed, **kwargs)
+    from agnet_bo.experiment import optimizer_settings
+
+    opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed, **optimizer_settings(kwargs, space, seed))
     while len(opt.trials) < budget:
         for t in opt.ask(min(16, budget - len(opt.trials))):
             opt.tell(t, float(valid[space.index(t.arch)]))

@@ -38,7 +38,7 @@ def main() -> None:
     walls, cpus, asks = [], [], []
     for seed in range(args.runs):
         w0, c0, in_ask = time.perf_counter(), time.process_time(), 0.0
-        opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed, kappa=kappa)
+        opt = ab.Optimizer(space, {"valid-accuracy": "maximize"}, seed=seed, acquisition=ab.acquisition.UCB(kappa=kappa))
         while len(opt.trials) < args.budget:
             a0 = time.perf_counter()
             batch = opt.ask(min(16, args.budget - len(opt.trials)))

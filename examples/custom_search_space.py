@@ -84,7 +84,11 @@ def search(space: ab.spaces.DAGSpace, method: str, budget: int, batch: int, seed
     kwargs: dict = {"n_initial": batch, "pool_size": 100 if fast else 300, "seed": seed}
     if method == "agnet":
         # a generator for a new space is pretrained on random samples of it when the optimizer is built
-        kwargs["proposer_kwargs"] = {"pretrain_samples": 500 if fast else 3000, "pretrain_epochs": 1 if fast else 3}
+        # (the default preset's proposer, with a smaller pretraining sample when fast)
+        kwargs["proposer"] = ab.proposers.make_proposer(
+            "agnet", space, seed=seed, pretrain_samples=500 if fast else 3000, pretrain_epochs=1 if fast else 3,
+            local_fraction=ab.proposers.AGNET_LOCAL_FRACTION,
+        )
     else:
         kwargs.update(proposer="random", surrogate="none")
     opt = ab.Optimizer(space, objectives={"score": "maximize"}, **kwargs)

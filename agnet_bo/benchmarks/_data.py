@@ -36,9 +36,9 @@ def nb201_order_fingerprint() -> str:
     build script stores it in every NB201 data file, and :func:`load_column` refuses a file whose
     rows were written for a different order.
     """
-    from agnet_bo.spaces.nb201 import _index_table
+    from agnet_bo.spaces.nb201 import index_codes
 
-    codes = np.ascontiguousarray(_index_table()[0], dtype=np.uint8)
+    codes = np.ascontiguousarray(index_codes(), dtype=np.uint8)
     return hashlib.sha256(codes.tobytes()).hexdigest()
 
 

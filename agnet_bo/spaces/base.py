@@ -10,13 +10,13 @@ import numpy as np
 
 from agnet_bo import _graph
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
-from agnet_bo.exceptions import InputError, InvalidArchitectureError
+from agnet_bo.exceptions import InputError, InvalidArchitectureError, StateFileError
 
 if TYPE_CHECKING:  # torch and torch_geometric are imported lazily to keep `import agnet_bo` fast
     import torch
     from torch_geometric.data import Data
 
-__all__ = ["SearchSpace", "SeedLike", "make_rng"]
+__all__ = ["SearchSpace", "SeedLike", "make_rng", "SPACE_CLASSES", "space_to_dict", "space_from_dict"]
 
 SeedLike = Union[int, np.random.Generator, None]  # noqa: UP007  (a runtime alias: `|` needs 3.10 objects)
 """A seed: an ``int``, a ``numpy.random.Generator`` (used as is), or ``None`` for fresh entropy."""
@@ -46,6 +46,11 @@ def serialize(arch: Architecture) -> str:
     return ",".join(arch.ops) + "|" + np.packbits(bits).tobytes().hex()
 
 
+SPACE_CLASSES: dict[str, type[SearchSpace]] = {}
+"""The space classes agnet-bo ships, by class name: the only ones a saved description rebuilds
+(each registers itself when defined in ``agnet_bo.spaces``)."""
+
+
 class SearchSpace(ABC):
     r"""A set of architectures (node-labelled DAGs) that a search runs over.
 
@@ -66,6 +71,11 @@ class SearchSpace(ABC):
     Run :class:`agnet_bo.testing.SearchSpaceTests` (or :func:`agnet_bo.testing.check_search_space`)
     on a new space to check that it honours this contract.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("agnet_bo.spaces."):
+            SPACE_CLASSES[cls.__name__] = cls
 
     name: str = "search-space"
 
@@ -341,3 +351,32 @@ class SearchSpace(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def space_to_dict(space: SearchSpace) -> dict[str, Any]:
+    """``{"class": ..., **space.to_config()}``, or ``{"class": ..., "custom": True}`` for a space
+    that cannot describe itself (:meth:`SearchSpace.to_config` returns ``None``) or is not one of
+    :data:`SPACE_CLASSES`."""
+    name = type(space).__name__
+    config = space.to_config() if SPACE_CLASSES.get(name) is type(space) else None
+    if config is None:
+        return {"class": name, "custom": True}
+    return {"class": name, **config}
+
+
+def space_from_dict(d: Mapping[str, Any]) -> SearchSpace:
+    """The space of :func:`space_to_dict`. Only the classes agnet-bo ships are rebuilt: a state
+    file never names code to import.
+
+    Raises:
+        StateFileError: If the space cannot be rebuilt (your own class, or a callable inside).
+    """
+    cls = SPACE_CLASSES.get(str(d.get("class")))
+    config = {k: v for k, v in d.items() if k != "class"}
+    if cls is not None and not d.get("custom") and not d.get("has_constraint") and not d.get("has_sampler"):
+        return cls.from_config(config)
+    what = " with a constraint callable" if d.get("has_constraint") else " with a sampler callable" if d.get("has_sampler") else ""
+    raise StateFileError(
+        f"The search space ({d.get('class')}{what}) cannot be rebuilt from the file; pass it again: "
+        "Optimizer.load(path, space=...)."
+    )

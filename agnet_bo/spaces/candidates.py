@@ -97,7 +97,7 @@ class CandidateSpace(SearchSpace):
     def to_config(self) -> dict[str, Any] | None:
         """``{"name", "base", "archs"}`` (the base described by its own config), or ``None``
         when the base cannot describe itself."""
-        from agnet_bo.spaces.registry import space_to_dict
+        from agnet_bo.spaces.base import space_to_dict
 
         base = space_to_dict(self.base)
         if base.get("custom") or base.get("has_constraint") or base.get("has_sampler"):
@@ -107,7 +107,7 @@ class CandidateSpace(SearchSpace):
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CandidateSpace:
         """The space of :meth:`to_config`."""
-        from agnet_bo.spaces.registry import space_from_dict
+        from agnet_bo.spaces.base import space_from_dict
 
         return cls(
             [Architecture.from_dict(a) for a in config["archs"]], base=space_from_dict(dict(config["base"])),

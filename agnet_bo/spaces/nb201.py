@@ -53,6 +53,12 @@ def _index_table() -> tuple[np.ndarray, dict[bytes, int]]:
     return codes, {row.tobytes(): i for i, row in enumerate(codes)}
 
 
+def index_codes() -> np.ndarray:
+    """The read-only ``15625 x 6`` table of operation codes (indices into ``NB201_OPS``) behind
+    :meth:`NB201Space.from_index`: row ``i`` is cell ``i`` of NAS-Bench-201's order."""
+    return _index_table()[0]
+
+
 class NB201Space(DAGSpace):
     r"""The NAS-Bench-201 (NATS-Bench topology) cell space.
 
