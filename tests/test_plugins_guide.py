@@ -1,0 +1,43 @@
+"""docs/guides/plugins.md runs: a user-written acquisition and a user-written surrogate (public
+contract only) each run a search, and so do a built-in with settings and a user preset."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guides" / "plugins.md"
+
+
+def test_every_code_block_of_the_plugins_guide_runs_its_search(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
+    assert len(blocks) == 4
+    namespace: dict = {}
+    exec(compile("\n".join(blocks), str(GUIDE), "exec"), namespace)  # noqa: S102 - our own documentation
+    printed = [float(x) for x in capsys.readouterr().out.split()]
+    assert len(printed) == 4 and all(0 < acc <= 100 for acc in printed)
+    # the user's parts were really used, and saved searches name them without importing them
+    opt = namespace["opt"]
+    assert opt.preset is None and opt.pool_size == 60
+    user = namespace["ProbabilityOfImprovement"](0.01)
+    assert user.get_params() == {"margin": 0.01} and repr(user) == "ProbabilityOfImprovement(margin=0.01)"
+
+
+def test_a_search_with_user_components_saves_and_needs_them_again_on_load(tmp_path):
+    import pytest
+
+    import agnet_bo as ab
+
+    blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
+    namespace: dict = {"print": lambda *a: None}
+    exec(compile("\n".join(blocks[:3]), str(GUIDE), "exec"), namespace)  # noqa: S102
+    opt = namespace["opt"]
+    opt.save(tmp_path / "s.json")
+    with pytest.raises(ab.exceptions.StateFileError, match="surrogate of your own class"):
+        ab.Optimizer.load(tmp_path / "s.json")
+    space = namespace["space"]
+    again = ab.Optimizer.load(
+        tmp_path / "s.json", surrogate=namespace["NearestNeighbours"](space, k=3),
+        acquisition=namespace["ProbabilityOfImprovement"](),
+    )
+    assert [t.key for t in again.ask(2)] == [t.key for t in opt.ask(2)]
