@@ -28,7 +28,7 @@ ROLE = re.compile(r":(?:py:)?(class|func|meth|data|attr|mod|exc|obj):`(~?)([^`<]
 BORDER = re.compile(r"^( *)(=+)(?: +=+)+ *$")
 LAZY = {  # names defined by a module __getattr__, and where they are documented
     "agnet_bo.Optimizer": "agnet_bo.optimizer.Optimizer",
-    "agnet_bo.integrations.ray.AGNetSearch": "agnet_bo.integrations.ray._AGNetSearchBase",
+    "agnet_bo.integrations.ray.AGNetSearch": "agnet_bo.integrations.ray.searcher.AGNetSearch",
 }
 
 

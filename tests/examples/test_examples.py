@@ -1,8 +1,10 @@
 """Every script in ``examples/`` runs in its fast mode and prints what it promises.
 
 Each example runs as a subprocess (``sys.executable``, working directory a temporary one), so the
-test sees what a user sees: exit code 0 and the key line of the output. The fast modes take a few
-seconds each; the full modes and their timings are in ``bench/RESULTS.md``.
+test sees what a user sees: exit code 0 and the key line of the output. The fast modes take 5 to
+35 s each (two cores), so every test here is marked ``slow`` and left out of the default run: run
+them with ``pytest -m slow`` (or everything with ``pytest -m ""``). The full modes and their timings
+are in ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def run_example(name: str, *args: str, cwd: Path, timeout: float = 300) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_custom_training_loop(tmp_path: Path) -> None:
     pytest.importorskip("sklearn", reason="the example trains on scikit-learn's digits: pip install scikit-learn")
     out = run_example("custom_training_loop.py", "--fast", cwd=tmp_path)
@@ -39,12 +42,14 @@ def test_custom_training_loop(tmp_path: Path) -> None:
     assert "median of 6 random cells" in out
 
 
+@pytest.mark.slow
 def test_custom_search_space(tmp_path: Path) -> None:
     out = run_example("custom_search_space.py", "--fast", cwd=tmp_path)
     assert "conformance checks passed for my-cells" in out
     assert "best score: agnet" in out
 
 
+@pytest.mark.slow
 def test_surrogate_ablation(tmp_path: Path) -> None:
     out = run_example("surrogate_ablation.py", "--fast", "--out", str(tmp_path / "ablation"), cwd=tmp_path)
     assert "| dataset | method | seeds | queries |" in out
@@ -52,6 +57,7 @@ def test_surrogate_ablation(tmp_path: Path) -> None:
     assert (tmp_path / "ablation" / "runs.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_multi_objective(tmp_path: Path) -> None:
     out = run_example("multi_objective.py", "--fast", "--out", "front.png", cwd=tmp_path)
     assert "Pareto front found" in out
@@ -59,6 +65,7 @@ def test_multi_objective(tmp_path: Path) -> None:
     assert (tmp_path / "front.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_resume_search(tmp_path: Path) -> None:
     out = run_example("resume_search.py", "--fast", "--state", str(tmp_path / "search.json"), cwd=tmp_path)
     assert "asked the same 16 architectures, in the same order" in out
@@ -66,6 +73,7 @@ def test_resume_search(tmp_path: Path) -> None:
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_ray_tune_search(tmp_path: Path) -> None:
     pytest.importorskip("ray.tune", reason="pip install 'agnet-bo[ray]'")
     out = run_example("ray_tune_search.py", "--fast", "--storage", str(tmp_path / "tune"), cwd=tmp_path)
@@ -74,6 +82,7 @@ def test_ray_tune_search(tmp_path: Path) -> None:
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_ray_parallel_driver(tmp_path: Path) -> None:
     pytest.importorskip("ray", reason="pip install 'agnet-bo[ray]'")
     # this example has no --fast flag: few trials, short simulated training

@@ -1,7 +1,8 @@
 """Tests of agnet_bo.integrations.ray: the Ray Tune searcher and the parallel driver.
 
 The tests that need a Ray instance share one local instance (``ray.init(num_cpus=2)``, module
-fixture) and are marked ``ray``: deselect them with ``-m "not ray"``.
+fixture) and are marked ``ray`` and ``slow`` (seconds to tens of seconds each): the default run
+(``-m 'not slow'`` in pyproject.toml) leaves them out; run them with ``-m slow`` or ``-m ""``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ray.tune.search import ConcurrencyLimiter  # noqa: E402  (after the importo
 
 from agnet_bo.integrations import ray as ab_ray  # noqa: E402
 from agnet_bo.integrations.ray import AGNetSearch, arch_from_config, run_parallel  # noqa: E402
+from agnet_bo.integrations.ray._deps import require as require_ray  # noqa: E402
 
 METRIC = "valid-accuracy"
 BENCH = ab.benchmarks.NB201("cifar10")
@@ -200,7 +202,28 @@ def test_missing_ray_names_the_extra(monkeypatch):
         run_parallel(opt, lambda a: 1.0, n_trials=1)
     monkeypatch.setitem(sys.modules, "ray.tune.search", None)
     with pytest.raises(ImportError, match="Ray Tune is required"):
-        ab_ray._require("ray.tune.search")
+        require_ray("ray.tune.search")
+    monkeypatch.delitem(sys.modules, "agnet_bo.integrations.ray.searcher")  # imported again on access
+    with pytest.raises(ImportError, match=r"Ray Tune is required.*pip install 'agnet-bo\[ray\]'"):
+        ab_ray.AGNetSearch  # noqa: B018
+
+
+def test_importing_the_integration_does_not_import_ray():
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["ray"] = None  # as if Ray were not installed
+        import agnet_bo.integrations.ray as ab_ray
+        from agnet_bo.integrations.ray import CONFIG_ARCH, SEARCHER_FORMAT_VERSION, arch_from_config, run_parallel
+        try:
+            ab_ray.AGNetSearch
+        except ImportError as exc:
+            print("ImportError:", exc)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "ImportError: Ray Tune is required" in proc.stdout and "pip install 'agnet-bo[ray]'" in proc.stdout
 
 
 # -- on a local Ray instance ----------------------------------------------------------------------
@@ -230,6 +253,7 @@ def _train(config):
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_tune_run_of_48_queries(local_ray, tmp_path):
     search = _search(optimizer_kwargs={"proposer": "mutation"})
     results = _tuner(_train, search, 48, tmp_path).fit()
@@ -259,6 +283,7 @@ def _train_mo(config):
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_tune_multi_objective_with_an_erroring_trainable(local_ray, tmp_path):
     search = AGNetSearch(
         ab.spaces.NB201Space(),
@@ -292,6 +317,7 @@ def _train_dies_once(config):
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_tune_trial_whose_worker_dies_ends_as_fail(local_ray, tmp_path):
     search = _search(optimizer_kwargs={"n_initial": 4, "proposer": "mutation"})
     tuner = tune.Tuner(
@@ -317,6 +343,7 @@ def _dies_once(arch, marker):
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 @pytest.mark.parametrize("max_retries", [1, 0])
 def test_driver_retries_a_trial_whose_worker_died(local_ray, tmp_path, max_retries):
     opt = ab.Optimizer(ab.spaces.NB201Space(), {METRIC: "maximize"}, **{**FAST, "proposer": "mutation"})
@@ -347,6 +374,7 @@ def _slow_then_raise(arch, slow_arch):
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_driver_timeout_errors_and_checkpoints(local_ray, tmp_path):
     opt = ab.Optimizer(ab.spaces.NB201Space(), {METRIC: "maximize"}, **{**FAST, "proposer": "mutation"})
     slow = opt.ask(1)[0]
@@ -377,6 +405,7 @@ def _breaks_on_trial(arch, bad_arch):
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_driver_crash_loses_no_result_and_resumes(local_ray, tmp_path):
     opt = ab.Optimizer(ab.spaces.NB201Space(), {METRIC: "maximize"}, **{**FAST, "proposer": "mutation"})
     ckpt = tmp_path / "run.json"
@@ -479,6 +508,7 @@ def _run_phase(script, phase, address, storage, crash):
 
 
 @pytest.mark.ray
+@pytest.mark.slow
 def test_tuner_restore_in_a_new_process_continues_without_losing_trials(local_ray, tmp_path):
     script = tmp_path / "driver.py"
     script.write_text(_RESTORE_SCRIPT)
