@@ -103,7 +103,7 @@ def parse_method(spec: str) -> dict[str, Any]:
                 "e.g. 'agnet:surrogate=gnn,pool_size=500'."
             )
         if settings["preset"] == "paper":
-            raise InputError(f"Method {name!r} is the fixed published protocol; it takes no overrides (got {item!r}).")
+            raise InputError(f"Method {name!r} is a fixed preset (the published protocol); it takes no overrides (got {item!r}).")
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:

@@ -10,6 +10,7 @@ from agnet_bo import Optimizer, TrialState
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, UnknownNameError
 from agnet_bo.optimizer import StateFileError
 
+
 def agp(space, **settings):
     """AG-Net's proposer with the default's share of single edits and the given settings."""
     from agnet_bo.proposers import AGNET_LOCAL_FRACTION, GeneratorProposer
