@@ -157,6 +157,29 @@ def test_save_restore_round_trip_in_process(tmp_path):
         AGNetSearch().restore(str(path))
 
 
+class _MyGP(ab.surrogates.GPSurrogate):  # a surrogate of the user's own class: no state can rebuild it
+    pass
+
+
+def test_restore_reuses_the_searchers_own_component_instances(tmp_path):
+    def make():
+        space = ab.spaces.NB201Space()
+        kwargs = {"n_initial": 2, "pool_size": 20, "seed": 0, "surrogate": _MyGP(space)}
+        return AGNetSearch(space, metric=METRIC, mode="max", optimizer_kwargs=kwargs)
+
+    search = make()
+    for tid in "abc":
+        search.on_trial_complete(tid, {METRIC: _value(search.suggest(tid))})
+    path = tmp_path / "state.json"
+    search.save(str(path))
+    restored = make()
+    restored.restore(str(path))
+    assert isinstance(restored.optimizer.surrogate, _MyGP)
+    assert [t.to_dict() for t in restored.optimizer.trials] == [t.to_dict() for t in search.optimizer.trials]
+    with pytest.raises(StateFileError, match="your own class"):
+        AGNetSearch().restore(str(path))  # no instance to reuse
+
+
 def test_trials_unknown_after_a_restore_are_adopted_from_their_config(tmp_path):
     search = _search()
     old = search.suggest("a")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from agnet_bo._files import atomic_write
 from agnet_bo.exceptions import StateFileError
+from agnet_bo.state import migrate
 
 if TYPE_CHECKING:
     from agnet_bo.optimizer import Optimizer
@@ -55,8 +56,8 @@ class SearcherState:
         Args:
             state: The state.
             space: The searcher's space, used when the state cannot rebuild it (``None`` if it has none).
-            current: The searcher's optimizer, whose surrogate or proposer instance is reused when the
-                state names none (``None`` if it has none).
+            current: The searcher's optimizer, whose surrogate, proposer or acquisition is reused when
+                the state holds an instance of the user's own class (``None`` if it has none).
 
         Raises:
             StateFileError: If the state is malformed, from a newer version, or needs a space
@@ -82,13 +83,17 @@ class SearcherState:
                         f"The saved search used a {saved_space} but this searcher has a {type(space).__name__}; "
                         "build the searcher with the same space before restoring."
                     )
-                cfg = opt_state["config"]
+                source = "The optimizer in the AGNetSearch state"
+                cfg = migrate(opt_state, source=source)["config"]  # components described as in the current format
                 optimizer = Optimizer.from_state_dict(
                     opt_state,
                     space=space,
-                    surrogate=current.surrogate if current is not None and cfg["surrogate"] is None else None,
-                    proposer=current.proposer if current is not None and cfg["proposer"] is None else None,
-                    source="The optimizer in the AGNetSearch state",
+                    surrogate=current.surrogate if current is not None and _is_custom(cfg["surrogate"]) else None,
+                    proposer=current.proposer if current is not None and _is_custom(cfg["proposer"]) else None,
+                    acquisition=(
+                        current.acquisition if current is not None and _is_custom(cfg["acquisition"]) else None
+                    ),
+                    source=source,
                 )
             trial_ids = {str(k): int(v) for k, v in state["trial_ids"].items()}
             finished = {str(k) for k in state["finished"]}
@@ -102,6 +107,12 @@ class SearcherState:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateFileError(f"AGNetSearch state is corrupted or incomplete: {type(exc).__name__}: {exc}") from exc
         return cls(optimizer, trial_ids, finished, info_keys, metric, mode)
+
+
+def _is_custom(component: Any) -> bool:
+    """Whether a component of an optimizer state is an instance of the user's own class, which the
+    state cannot rebuild (``{"type": None, "class": ...}``): the searcher's own instance is reused."""
+    return isinstance(component, Mapping) and component.get("type") is None
 
 
 def searcher_state(

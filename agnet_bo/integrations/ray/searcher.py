@@ -433,8 +433,8 @@ class AGNetSearch(Searcher):
     def set_state(self, state: dict[str, Any]) -> None:
         """Restore from :meth:`get_state` output.
 
-        The optimizer is rebuilt from the state; its space (and a surrogate or proposer that
-        was passed as an instance) is taken from this searcher when the state cannot rebuild it.
+        The optimizer is rebuilt from the state; its space (and a surrogate, proposer or
+        acquisition of your own class) is taken from this searcher when the state cannot rebuild it.
 
         Raises:
             StateFileError: If the state is malformed, from a newer version, or needs a space this
