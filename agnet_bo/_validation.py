@@ -27,6 +27,8 @@ def check_int(name: str, value: object, minimum: int | None = 1, maximum: int | 
         ok = False
     if ok and maximum is not None and int(value) > maximum:  # type: ignore[call-overload]
         ok = False
+    if not ok and minimum == 0 and maximum is None:
+        raise InputError(f"`{name}` must be a non-negative integer, got {type(value).__name__} {value!r}.")
     if not ok:
         lo = "" if minimum is None else f" >= {minimum}"
         hi = "" if maximum is None else f" <= {maximum}"

@@ -313,9 +313,7 @@ class Optimizer:
             InputError: If ``q`` is not a positive int.
             SamplingError: If no new architecture is left (or none can be found).
         """
-        if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q < 1:
-            raise InputError(f"`q` must be a positive int, got {q!r}.")
-        q = int(q)
+        q = check_int("q", q, minimum=1)
         seed = int(np.random.default_rng([self.seed, len(self._trials), 17]).integers(2**31 - 1))
         exclude = set(self._by_key)
         size = self.space.size

@@ -29,6 +29,7 @@ from agnet_bo.acquisition import (
 from agnet_bo.exceptions import InputError, unknown_name
 from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, make_proposer
 from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.spaces.nb101 import NB101Space
 from agnet_bo.surrogates import JointMLPSurrogate, Surrogate, make_surrogate
 
 __all__ = [
@@ -209,7 +210,7 @@ def paper(
     Components given by the user replace the protocol's.
     """
     if proposer is None:
-        epochs = 15 if type(space.base_space).__name__ == "NB101Space" else 30
+        epochs = 15 if isinstance(space.base_space, NB101Space) else 30  # the paper's, per space
         extra = {} if generator is None else {"generator": generator}
         proposer = make_proposer(
             "agnet", space, seed=seed, mode="paper", epochs=epochs, rank_k=0.01, alpha=0.9, lr=1e-3, **extra

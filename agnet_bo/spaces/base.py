@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from agnet_bo import _graph
+from agnet_bo._validation import check_int
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, StateFileError
 
@@ -343,8 +344,7 @@ class SearchSpace(ABC):
 
     @staticmethod
     def _check_count(n: object, size: int | None = None) -> int:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 0:
-            raise InputError(f"`n` must be a non-negative integer, got {n!r}.")
+        n = check_int("n", n, minimum=0)
         if size is not None and int(n) > size:
             raise InputError(f"Asked for {int(n)} distinct architectures, but the space has only {size}.")
         return int(n)

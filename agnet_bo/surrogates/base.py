@@ -17,7 +17,7 @@ from botorch.posteriors import Posterior
 from torch import Tensor
 
 from agnet_bo._threads import torch_threads
-from agnet_bo._validation import check_seed
+from agnet_bo._validation import check_int, check_seed
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError
 from agnet_bo.spaces.base import SearchSpace
@@ -97,11 +97,7 @@ class Surrogate(ABC):
         self.space = space
         self._target_transform_name = check_target_transform(target_transform)
         self.seed = check_seed(seed, allow_none=True)
-        if num_threads is not None and (
-            isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1
-        ):
-            raise InputError(f"`num_threads` must be a positive int or None, got {num_threads!r}.")
-        self.num_threads = None if num_threads is None else int(num_threads)
+        self.num_threads = None if num_threads is None else check_int("num_threads", num_threads, minimum=1)
         self.target_transform_: OutcomeTransform | None = None
         self.train_archs_: list[Architecture] | None = None
         self.train_Y_: Tensor | None = None

@@ -22,6 +22,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from gpytorch.utils.warnings import GPInputWarning
 from torch import Tensor
 
+from agnet_bo._validation import check_int
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, unknown_name
 from agnet_bo.spaces.base import SearchSpace
@@ -121,8 +122,7 @@ class GPSurrogate(Surrogate):
         super().__init__(space, target_transform=target_transform, seed=seed, num_threads=num_threads)
         if not isinstance(kernel, str) or kernel not in GP_KERNELS:
             raise unknown_name("GP kernel", kernel, GP_KERNELS)
-        if isinstance(wl_iterations, bool) or not isinstance(wl_iterations, int) or wl_iterations < 0:
-            raise InputError(f"`wl_iterations` must be a non-negative int, got {wl_iterations!r}.")
+        check_int("wl_iterations", wl_iterations, minimum=0)
         self.kernel = kernel
         self.wl_iterations = wl_iterations
         self.zero_ops = check_zero_ops(zero_ops)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from agnet_bo._validation import check_seed
 from agnet_bo.exceptions import InputError, unknown_name
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates.base import Surrogate
@@ -75,8 +76,7 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
         )
     if isinstance(members, str) or not isinstance(members, Sequence) or not members:
         raise InputError(f"`members` must be a non-empty sequence of names or (name, kwargs) pairs, got {members!r}.")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise InputError(f"`seed` must be a non-negative int or None, got {seed!r}.")
+    seed = check_seed(seed, allow_none=True)
     seeds: list[int | None] = (
         [None] * len(members)
         if seed is None

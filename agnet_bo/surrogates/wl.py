@@ -12,8 +12,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from agnet_bo._validation import check_int
 from agnet_bo.architecture import Architecture
-from agnet_bo.exceptions import InputError, NotFittedError
+from agnet_bo.exceptions import NotFittedError
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates._functional import check_zero_ops, functional_mask
 
@@ -51,8 +52,7 @@ class WLFeatures:
     """
 
     def __init__(self, space: SearchSpace, iterations: int = 2, zero_ops: Sequence[str] = ("none",)) -> None:
-        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
-            raise InputError(f"`iterations` must be a non-negative int, got {iterations!r}.")
+        check_int("iterations", iterations, minimum=0)
         self.space = space
         self.iterations = int(iterations)
         self.zero_ops = check_zero_ops(zero_ops)

@@ -99,6 +99,6 @@ def test_config_checks_and_normalises():
         GeneratorConfig(lr=float("inf"))
     with pytest.raises(InputError, match=r"`beta1` must be a number in \[0, 1\)"):
         GeneratorConfig(beta1=1.0)
-    with pytest.raises(InputError, match="`epochs` must be an int >= 0"):
+    with pytest.raises(InputError, match="`epochs` must be a non-negative integer"):
         GeneratorConfig(epochs=-1)
     assert GeneratorConfig(epochs=0).epochs == 0
