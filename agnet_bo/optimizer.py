@@ -10,13 +10,12 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from agnet_bo import presets
+from agnet_bo import history, presets
 from agnet_bo._files import atomic_write
 from agnet_bo._threads import torch_threads
 from agnet_bo._validation import check_int, check_json, check_seed
@@ -30,6 +29,7 @@ from agnet_bo.exceptions import (
     SpaceExhaustedWarning,
     StateFileError,
 )
+from agnet_bo.objectives import parse_constraints, parse_objectives
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
 from agnet_bo.proposers import Proposer, RandomProposer, restoring
 from agnet_bo.spaces import space_from_dict, space_to_dict
@@ -40,7 +40,6 @@ from agnet_bo.trial import Trial, TrialState
 
 __all__ = ["Optimizer", "FORMAT_VERSION", "StateFileError"]
 
-DIRECTIONS = ("maximize", "minimize")
 
 _MOVED = {
     "kappa": "acquisition=agnet_bo.acquisition.UCB(kappa=...)",
@@ -48,57 +47,6 @@ _MOVED = {
     "proposer_kwargs": "proposer=<a Proposer instance>, e.g. agnet_bo.proposers.GeneratorProposer(space, epochs=10)",
     "acquisition_kwargs": "acquisition=<an Acquisition instance>, e.g. agnet_bo.acquisition.ParEGO(anchor_share=0.25)",
 }
-
-
-def _parse_objectives(objectives: Any) -> dict[str, str]:
-    """``{name: direction}``. A lone name is maximised unless it reads like a cost (its direction
-    is then ambiguous enough to ask for); a list is refused, since it says no directions."""
-    if objectives is None:
-        return {"value": "maximize"}
-    if isinstance(objectives, str):
-        from agnet_bo.benchmarks.base import infer_direction
-
-        if infer_direction(objectives) == "minimize":
-            raise InputError(
-                f"A lone objective name is maximised, but {objectives!r} reads like something to minimise. "
-                f'Say which: objectives={{"{objectives}": "minimize"}} (or "maximize").'
-            )
-        return {objectives: "maximize"}
-    if isinstance(objectives, Mapping):
-        out = {}
-        for name, d in objectives.items():
-            if not isinstance(name, str) or d not in DIRECTIONS:
-                raise InputError(
-                    f"`objectives` maps names to 'maximize' or 'minimize', got {name!r}: {d!r}. "
-                    'Example: {"valid-accuracy": "maximize", "latency": "minimize"}.'
-                )
-            out[name] = d
-        if not out:
-            raise InputError("`objectives` must name at least one objective.")
-        return out
-    if isinstance(objectives, Sequence) and all(isinstance(o, str) for o in objectives) and objectives:
-        example = ", ".join(f'"{o}": "maximize"' for o in objectives)
-        raise InputError(
-            f"`objectives` as a list ({list(objectives)!r}) says nothing about directions. Give a dict of "
-            f'name -> "maximize" / "minimize", e.g. objectives={{{example}}} with "minimize" where smaller is better.'
-        )
-    raise InputError(
-        f'`objectives` must be a name (maximised) or a dict name -> "maximize" / "minimize"; got {objectives!r}.'
-    )
-
-
-def _parse_constraints(constraints: Any) -> dict[str, tuple[str, float]]:
-    if constraints is None:
-        return {}
-    if not isinstance(constraints, Mapping):
-        raise InputError(f'`constraints` must be a dict like {{"latency": ("<=", 5.0)}}, got {constraints!r}.')
-    out = {}
-    for name, spec in constraints.items():
-        ok = isinstance(spec, (tuple, list)) and len(spec) == 2 and spec[0] in ("<=", ">=")
-        if not ok or not isinstance(spec[1], (int, float)) or not math.isfinite(float(spec[1])):
-            raise InputError(f'A constraint is ("<=" or ">=", finite number); got {name!r}: {spec!r}.')
-        out[str(name)] = (spec[0], float(spec[1]))
-    return out
 
 
 class Optimizer:
@@ -188,8 +136,8 @@ class Optimizer:
             raise InputError(f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__}.")
         self.seed: int = check_seed(seed)  # type: ignore[assignment]  # never None without allow_none
         self.space = space
-        self.objectives = _parse_objectives(objectives)
-        self.constraints = _parse_constraints(constraints)
+        self.objectives = parse_objectives(objectives)
+        self.constraints = parse_constraints(constraints)
         self.metrics = list(self.objectives) + [c for c in self.constraints if c not in self.objectives]
         self._sign = np.array([-1.0 if self.objectives.get(m) == "minimize" else 1.0 for m in self.metrics])
         if generator is not None:
@@ -603,26 +551,9 @@ class Optimizer:
         return added
 
     def records(self) -> list[dict[str, Any]]:
-        """The history as flat rows, one per trial, in trial order (what :meth:`export` writes).
-
-        Columns: ``id``, ``state``, ``source``, ``round``, ``arch`` (readable: the space's own
-        string form where it has one, such as NAS-Bench-201's arch strings, else the operations
-        and edges), ``key``, one ``value:<metric>`` per modelled metric (empty until told) and
-        one ``info:<name>`` per info entry any trial has.
-        """
-        info_keys = list(dict.fromkeys(k for t in self._trials for k in t.info))
-        rows = []
-        for t in self._trials:
-            row: dict[str, Any] = {
-                "id": t.id, "state": t.state.value, "source": t.source, "round": t.round,
-                "arch": _arch_text(self.space, t.arch), "key": t.key,
-            }
-            for m in self.metrics:
-                row[f"value:{m}"] = None if t.values is None else t.values.get(m)
-            for k in info_keys:
-                row[f"info:{k}"] = t.info.get(k)
-            rows.append(row)
-        return rows
+        """The history as flat rows, one per trial, in trial order (what :meth:`export` writes);
+        columns as in :func:`agnet_bo.history.records`."""
+        return history.records(self.space, self._trials, self.metrics)
 
     def trials_dataframe(self) -> Any:
         """:meth:`records` as a ``pandas.DataFrame`` (pandas is imported here, and only here).
@@ -630,11 +561,7 @@ class Optimizer:
         Raises:
             ImportError: If pandas is not installed (``pip install pandas``).
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise ImportError("trials_dataframe() needs pandas: pip install pandas (or use records() / export()).") from exc
-        return pd.DataFrame(self.records())
+        return history.dataframe(self.records())
 
     def export(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`records` to ``path``: CSV for ``.csv``, JSON lines for ``.jsonl``; atomically.
@@ -642,21 +569,7 @@ class Optimizer:
         Raises:
             InputError: For any other file extension.
         """
-        path = Path(path)
-        rows = self.records()
-        if path.suffix == ".jsonl":
-            text = "".join(json.dumps(r) + "\n" for r in rows)
-        elif path.suffix == ".csv":
-            import csv
-
-            buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["id"], lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-            text = buf.getvalue()
-        else:
-            raise InputError(f"export writes .csv or .jsonl files, got {path.name!r}; e.g. opt.export('trials.csv').")
-        atomic_write(path, text)
+        history.export(self.records(), path)
 
     @property
     def queued(self) -> list[Architecture]:
@@ -849,15 +762,3 @@ class Optimizer:
             f"surrogate={self.surrogate!r}, proposer={self.proposer!r}, acquisition={self.acquisition!r}, "
             f"trials={len(self._trials)})"
         )
-
-
-def _arch_text(space: SearchSpace, arch: Architecture) -> str:
-    """A readable form of an architecture: the space's ``to_string`` if it has one, else
-    ``"op,op,... | u->v,..."``."""
-    to_string = getattr(space, "to_string", None)
-    if callable(to_string):
-        try:
-            return str(to_string(arch))
-        except Exception:  # a space's own form may not cover every member: fall back
-            pass
-    return ",".join(arch.ops) + " | " + ",".join(f"{u}->{v}" for u, v in arch.edges)

@@ -1,0 +1,88 @@
+"""A search's history as flat records: rows, a DataFrame, CSV or JSON-lines files."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agnet_bo._files import atomic_write
+from agnet_bo.architecture import Architecture
+from agnet_bo.exceptions import InputError
+from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.trial import Trial
+
+__all__ = ["records", "dataframe", "export", "arch_text"]
+
+
+def arch_text(space: SearchSpace, arch: Architecture) -> str:
+    """A readable form of an architecture: the space's ``to_string`` if it has one, else
+    ``"op,op,... | u->v,..."``."""
+    to_string = getattr(space, "to_string", None)
+    if callable(to_string):
+        try:
+            return str(to_string(arch))
+        except Exception:  # a space's own form may not cover every member: fall back
+            pass
+    return ",".join(arch.ops) + " | " + ",".join(f"{u}->{v}" for u, v in arch.edges)
+
+
+def records(space: SearchSpace, trials: Sequence[Trial], metrics: Sequence[str]) -> list[dict[str, Any]]:
+    """One flat row per trial, in order.
+
+    Columns: ``id``, ``state``, ``source``, ``round``, ``arch`` (readable: the space's own
+    string form where it has one, such as NAS-Bench-201's arch strings, else the operations
+    and edges), ``key``, one ``value:<metric>`` per modelled metric (empty until told) and
+    one ``info:<name>`` per info entry any trial has.
+    """
+    info_keys = list(dict.fromkeys(k for t in trials for k in t.info))
+    rows = []
+    for t in trials:
+        row: dict[str, Any] = {
+            "id": t.id, "state": t.state.value, "source": t.source, "round": t.round,
+            "arch": arch_text(space, t.arch), "key": t.key,
+        }
+        for m in metrics:
+            row[f"value:{m}"] = None if t.values is None else t.values.get(m)
+        for k in info_keys:
+            row[f"info:{k}"] = t.info.get(k)
+        rows.append(row)
+    return rows
+
+
+def dataframe(rows: list[dict[str, Any]]) -> Any:
+    """``rows`` as a ``pandas.DataFrame`` (pandas is imported here, and only here).
+
+    Raises:
+        ImportError: If pandas is not installed (``pip install pandas``).
+    """
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError("trials_dataframe() needs pandas: pip install pandas (or use records() / export()).") from exc
+    return pd.DataFrame(rows)
+
+
+def export(rows: list[dict[str, Any]], path: str | os.PathLike[str]) -> None:
+    """Write ``rows`` to ``path``: CSV for ``.csv``, JSON lines for ``.jsonl``; atomically.
+
+    Raises:
+        InputError: For any other file extension.
+    """
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        text = "".join(json.dumps(r) + "\n" for r in rows)
+    elif path.suffix == ".csv":
+        import csv
+
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["id"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buf.getvalue()
+    else:
+        raise InputError(f"export writes .csv or .jsonl files, got {path.name!r}; e.g. opt.export('trials.csv').")
+    atomic_write(path, text)
