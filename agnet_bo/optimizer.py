@@ -6,8 +6,10 @@ import base64
 import copy
 import io
 import json
+import logging
 import math
 import os
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -39,6 +41,8 @@ from agnet_bo.surrogates import Surrogate
 from agnet_bo.trial import Trial, TrialState
 
 __all__ = ["Optimizer", "FORMAT_VERSION", "StateFileError"]
+
+logger = logging.getLogger(__name__)
 
 
 _MOVED = {
@@ -347,9 +351,15 @@ class Optimizer:
             feas = self._feasible(done)
             if feas.any():
                 util = np.where(feas, util, util.min() - 1.0 - (util.max() - util.min()))
+        start = time.perf_counter()
         self.proposer.fit(archs, util)  # first: a jointly trained surrogate learns here
+        fitted = time.perf_counter()
         if self.surrogate is not None:
             self.surrogate.fit(archs, Y)
+        logger.info(
+            "round %d: refitted on %d results (proposer %.2f s, surrogate %.2f s)",
+            self._rounds + 1, len(done), fitted - start, time.perf_counter() - fitted,
+        )
         self._rounds += 1
         self._dirty = False
         self._run_callbacks("round")
@@ -369,7 +379,9 @@ class Optimizer:
         size = self.space.size
         n_pool = self.pool_size if size is None else min(self.pool_size, size - len(exclude))
         n_pool = max(n_pool, q)
+        start = time.perf_counter()
         pool = self._pool(n_pool, seed, exclude)
+        proposed = time.perf_counter()
         q = min(q, len(pool))
         if q == 0:
             return []
@@ -382,7 +394,13 @@ class Optimizer:
             constraints=self._model_constraints(),
             seed=seed,
         )
-        return [pool[i] for i in self.acquisition.choose(self.surrogate, pool, q, ctx)]
+        picks = self.acquisition.choose(self.surrogate, pool, q, ctx)
+        logger.info(
+            "round %d: proposed %d candidates in %.2f s, %s picked %d in %.2f s",
+            self._rounds, len(pool), proposed - start, self.acquisition.name or type(self.acquisition).__name__,
+            q, time.perf_counter() - proposed,
+        )
+        return [pool[i] for i in picks]
 
     def _model_constraints(self) -> list[tuple[int, float, int]]:
         """Constraints in the surrogate's units: ``(column, bound, sign)``, feasible iff ``sign * (Z - bound) <= 0``."""
@@ -505,6 +523,79 @@ class Optimizer:
         for kind, fn in list(self._callbacks):
             if kind == when:
                 fn(self, *args)
+
+    def optimize(
+        self,
+        objective: Callable[[Architecture], Any],
+        n_trials: int,
+        *,
+        batch_size: int = 1,
+        catch: tuple[type[BaseException], ...] = (),
+        show_progress_bar: bool = False,
+    ) -> list[Trial]:
+        """Run the ask/tell loop on ``objective`` for ``n_trials`` more trials (Optuna's ``optimize``).
+
+        Args:
+            objective: ``objective(arch)`` returns what :meth:`tell` takes: a number (one
+                modelled metric) or a dict with a value for each objective and constrained metric.
+                It may also return ``(values, info)`` to keep extra data with the trial.
+            n_trials: How many trials to evaluate (fewer if a finite space runs out).
+            batch_size: Architectures asked at a time (evaluated one after another here; use
+                :func:`agnet_bo.integrations.ray.run_parallel` to evaluate a batch in parallel).
+            catch: Exception types that mark a trial FAIL (with the error in its ``info``) and let
+                the loop go on; any other exception stops the loop, the trial left PENDING.
+            show_progress_bar: A tqdm bar on stderr with the trials done and the best value.
+
+        Returns:
+            The trials evaluated by this call.
+
+        Raises:
+            InputError: If ``n_trials`` or ``batch_size`` is not a positive int.
+        """
+        n_trials = check_int("n_trials", n_trials, minimum=1)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        if not isinstance(catch, tuple) or not all(isinstance(c, type) and issubclass(c, BaseException) for c in catch):
+            raise InputError(f"`catch` must be a tuple of exception types, got {catch!r}.")
+        done: list[Trial] = []
+        bar = None
+        if show_progress_bar:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_trials, desc="agnet-bo", unit="trial")
+        try:
+            while len(done) < n_trials:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", SpaceExhaustedWarning)
+                    try:
+                        batch = self.ask(min(batch_size, n_trials - len(done)))
+                    except SamplingError:
+                        if self.space.size is not None and len(self._by_key) >= self.space.size:
+                            logger.info("the space is exhausted after %d trials", len(self._trials))
+                            break
+                        raise
+                for trial in batch:
+                    try:
+                        result = objective(trial.arch)
+                    except catch as exc:
+                        self.tell(trial, state=TrialState.FAIL, info={"error": f"{type(exc).__name__}: {exc}"})
+                        logger.warning("trial %d failed: %s: %s", trial.id, type(exc).__name__, exc)
+                    else:
+                        pair = isinstance(result, tuple) and len(result) == 2 and (result[1] is None or isinstance(result[1], Mapping))
+                        values, info = result if pair else (result, None)
+                        self.tell(trial, values, info=info)
+                    done.append(trial)
+                    if bar is not None:
+                        bar.update(1)
+                        if len(self.objectives) == 1 and any(t.state is TrialState.COMPLETE for t in self._trials):
+                            try:
+                                name = next(iter(self.objectives))
+                                bar.set_postfix(best=f"{self.best_trial.values[name]:.4g}")  # type: ignore[index]
+                            except InputError:  # no feasible trial yet
+                                pass
+        finally:
+            if bar is not None:
+                bar.close()
+        return done
 
     def enqueue(self, archs: Architecture | Sequence[Architecture]) -> int:
         """Queue known architectures to be asked first, in order, before any random or

@@ -617,3 +617,39 @@ def test_callbacks_after_each_tell_and_round(space, table):
         opt.add_callback("print")
     with pytest.raises(InputError, match='"tell" or "round"'):
         opt.add_callback(print, when="ask")
+
+
+def test_optimize_runs_the_loop_catches_failures_and_logs_rounds(space, table, caplog, capsys):
+    import logging
+
+    calls = []
+
+    def objective(arch):
+        calls.append(arch)
+        if len(calls) == 3:
+            raise RuntimeError("out of memory")
+        return {"valid-accuracy": _acc(table, arch)}, {"epochs": 1}
+
+    opt = Optimizer(space, "valid-accuracy", seed=0, **fast(space))
+    with caplog.at_level(logging.INFO, logger="agnet_bo.optimizer"):
+        done = opt.optimize(objective, n_trials=10, batch_size=4, catch=(RuntimeError,))
+    assert len(done) == 10 == len(opt.trials) and len({t.key for t in done}) == 10
+    assert done[2].state is TrialState.FAIL and "out of memory" in done[2].info["error"]
+    assert all(t.state is TrialState.COMPLETE and t.info == {"epochs": 1} for t in done if t.id != 2)
+    rounds = [r.getMessage() for r in caplog.records if r.name == "agnet_bo.optimizer"]
+    assert any("refitted on" in m for m in rounds) and any("picked" in m for m in rounds)
+    assert capsys.readouterr().err == ""  # nothing printed by default
+    opt.optimize(lambda a: _acc(table, a), n_trials=2, show_progress_bar=True)
+    assert "agnet-bo" in capsys.readouterr().err and len(opt.trials) == 12
+    with pytest.raises(ZeroDivisionError):  # not caught: the loop stops, the trial stays pending
+        opt.optimize(lambda a: 1 / 0, n_trials=1)
+    assert opt.trials[-1].state is TrialState.PENDING
+    with pytest.raises(InputError, match="n_trials"):
+        opt.optimize(objective, n_trials=0)
+
+
+def test_optimize_stops_when_a_finite_space_is_exhausted():
+    chain = ab.spaces.DAGSpace.chain(["a", "b"], num_layers=2)  # 4 architectures
+    opt = Optimizer(chain, "v", proposer="random", surrogate="none", seed=0)
+    done = opt.optimize(lambda a: float(a.ops.count("a")), n_trials=10, batch_size=3)
+    assert len(done) == 4 and opt.best_trial.values["v"] == 2.0
