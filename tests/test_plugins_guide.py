@@ -13,7 +13,7 @@ def test_every_code_block_of_the_plugins_guide_runs_its_search(capsys):
     blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
     assert len(blocks) == 4
     namespace: dict = {}
-    exec(compile("\n".join(blocks), str(GUIDE), "exec"), namespace)  # noqa: S102 - our own documentation
+    exec(compile("\n".join(blocks), str(GUIDE), "exec"), namespace)
     printed = [float(x) for x in capsys.readouterr().out.split()]
     assert len(printed) == 4 and all(0 < acc <= 100 for acc in printed)
     # the user's parts were really used, and saved searches name them without importing them
@@ -30,7 +30,7 @@ def test_a_search_with_user_components_saves_and_needs_them_again_on_load(tmp_pa
 
     blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
     namespace: dict = {"print": lambda *a: None}
-    exec(compile("\n".join(blocks[:3]), str(GUIDE), "exec"), namespace)  # noqa: S102
+    exec(compile("\n".join(blocks[:3]), str(GUIDE), "exec"), namespace)
     opt = namespace["opt"]
     opt.save(tmp_path / "s.json")
     with pytest.raises(ab.exceptions.StateFileError, match="surrogate of your own class"):
