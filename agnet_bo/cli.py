@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from agnet_bo.exceptions import AgnetBOError
+from agnet_bo.names import ACQUISITIONS, BENCHMARKS, METHODS, PROPOSERS, SURROGATE_CHOICES
 
 __all__ = ["main", "build_parser"]
 
@@ -119,7 +120,8 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     constraints = dict(_parse_constraint(c) for c in args.constraint or [])
     report = [m for m in (args.report.split(",") if args.report else []) if m]
     method = getattr(args, "method", "agnet")
-    overrides = [f"{k}={v}" for k, v in (("surrogate", args.surrogate), ("proposer", args.proposer), ("acquisition", args.acquisition)) if v]
+    parts = ("surrogate", "proposer", "acquisition")
+    overrides = [f"{k}={getattr(args, k)}" for k in parts if getattr(args, k, None)]
     if overrides:
         method += (":" if ":" not in method else ",") + ",".join(overrides)
     return RunConfig(
@@ -201,11 +203,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from agnet_bo.experiment import compare, compare_table, table_markdown
     from agnet_bo.plotting import plot_compare
 
-    if args.surrogate or args.proposer or args.acquisition:
-        raise AgnetBOError(
-            "compare takes variants as method specs, not --surrogate/--proposer/--acquisition: "
-            "e.g. --methods agnet agnet:surrogate=gnn agnet:surrogate=none."
-        )
     base = _config(args)
     os.makedirs(args.out, exist_ok=True)
     results = compare(
@@ -246,9 +243,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _search_options(p: argparse.ArgumentParser) -> None:
-    from agnet_bo.experiment import BENCHMARKS
-
+def _search_options(p: argparse.ArgumentParser, *, parts: bool = True) -> None:
+    """The options of a search; ``parts``: also --surrogate / --proposer / --acquisition (``run``
+    only: ``compare`` takes variants as method specs)."""
     p.add_argument("--benchmark", default="nb201",
                    help=f"bundled benchmark ({', '.join(BENCHMARKS)}; default nb201) or your own TabularBenchmark as "
                    "package.module:attribute (an instance, or a function taking dataset and/or epochs)")
@@ -260,9 +257,10 @@ def _search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", default="test-accuracy", help="comma-separated metrics recorded but not searched on (default test-accuracy)")
     p.add_argument("--budget", type=int, default=None, help="architectures to evaluate (default 192)")
     p.add_argument("--batch-size", type=int, default=16, help="architectures asked at once (default 16)")
-    p.add_argument("--surrogate", help="override the method's surrogate (gp, gnn, mlp, ensemble, paper, none)")
-    p.add_argument("--proposer", help="override the method's proposer (agnet, random, mutation, evolution, local)")
-    p.add_argument("--acquisition", help="override the acquisition (ucb, ts, greedy, qlogei, qlognei, qlogehvi, qlognehvi, parego, qlogehvi+parego, rank-sum, rank-constrained)")
+    if parts:
+        p.add_argument("--surrogate", choices=SURROGATE_CHOICES, help="override the method's surrogate")
+        p.add_argument("--proposer", choices=PROPOSERS, help="override the method's proposer")
+        p.add_argument("--acquisition", choices=ACQUISITIONS, help="override the method's acquisition")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -270,8 +268,6 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``agnet-bo``."""
     parser = argparse.ArgumentParser(prog="agnet-bo", description="Sample-efficient NAS with AG-Net.")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    from agnet_bo.experiment import METHODS
 
     methods_help = "method: " + ", ".join(METHODS) + "; optionally with overrides, e.g. agnet:surrogate=gnn,pool_size=500"
     p = sub.add_parser("run", help="search a bundled benchmark (AG-Net on NB201 CIFAR-10 by default)")
@@ -284,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="compare methods (or variants) over seeds on one benchmark, in parallel")
-    _search_options(p)
+    _search_options(p, parts=False)
     p.add_argument("--methods", nargs="+", default=["agnet", "agnet-paper", "bananas", "evolution", "local", "random"], help=methods_help)
     p.add_argument("--datasets", nargs="+", help="datasets to run (default: --dataset)")
     p.add_argument("--seeds", type=int, default=10, help="seeds per method (default 10)")
@@ -321,14 +317,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_KEPT_ON_RESUME = ("budget", "budget_given", "no_progress", "no_plot", "resume", "command", "func")
+
+
+def _refuse_ignored_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``run --resume DIR`` keeps the run's settings: refuse any other flag it would not apply."""
+    defaults = vars(parser.parse_args(["run"]))
+    given = [
+        "--" + dest.replace("_", "-") for dest, value in vars(args).items()
+        if dest not in _KEPT_ON_RESUME and value != defaults.get(dest)
+    ]
+    if given:
+        raise AgnetBOError(
+            f"--resume keeps the run's own settings, so {', '.join(sorted(given))} would not be applied. Drop "
+            f"{'it' if len(given) == 1 else 'them'} (only --budget, --no-progress and --no-plot go with --resume), "
+            "or start a new run with --out."
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``agnet-bo`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if hasattr(args, "budget"):
         args.budget_given = args.budget is not None
         if args.budget is None:
             args.budget = 192
     try:
+        if getattr(args, "resume", None):
+            _refuse_ignored_flags(parser, args)
         return int(args.func(args))
     except AgnetBOError as exc:
         print(f"agnet-bo: error: {exc}", file=sys.stderr)

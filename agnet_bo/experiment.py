@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from agnet_bo import names
 from agnet_bo._files import atomic_write
 from agnet_bo.benchmarks import NB201, Benchmark, TabularBenchmark
 from agnet_bo.exceptions import InputError, StateFileError, unknown_name
@@ -49,7 +50,7 @@ __all__ = [
     "summarize",
 ]
 
-BENCHMARKS = ("nb201",)
+BENCHMARKS = names.BENCHMARKS
 """Benchmarks :func:`make_benchmark` knows (bundled tables, no download)."""
 
 METHODS: dict[str, dict[str, Any]] = {

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from agnet_bo import names
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingError, unknown_name
 from agnet_bo.generator import Generator, rank_weights, space_fingerprint
@@ -541,7 +542,7 @@ left (:meth:`~agnet_bo.generator.Generator.sample_from`). Scoring 5,000 architec
 takes well under a second; NAS-Bench-201 (15,625 cells) keeps the generator's own draws."""
 
 
-PROPOSERS = ("agnet", "random", "mutation", "evolution", "local")
+PROPOSERS: tuple[str, ...] = names.PROPOSERS
 
 AGNET_RETRAIN_EPOCHS = 10
 """Retraining epochs per round of the autoregressive generator when ``make_proposer("agnet")``

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from agnet_bo import names
 from agnet_bo._validation import check_seed
 from agnet_bo.exceptions import InputError, unknown_name
 from agnet_bo.spaces.base import SearchSpace
@@ -19,7 +20,7 @@ from agnet_bo.surrogates.mlp import MLPSurrogate
 
 __all__ = ["SURROGATES", "DEFAULT_ENSEMBLE", "make_surrogate"]
 
-SURROGATES: tuple[str, ...] = ("gnn", "gp", "mlp", "ensemble")
+SURROGATES: tuple[str, ...] = names.SURROGATES
 """The names :func:`make_surrogate` knows."""
 
 MemberSpec = str | tuple[str, Mapping[str, Any]]
