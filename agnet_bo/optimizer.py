@@ -94,6 +94,13 @@ class Optimizer:
             and cached (:meth:`Generator.for_space <agnet_bo.generator.Generator.for_space>`).
         num_threads: torch threads while the optimizer computes (restored after each call);
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
+        refit_every: Refit the models once this many new results were told since the last
+            round (default 1: after every result). With many workers asking one architecture at
+            a time, a larger value saves most model rounds (bench/RESULTS.md, "Many workers").
+        prefetch: When a round runs for fewer picks than this, pick ``prefetch`` and keep the
+            rest for the next asks, until the models are refitted: the sequential greedy batch
+            that one ``ask(prefetch)`` would return, handed out one ask at a time (pending trials
+            condition each pick either way). Default 0: every ask runs its own round.
 
     Finite spaces run to exhaustion: once fewer new architectures are left than a pool holds,
     every one of them is scored, and :meth:`ask` returns what is left (with a
@@ -127,6 +134,8 @@ class Optimizer:
         preset: str | presets.Preset = "agnet",
         generator: Any = None,
         num_threads: int | None = 1,
+        refit_every: int = 1,
+        prefetch: int = 0,
         **moved: Any,
     ) -> None:
         if moved:
@@ -168,6 +177,10 @@ class Optimizer:
         self.n_initial = check_int("n_initial", n_initial)
         self.pool_size = check_int("pool_size", pool_size)
         self.num_threads = num_threads
+        self.refit_every = check_int("refit_every", refit_every, minimum=1)
+        self.prefetch = check_int("prefetch", prefetch, minimum=0)
+        self._told_since_refit = 0
+        self._reserve: list[Architecture] = []  # picks of the last round not handed out yet
         self._trials: list[Trial] = []
         self._by_key: dict[str, Trial] = {}
         self._dirty = True
@@ -290,10 +303,21 @@ class Optimizer:
                 archs.append((a, "initial"))
                 exclude.add(self.space.key(a))
         n_fixed = q - q_left  # the enqueued ones
-        if q_left - n_random and len(archs) == n_fixed + n_random:
-            with torch_threads(self.num_threads):
-                proposed = self._model_round(q_left - n_random, seed, exclude)
-            archs.extend((a, "proposed") for a in proposed)
+        need = q_left - n_random
+        if need and len(archs) == n_fixed + n_random:
+            if self._dirty:
+                self._reserve.clear()
+            while self._reserve and need:  # picks of the last round, the models unchanged since
+                a = self._reserve.pop(0)
+                if self.space.key(a) not in exclude:
+                    archs.append((a, "proposed"))
+                    exclude.add(self.space.key(a))
+                    need -= 1
+            if need:
+                with torch_threads(self.num_threads):
+                    proposed = self._model_round(max(need, self.prefetch), seed, exclude)
+                archs.extend((a, "proposed") for a in proposed[:need])
+                self._reserve = list(proposed[need:])
         if not archs:
             raise SamplingError(
                 f"No new architecture of {self.space.name} could be found: {len(exclude)} were asked and neither "
@@ -362,6 +386,7 @@ class Optimizer:
         )
         self._rounds += 1
         self._dirty = False
+        self._told_since_refit = 0
         self._run_callbacks("round")
 
     def _model_round(self, q: int, seed: int, exclude: set[str]) -> list[Architecture]:
@@ -497,7 +522,9 @@ class Optimizer:
                 t._finish(TrialState.FAIL, vals, info)
             else:
                 t._finish(TrialState.COMPLETE, vals, info)
-                self._dirty = True
+                self._told_since_refit += 1
+                if self._told_since_refit >= self.refit_every:
+                    self._dirty = True
         self._run_callbacks("tell", t)
         return t
 
@@ -733,8 +760,12 @@ class Optimizer:
                 "n_initial": self.n_initial,
                 "pool_size": self.pool_size,
                 "seed": self.seed,
+                "refit_every": self.refit_every,
+                "prefetch": self.prefetch,
             }),
             "rounds": self._rounds,
+            "told_since_refit": self._told_since_refit,
+            "reserve": [a.to_dict() for a in self._reserve],
             "queue": [a.to_dict() for a in self._queue],
             "dirty": self._dirty,
             "trials": [t.to_dict() for t in self._trials],
@@ -828,6 +859,8 @@ class Optimizer:
                 n_initial=cfg["n_initial"],
                 pool_size=cfg["pool_size"],
                 seed=cfg["seed"],
+                refit_every=cfg.get("refit_every", 1),
+                prefetch=cfg.get("prefetch", 0),
             )
             opt.preset = cfg.get("preset")
             for rec in data["trials"]:
@@ -841,6 +874,8 @@ class Optimizer:
             opt._rounds = int(data["rounds"])
             opt._queue = [Architecture.from_dict(a) for a in data.get("queue", [])]  # files before 0.2 had none
             opt._dirty = bool(data["dirty"])
+            opt._told_since_refit = int(data.get("told_since_refit", 0))
+            opt._reserve = [Architecture.from_dict(a) for a in data.get("reserve", [])]
         except StateFileError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, InputError) as exc:

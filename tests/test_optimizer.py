@@ -653,3 +653,35 @@ def test_optimize_stops_when_a_finite_space_is_exhausted():
     opt = Optimizer(chain, "v", proposer="random", surrogate="none", seed=0)
     done = opt.optimize(lambda a: float(a.ops.count("a")), n_trials=10, batch_size=3)
     assert len(done) == 4 and opt.best_trial.values["v"] == 2.0
+
+
+def test_many_workers_reuse_a_rounds_models_and_picks_until_enough_is_told(tmp_path, space, table):
+    """prefetch hands out one round's picks ask by ask; refit_every waits for that many results.
+    Both survive save and load, and the defaults keep a round per ask."""
+    opt = Optimizer(space, "valid-accuracy", seed=0, refit_every=4, prefetch=8, **fast(space))
+    for t in opt.ask(4):
+        opt.tell(t, _acc(table, t.arch))
+    rounds = []
+    opt.add_callback(lambda o: rounds.append(len(o.trials)), when="round")
+    first = opt.ask(1)  # a round: 8 picks, one handed out
+    assert len(rounds) == 1 and len(opt._reserve) == 7
+    reserve = [opt.space.key(a) for a in opt._reserve]
+    asked = [t.key for t in opt.ask(1) + opt.ask(2)]  # from the reserve: no new round
+    assert len(rounds) == 1 and asked == reserve[:3]
+    for t in first + [opt.trials[-1]]:
+        opt.tell(t, _acc(table, t.arch))  # 2 results told: fewer than refit_every
+    opt.save(tmp_path / "s.json")
+    again = Optimizer.load(tmp_path / "s.json")
+    assert [t.key for t in opt.ask(2)] == [t.key for t in again.ask(2)] == reserve[3:5]
+    assert len(rounds) == 1
+    for t in opt.pending_trials[:2]:
+        opt.tell(t, _acc(table, t.arch))  # 4 told: the models are refitted at the next ask
+    opt.ask(1)
+    assert len(rounds) == 2 and len(opt._reserve) == 7
+    with pytest.raises(InputError, match="refit_every"):
+        Optimizer(space, "v", refit_every=0)
+    default = Optimizer(space, "valid-accuracy", seed=0, **fast(space))
+    for t in default.ask(4):
+        default.tell(t, _acc(table, t.arch))
+    default.ask(1)
+    assert default._reserve == [] and default.refit_every == 1
