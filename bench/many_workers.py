@@ -98,7 +98,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
-    for w, budget in zip(args.workers, args.budget * len(args.workers) if len(args.budget) == 1 else args.budget):
+    for w, budget in zip(args.workers, args.budget * len(args.workers) if len(args.budget) == 1 else args.budget, strict=True):
         for seed in args.seeds:
             for c in args.configs:
                 r = run(c, w, budget, seed)
