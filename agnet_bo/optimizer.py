@@ -461,8 +461,12 @@ class Optimizer:
             missing = [m for m in self.metrics if m not in values]
             extra = [k for k in values if k not in self.metrics]
             if missing or extra:
+                import difflib
+
+                guesses = [f"{e!r} -> {m[0]!r}" for e in extra if (m := difflib.get_close_matches(str(e), missing, n=1))]
+                hint = f" Did you mean {', '.join(guesses)}?" if guesses else ""
                 raise InputError(
-                    f"Expected values for exactly {self.metrics}; missing {missing}, unexpected {extra}. "
+                    f"Expected values for exactly {self.metrics}; missing {missing}, unexpected {extra}.{hint} "
                     "Pass other measurements with info={...}."
                 )
             out = {}

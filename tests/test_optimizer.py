@@ -685,3 +685,11 @@ def test_many_workers_reuse_a_rounds_models_and_picks_until_enough_is_told(tmp_p
         default.tell(t, _acc(table, t.arch))
     default.ask(1)
     assert default._reserve == [] and default.refit_every == 1
+
+
+def test_a_misspelt_metric_in_tell_suggests_the_expected_name(space):
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, proposer="random", surrogate="none", seed=0)
+    (t,) = opt.ask(1)
+    with pytest.raises(InputError, match=r"Did you mean 'valid_accuracy' -> 'valid-accuracy'\?"):
+        opt.tell(t, {"valid_accuracy": 90.0})
+    assert opt.tell(t, {"valid-accuracy": 90.0}).state is TrialState.COMPLETE  # nothing was lost
