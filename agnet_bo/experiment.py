@@ -19,6 +19,7 @@ import json
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -491,8 +492,10 @@ class RunRecorder:
         self.dir = Path(directory)
         cfg_path = self.dir / "config.json"
         if resume:
-            if not cfg_path.exists() or not (self.dir / "state.json").exists():
-                raise InputError(f"Nothing to resume in {str(self.dir)!r}: it has no config.json and state.json of a run.")
+            if not cfg_path.exists() or not ((self.dir / "state.json").exists() or (self.dir / "trials.jsonl").exists()):
+                raise InputError(
+                    f"Nothing to resume in {str(self.dir)!r}: it has no config.json with a state.json or trials.jsonl of a run."
+                )
             try:
                 saved = RunConfig.from_dict(json.loads(cfg_path.read_text()))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
@@ -521,12 +524,68 @@ class RunRecorder:
         return self.dir / "state.json"
 
     def load_optimizer(self) -> Optimizer:
-        """The saved optimizer; rewrites ``trials.jsonl`` from it."""
-        opt = Optimizer.load(self.state_path)
+        """The saved optimizer, with every result ``trials.jsonl`` holds; rewrites that file from it.
+
+        Results appended after the state's last save (a crash between two saves) are told to
+        the loaded optimizer. When ``state.json`` is missing or unreadable, the search is rebuilt
+        from ``trials.jsonl`` (a warning says so): every result is kept and the search goes on,
+        though not with the picks the lost state would have made. Unreadable lines of
+        ``trials.jsonl`` are skipped with a warning naming them.
+
+        Raises:
+            StateFileError: If neither file holds anything to resume from.
+        """
+        records = self._read_trials()
+        try:
+            opt = Optimizer.load(self.state_path)
+        except StateFileError as exc:
+            if not records:
+                raise StateFileError(
+                    f"{exc}. {self.dir / 'trials.jsonl'} holds no result either: there is nothing to resume; start a new run."
+                ) from None
+            warnings.warn(
+                f"{self.state_path} cannot be read ({exc}); rebuilding the search from the {len(records)} results in "
+                f"{self.dir / 'trials.jsonl'}. Every result is kept; the next picks are the rebuilt model's.",
+                UserWarning,
+                stacklevel=2,
+            )
+            opt = make_optimizer(self.config, make_benchmark(self.config.benchmark, self.config.dataset, self.config.epochs))
+            for t in records:
+                if opt.find(t.arch) is None:
+                    opt.add_evaluated(t.arch, t.values, info=t.info, state=t.state)
+        else:
+            for t in records:  # told after the state's last save
+                ours = opt.trials[t.id] if t.id < len(opt.trials) else None
+                if ours is not None and ours.key == t.key and ours.state is TrialState.PENDING:
+                    opt.tell(ours, t.values, state=t.state, info=t.info)
         with open(self.dir / "trials.jsonl", "w") as f:
             for t in _told(opt.trials):
                 f.write(json.dumps(self._line(t)) + "\n")
         return opt
+
+    def _read_trials(self) -> list[Trial]:
+        """The told trials of ``trials.jsonl`` (unreadable lines skipped with a warning)."""
+        path = self.dir / "trials.jsonl"
+        if not path.exists():
+            return []
+        out, bad = [], []
+        for i, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                t = Trial.from_dict(json.loads(line))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, InputError):
+                bad.append(i)
+                continue
+            if t.state.is_finished():
+                out.append(t)
+        if bad:
+            warnings.warn(
+                f"{path}: line(s) {bad} cannot be read and are skipped; state.json still holds what was saved.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return out
 
     def _line(self, t: Trial) -> dict[str, Any]:
         d = t.to_dict()

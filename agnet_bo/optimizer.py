@@ -463,7 +463,7 @@ class Optimizer:
             if missing or extra:
                 import difflib
 
-                guesses = [f"{e!r} -> {m[0]!r}" for e in extra if (m := difflib.get_close_matches(str(e), missing, n=1))]
+                guesses = [f"{e!r} -> {c[0]!r}" for e in extra if (c := difflib.get_close_matches(str(e), missing, n=1))]
                 hint = f" Did you mean {', '.join(guesses)}?" if guesses else ""
                 raise InputError(
                     f"Expected values for exactly {self.metrics}; missing {missing}, unexpected {extra}.{hint} "

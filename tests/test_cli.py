@@ -284,3 +284,42 @@ def test_compare_help_shows_only_what_compare_accepts_and_run_names_its_choices(
         build_parser().parse_args(["run", "--acquisition", "ei"])
     err = capsys.readouterr().err
     assert "invalid choice: 'ei'" in err and all(name in err for name in ACQUISITIONS)
+
+
+def test_resume_recovers_every_result_from_trials_jsonl(tmp_path, capsys):
+    """state.json missing or unreadable: the search is rebuilt from trials.jsonl; results appended
+    after the last save are told on resume; an unreadable line is skipped and named."""
+    out = tmp_path / "run"
+    assert main(["run", "--method", "random", "--budget", "16", "--batch-size", "8", "--out", str(out), "--no-progress"]) == 0
+    told = {t["key"]: t for t in _lines(out / "trials.jsonl")}
+    assert len(told) == 16
+    (out / "state.json").write_text('{"format": "agnet_bo.optimizer", "vers')  # cut off mid-write
+    with pytest.warns(UserWarning, match="rebuilding the search from the 16 results"):
+        assert main(["run", "--resume", str(out), "--budget", "24", "--no-progress"]) == 0
+    after = _lines(out / "trials.jsonl")
+    assert len(after) == 24 and {t["key"]: t["values"] for t in after[:16]} == {k: t["values"] for k, t in told.items()}
+    (out / "state.json").unlink()
+    with open(out / "trials.jsonl", "a") as f:
+        f.write("{not json\n")
+    with pytest.warns(UserWarning) as record:
+        assert main(["run", "--resume", str(out), "--budget", "28", "--no-progress"]) == 0
+    messages = " ".join(str(w.message) for w in record)
+    assert "line(s) [25] cannot be read" in messages and "rebuilding the search from the 24 results" in messages
+    assert len(_lines(out / "trials.jsonl")) == 28
+
+
+def test_results_appended_after_the_last_save_are_told_on_resume(tmp_path, capsys):
+    import agnet_bo as ab
+
+    out = tmp_path / "run"
+    assert main(["run", "--method", "random", "--budget", "8", "--batch-size", "8", "--out", str(out), "--no-progress"]) == 0
+    opt = ab.Optimizer.load(out / "state.json")
+    (t,) = opt.ask(1)
+    opt.save(out / "state.json")  # saved with the trial pending ...
+    bench = ab.benchmarks.NB201("cifar10")
+    done = opt.tell(t, bench.evaluate(t.arch, metrics=["valid-accuracy"]), info={"test-accuracy": 1.0})
+    with open(out / "trials.jsonl", "a") as f:  # ... its result appended before a crash
+        f.write(json.dumps(done.to_dict()) + "\n")
+    assert main(["run", "--resume", str(out), "--budget", "10", "--no-progress"]) == 0
+    lines = _lines(out / "trials.jsonl")
+    assert len(lines) == 10 and lines[8]["key"] == t.key and lines[8]["state"] == "COMPLETE"
