@@ -17,7 +17,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from agnet_bo.acquisition.base import AcquisitionContext
+from agnet_bo._validation import check_bool, check_int
+from agnet_bo.acquisition.base import Acquisition, AcquisitionContext
 from agnet_bo.architecture import Architecture
 
 
@@ -115,3 +116,16 @@ def lognei(
         problem.model, X_baseline=problem.x_base, sampler=sampler, objective=GenericMCObjective(scalar),
         X_pending=x_pending, constraints=constraints, prune_baseline=True, cache_root=False,
     )
+
+
+class SampledAcquisition(Acquisition):
+    """An acquisition scored with Monte-Carlo samples of the pool posterior: ``mc_samples``
+    (quasi-MC samples) and ``observation_noise`` (score candidates by the posterior of their
+    measurement, the surrogate's observation noise included)."""
+
+    def __init__(self, mc_samples: int = 256, observation_noise: bool = False) -> None:
+        self.mc_samples = check_int("mc_samples", mc_samples)
+        self.observation_noise = check_bool("observation_noise", observation_noise)
+
+    def get_params(self) -> dict[str, Any]:
+        return {"mc_samples": self.mc_samples, "observation_noise": self.observation_noise}

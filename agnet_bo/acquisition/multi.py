@@ -11,9 +11,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from agnet_bo._validation import check_bool, check_float, check_int
+from agnet_bo._validation import check_float, check_int
 from agnet_bo.acquisition import _pool
-from agnet_bo.acquisition.base import Acquisition, AcquisitionContext
+from agnet_bo.acquisition.base import AcquisitionContext
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import unknown_name
 
@@ -76,7 +76,18 @@ def _ehvi_pick(
     return _pool.best_left(acq, p.n_pool, taken)
 
 
-class QLogEHVI(Acquisition):
+class _Hypervolume(_pool.SampledAcquisition):
+    """Hypervolume acquisitions: several objectives, constraints, 64 samples by default (their
+    cost also grows with the boxes of the front)."""
+
+    objectives = "multi"
+    handles_constraints = True
+
+    def __init__(self, mc_samples: int = 64, observation_noise: bool = False) -> None:
+        super().__init__(mc_samples, observation_noise)
+
+
+class QLogEHVI(_Hypervolume):
     """Sequential greedy qLogEHVI with a "believer": one point at a time, earlier picks and
     pending trials entered into the front at their posterior means.
 
@@ -90,15 +101,6 @@ class QLogEHVI(Acquisition):
     """
 
     name = "qlogehvi"
-    objectives = "multi"
-    handles_constraints = True
-
-    def __init__(self, mc_samples: int = 64, observation_noise: bool = False) -> None:
-        self.mc_samples = check_int("mc_samples", mc_samples)
-        self.observation_noise = check_bool("observation_noise", observation_noise)
-
-    def get_params(self) -> dict[str, Any]:
-        return {"mc_samples": self.mc_samples, "observation_noise": self.observation_noise}
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         p = _pool.pool_problem(surrogate, pool, context, self.observation_noise)
@@ -110,7 +112,7 @@ class QLogEHVI(Acquisition):
         return out
 
 
-class QLogNEHVI(Acquisition):
+class QLogNEHVI(_Hypervolume):
     """BoTorch's qLogNEHVI (observation noise modelled; an order of magnitude slower than ParEGO).
 
     Args:
@@ -119,15 +121,6 @@ class QLogNEHVI(Acquisition):
     """
 
     name = "qlognehvi"
-    objectives = "multi"
-    handles_constraints = True
-
-    def __init__(self, mc_samples: int = 64, observation_noise: bool = False) -> None:
-        self.mc_samples = check_int("mc_samples", mc_samples)
-        self.observation_noise = check_bool("observation_noise", observation_noise)
-
-    def get_params(self) -> dict[str, Any]:
-        return {"mc_samples": self.mc_samples, "observation_noise": self.observation_noise}
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
@@ -143,7 +136,7 @@ class QLogNEHVI(Acquisition):
         return _pool.joint_picks(acq, p.choices, q)
 
 
-class ParEGO(Acquisition):
+class ParEGO(_pool.SampledAcquisition):
     """ParEGO on the pool: each pick is qLogNEI of its own random augmented-Chebyshev
     scalarisation (weights from the simplex, as in BoTorch's qNParEGO), earlier picks and pending
     trials as ``X_pending``.
@@ -171,14 +164,10 @@ class ParEGO(Acquisition):
         if weights not in PAREGO_WEIGHTS:
             raise unknown_name("weights", weights, PAREGO_WEIGHTS)
         self.weights = str(weights)
-        self.mc_samples = check_int("mc_samples", mc_samples)
-        self.observation_noise = check_bool("observation_noise", observation_noise)
+        super().__init__(mc_samples, observation_noise)
 
     def get_params(self) -> dict[str, Any]:
-        return {
-            "anchor_share": self.anchor_share, "weights": self.weights, "mc_samples": self.mc_samples,
-            "observation_noise": self.observation_noise,
-        }
+        return {"anchor_share": self.anchor_share, "weights": self.weights, **super().get_params()}
 
     def _ehvi_sampler(self, p: _pool.PoolProblem, seed: int) -> Any:
         return None

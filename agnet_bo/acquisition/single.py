@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from agnet_bo._validation import check_bool, check_int, is_number
+from agnet_bo._validation import is_number
 from agnet_bo.acquisition import _pool
 from agnet_bo.acquisition.base import Acquisition, AcquisitionContext
 from agnet_bo.architecture import Architecture
@@ -31,7 +31,7 @@ def _objective(ctx: AcquisitionContext) -> Any:
     return GenericMCObjective(_pool.column(ctx.objectives[0]))
 
 
-class UCB(Acquisition):
+class UCB(_pool.SampledAcquisition):
     """Upper confidence bound ``mean + kappa * std`` (BoTorch's qUCB), picked one at a time.
 
     Args:
@@ -53,12 +53,11 @@ class UCB(Acquisition):
                 "e.g. UCB(kappa=2.0) or UCB(kappa=[0.5, 2.0, 3.5])."
             )
         self.kappa: tuple[float, ...] = tuple(float(v) for v in values)
-        self.mc_samples = check_int("mc_samples", mc_samples)
-        self.observation_noise = check_bool("observation_noise", observation_noise)
+        super().__init__(mc_samples, observation_noise)
 
     def get_params(self) -> dict[str, Any]:
         kappa: Any = list(self.kappa) if len(self.kappa) > 1 else self.kappa[0]
-        return {"kappa": kappa, "mc_samples": self.mc_samples, "observation_noise": self.observation_noise}
+        return {"kappa": kappa, **super().get_params()}
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         from botorch.acquisition import qUpperConfidenceBound
@@ -100,15 +99,8 @@ class ThompsonSampling(Acquisition):
         return [round(float(x)) for x in chosen.view(-1)]
 
 
-class _ImprovementBase(Acquisition):
+class _ImprovementBase(_pool.SampledAcquisition):
     handles_constraints = True
-
-    def __init__(self, mc_samples: int = 256, observation_noise: bool = False) -> None:
-        self.mc_samples = check_int("mc_samples", mc_samples)
-        self.observation_noise = check_bool("observation_noise", observation_noise)
-
-    def get_params(self) -> dict[str, Any]:
-        return {"mc_samples": self.mc_samples, "observation_noise": self.observation_noise}
 
 
 class QLogEI(_ImprovementBase):
