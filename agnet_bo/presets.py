@@ -235,42 +235,46 @@ def agnet_mlp(space: SearchSpace, objectives: Mapping[str, str], constraints: Ma
     )
 
 
-def bananas(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
-            surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
-            generator: Any = None) -> Components:
+def _variant(name: str, doc: str, *, n_initial: int | None = None, **defaults: str) -> Callable[..., Components]:
+    """A preset that is :func:`agnet` with other default names (the user's components still win)."""
+
+    def preset(
+        space: SearchSpace,
+        objectives: Mapping[str, str],
+        constraints: Mapping[str, tuple[str, float]],
+        *,
+        surrogate: Component = None,
+        proposer: Component = None,
+        acquisition: Component = None,
+        seed: int = 0,
+        generator: Any = None,
+    ) -> Components:
+        given = {"surrogate": surrogate, "proposer": proposer, "acquisition": acquisition}
+        chosen = {k: defaults.get(k) if v is None else v for k, v in given.items()}
+        c = agnet(space, objectives, constraints, **chosen, seed=seed, generator=generator)
+        return Components(c.surrogate, c.proposer, c.acquisition, n_initial=n_initial)
+
+    preset.__name__ = preset.__qualname__ = name
+    preset.__doc__ = doc
+    return preset
+
+
+bananas = _variant(
+    "bananas",
     """BANANAS-style (White et al., 2021): an MLP ensemble on the path encoding, pools of single
-    mutations of the 10 best architectures, UCB."""
-    return agnet(
-        space, objectives, constraints, surrogate="mlp" if surrogate is None else surrogate,
-        proposer=make_proposer("mutation", space, n_parents=10, max_edits=1) if proposer is None else proposer,
-        acquisition="ucb" if acquisition is None and len(objectives) == 1 and not constraints else acquisition,
-        seed=seed,
-    )
-
-
-def evolution(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
-              surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
-              generator: Any = None) -> Components:
-    """Regularised evolution (population 10, tournament 3, 10 random first), no surrogate."""
-    c = agnet(space, objectives, constraints, surrogate="none" if surrogate is None else surrogate,
-              proposer="evolution" if proposer is None else proposer, acquisition=acquisition, seed=seed)
-    return Components(c.surrogate, c.proposer, c.acquisition, n_initial=10)
-
-
-def local_search(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
-                 surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
-                 generator: Any = None) -> Components:
-    """Local search: random single-edit neighbours of the best so far (random restarts), no surrogate."""
-    return agnet(space, objectives, constraints, surrogate="none" if surrogate is None else surrogate,
-                 proposer="local" if proposer is None else proposer, acquisition=acquisition, seed=seed)
-
-
-def random_search(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
-                  surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
-                  generator: Any = None) -> Components:
-    """Random search."""
-    return agnet(space, objectives, constraints, surrogate="none" if surrogate is None else surrogate,
-                 proposer="random" if proposer is None else proposer, acquisition=acquisition, seed=seed)
+    mutations of the 10 best architectures (``"mutation"``'s defaults), the default acquisition
+    (UCB for one objective).""",
+    surrogate="mlp", proposer="mutation",
+)
+evolution = _variant(
+    "evolution", "Regularised evolution (population 10, tournament 3, 10 random first), no surrogate.",
+    n_initial=10, surrogate="none", proposer="evolution",
+)
+local_search = _variant(
+    "local_search", "Local search: random single-edit neighbours of the best so far (random restarts), no surrogate.",
+    surrogate="none", proposer="local",
+)
+random_search = _variant("random_search", "Random search.", surrogate="none", proposer="random")
 
 
 PRESETS: dict[str, Callable[..., Components]] = {
