@@ -259,9 +259,7 @@ class TrainingBenchmark(Benchmark):
         key = (self._space.key(arch), epochs)
         result = self._cache.get(key) if self._cache is not None else None
         if result is None:
-            for result in self.train(arch, epochs=epochs):
-                pass
-        assert result is not None
+            *_, result = self.train(arch, epochs=epochs)
         return {m: float(result[m]) for m in names}
 
     def train(self, arch: Any, epochs: int | None = None) -> Iterator[dict[str, float]]:
