@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # for static tools; at run time these are imported on first u
         pareto,
         presets,
         proposers,
+        pruners,
         state,
         surrogates,
         testing,
@@ -40,6 +41,7 @@ __all__ = [
     "generator",
     "surrogates",
     "proposers",
+    "pruners",
     "acquisition",
     "presets",
     "components",
@@ -52,7 +54,7 @@ __all__ = [
 
 _LAZY_MODULES = (
     "benchmarks", "generator", "surrogates", "proposers", "acquisition", "pareto", "testing", "networks", "presets",
-    "components", "state",
+    "components", "state", "pruners",
 )
 
 

@@ -35,10 +35,12 @@ def records(space: SearchSpace, trials: Sequence[Trial], metrics: Sequence[str])
 
     Columns: ``id``, ``state``, ``source``, ``round``, ``arch`` (readable: the space's own
     string form where it has one, such as NAS-Bench-201's arch strings, else the operations
-    and edges), ``key``, one ``value:<metric>`` per modelled metric (empty until told) and
-    one ``info:<name>`` per info entry any trial has.
+    and edges), ``key``, one ``value:<metric>`` per modelled metric (empty until told),
+    ``last_step`` (the last step reported, when any trial reported intermediate values: where a
+    PRUNED trial stopped) and one ``info:<name>`` per info entry any trial has.
     """
     info_keys = list(dict.fromkeys(k for t in trials for k in t.info))
+    steps = any(t.last_step is not None for t in trials)
     rows = []
     for t in trials:
         row: dict[str, Any] = {
@@ -47,6 +49,8 @@ def records(space: SearchSpace, trials: Sequence[Trial], metrics: Sequence[str])
         }
         for m in metrics:
             row[f"value:{m}"] = None if t.values is None else t.values.get(m)
+        if steps:
+            row["last_step"] = t.last_step
         for k in info_keys:
             row[f"info:{k}"] = t.info.get(k)
         rows.append(row)

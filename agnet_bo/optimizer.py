@@ -34,6 +34,7 @@ from agnet_bo.exceptions import (
 from agnet_bo.objectives import parse_constraints, parse_objectives
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
 from agnet_bo.proposers import Proposer, RandomProposer, restoring
+from agnet_bo.pruners import Pruner
 from agnet_bo.spaces import space_from_dict, space_to_dict
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.state import FORMAT_VERSION, migrate
@@ -101,6 +102,9 @@ class Optimizer:
             rest for the next asks, until the models are refitted: the sequential greedy batch
             that one ``ask(prefetch)`` would return, handed out one ask at a time (pending trials
             condition each pick either way). Default 0: every ask runs its own round.
+        pruner: A :class:`~agnet_bo.pruners.Pruner` (e.g.
+            :class:`~agnet_bo.pruners.SuccessiveHalving`) that :meth:`should_prune` consults
+            with the values given to :meth:`report`. Default ``None``: never prune.
 
     Finite spaces run to exhaustion: once fewer new architectures are left than a pool holds,
     every one of them is scored, and :meth:`ask` returns what is left (with a
@@ -136,6 +140,7 @@ class Optimizer:
         num_threads: int | None = 1,
         refit_every: int = 1,
         prefetch: int = 0,
+        pruner: Pruner | None = None,
         **moved: Any,
     ) -> None:
         if moved:
@@ -179,6 +184,11 @@ class Optimizer:
         self.num_threads = num_threads
         self.refit_every = check_int("refit_every", refit_every, minimum=1)
         self.prefetch = check_int("prefetch", prefetch, minimum=0)
+        if pruner is not None and not isinstance(pruner, Pruner):
+            raise InputError(
+                f"`pruner` must be an agnet_bo.pruners.Pruner (e.g. SuccessiveHalving()) or None, got {type(pruner).__name__}."
+            )
+        self.pruner: Pruner | None = pruner
         self._told_since_refit = 0
         self._reserve: list[Architecture] = []  # picks of the last round not handed out yet
         self._trials: list[Trial] = []
@@ -201,6 +211,34 @@ class Optimizer:
 
     def _completed(self) -> list[Trial]:
         return [t for t in self._trials if t.state is TrialState.COMPLETE]
+
+    def _model_data(self) -> tuple[list[Trial], np.ndarray]:
+        """What the models learn from: complete trials, then pruned ones (maximisation sense, ``n x m``).
+
+        A pruned trial's first objective was measured at a lower fidelity (its last reported
+        step ``s``); it enters at that value plus the median gain from step ``s`` to the end
+        among complete trials that reported at ``s`` (or later): its expected full-fidelity
+        value, had it gone on like those that did (docs/guides/training-loop.md). With no such
+        complete trial, the value as told. Its other metrics enter as told.
+        """
+        done = self._completed()
+        pruned = [t for t in self._trials if t.state is TrialState.PRUNED and t._values is not None]
+        if not pruned:
+            return done, self._Y(done)
+        first = self.metrics[0]
+        Yp = self._Y(pruned)
+        for i, t in enumerate(pruned):
+            step = t.last_step
+            if step is None:
+                continue
+            gains = [
+                c._values[first] - v  # type: ignore[index]
+                for c in done
+                if (v := c.value_at(step)) is not None
+            ]
+            if gains:
+                Yp[i, 0] += self._sign[0] * float(np.median(gains))
+        return done + pruned, np.vstack([self._Y(done), Yp])
 
     def _Y(self, trials: Sequence[Trial]) -> np.ndarray:
         """Modelled values (``n x m``), maximisation sense."""
@@ -294,7 +332,7 @@ class Optimizer:
                 archs.append((a, "enqueued"))
                 exclude.add(self.space.key(a))
         q_left = q - len(archs)
-        done = self._completed()
+        done, _ = self._model_data()
         n_random = 0
         if q_left and (len(done) < 2 or len(self._trials) + len(archs) < self.n_initial):
             n_random = q_left if len(done) < 2 else min(q_left, self.n_initial - len(self._trials) - len(archs))
@@ -363,9 +401,8 @@ class Optimizer:
         return pool
 
     def _refit(self) -> None:
-        done = self._completed()
+        done, Y = self._model_data()
         archs = [t.arch for t in done]
-        Y = self._Y(done)
         n_obj = len(self.objectives)
         if n_obj == 1:
             util = Y[:, 0].copy()
@@ -397,8 +434,8 @@ class Optimizer:
             # Loaded from a file, no result told since: the file holds the history, not the
             # surrogate. Fits start from scratch with a fixed seed, so fitting the same completed
             # trials again restores the model the saved optimizer had.
-            done = self._completed()
-            self.surrogate.fit([t.arch for t in done], self._Y(done))
+            done, Y = self._model_data()
+            self.surrogate.fit([t.arch for t in done], Y)
         if self.surrogate is None or self.acquisition is None:  # nothing scores: the proposer's first q
             return self._pool(q, seed, exclude)[:q]
         size = self.space.size
@@ -410,10 +447,10 @@ class Optimizer:
         q = min(q, len(pool))
         if q == 0:
             return []
-        done = self._completed()
+        done, Y = self._model_data()
         ctx = AcquisitionContext(
             train_archs=[t.arch for t in done],
-            train_Y=self.surrogate.transform_targets(self._Y(done)),
+            train_Y=self.surrogate.transform_targets(Y),
             pending=[t.arch for t in self.pending_trials],
             objectives=list(range(len(self.objectives))),
             constraints=self._model_constraints(),
@@ -482,6 +519,44 @@ class Optimizer:
             return {self.metrics[0]: float(values)}
         raise InputError(f"Values must be a number or a dict keyed by {self.metrics}; got {type(values).__name__} {values!r}.")
 
+    def report(self, trial: Trial | int, step: int, value: float) -> None:
+        """Record an intermediate value of the first objective while ``trial`` trains.
+
+        Args:
+            trial: A PENDING :class:`Trial` or its id.
+            step: The fidelity reached, e.g. the epoch (an int >= 0, each step reported once).
+            value: The first objective at that step (e.g. validation accuracy after the epoch),
+                in its own units and direction.
+
+        Raises:
+            InputError: If the trial was already told, the step was already reported or is
+                not an int >= 0, or the value is not a finite number.
+        """
+        t = self._resolve(trial)
+        if t.state.is_finished():
+            raise InputError(f"Trial {t.id} was already told ({t.state.value}); report values while it is PENDING.")
+        step = check_int("step", step, minimum=0)
+        if step in t._intermediate:
+            raise InputError(
+                f"Trial {t.id} already has a value at step {step} ({t._intermediate[step]}); each step is reported once."
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+            raise InputError(f"An intermediate value must be a finite number, got {type(value).__name__} {value!r}.")
+        t._intermediate[step] = float(value)
+        t._intermediate = dict(sorted(t._intermediate.items()))
+
+    def should_prune(self, trial: Trial | int) -> bool:
+        """Whether ``trial`` should stop now, by the :attr:`pruner` on the values reported so far.
+
+        Always ``False`` without a pruner. When it says ``True``, stop training and
+        ``tell(trial, values, state="PRUNED")`` with the values reached.
+        """
+        t = self._resolve(trial)
+        if self.pruner is None or t.state is not TrialState.PENDING or not t._intermediate:
+            return False
+        direction = next(iter(self.objectives.values()), "maximize")
+        return bool(self.pruner.prune(t, self._trials, direction))
+
     def tell(self, trial: Trial | int, values: Any = None, state: TrialState | str = TrialState.COMPLETE, info: Mapping[str, Any] | None = None) -> Trial:
         """Report the result of a trial.
 
@@ -489,7 +564,9 @@ class Optimizer:
             trial: The :class:`Trial` or its id.
             values: A number (one modelled metric) or a dict with a value for every objective and
                 constrained metric. NaN or infinite values mark the trial FAIL with a warning.
-            state: ``COMPLETE`` (default) or ``FAIL`` (values then optional).
+            state: ``COMPLETE`` (default), ``PRUNED`` (stopped early: ``values`` are those
+                reached at its last reported step; default for one modelled metric: the last
+                reported value) or ``FAIL`` (values then optional).
             info: Extra JSON-serialisable data kept with the trial (e.g. test accuracy).
 
         Returns:
@@ -504,11 +581,18 @@ class Optimizer:
         try:
             state = TrialState(state)
         except ValueError:
-            raise InputError(f"`state` must be COMPLETE or FAIL, got {state!r}.") from None
+            raise InputError(f"`state` must be COMPLETE, PRUNED or FAIL, got {state!r}.") from None
         if state is TrialState.PENDING:
-            raise InputError("`state` must be COMPLETE or FAIL, not PENDING.")
+            raise InputError("`state` must be COMPLETE, PRUNED or FAIL, not PENDING.")
         info = dict(info or {})
         check_json("info", info)
+        if state is TrialState.PRUNED and values is None:
+            if len(self.metrics) != 1 or not t._intermediate:
+                raise InputError(
+                    f"A PRUNED trial needs the values it reached for {self.metrics} "
+                    "(only a search with one modelled metric and reported values can default to the last one)."
+                )
+            values = t._intermediate[max(t._intermediate)]
         if state is TrialState.FAIL:
             vals = self._parse_values(values) if values is not None else None
             t._finish(TrialState.FAIL, vals, info)
@@ -525,7 +609,7 @@ class Optimizer:
                 )
                 t._finish(TrialState.FAIL, vals, info)
             else:
-                t._finish(TrialState.COMPLETE, vals, info)
+                t._finish(state, vals, info)
                 self._told_since_refit += 1
                 if self._told_since_refit >= self.refit_every:
                     self._dirty = True
@@ -766,6 +850,7 @@ class Optimizer:
                 "seed": self.seed,
                 "refit_every": self.refit_every,
                 "prefetch": self.prefetch,
+                "pruner": _describe_pruner(self.pruner),
             }),
             "rounds": self._rounds,
             "told_since_refit": self._told_since_refit,
@@ -789,6 +874,7 @@ class Optimizer:
         surrogate: Surrogate | None = None,
         proposer: Proposer | None = None,
         acquisition: Acquisition | None = None,
+        pruner: Pruner | None = None,
     ) -> Optimizer:
         """Resume a search saved with :meth:`save` (by this or an earlier agnet-bo: older formats
         are migrated, :mod:`agnet_bo.state`); pending trials stay pending.
@@ -800,6 +886,7 @@ class Optimizer:
             surrogate: Required when it was of your own class.
             proposer: Required when it was of your own class.
             acquisition: Required when it was of your own class.
+            pruner: Required when it was of your own class.
 
         Raises:
             StateFileError: If the file is corrupted, from a newer format version, or needs
@@ -811,7 +898,8 @@ class Optimizer:
         except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise StateFileError(f"Cannot read optimizer state {path}: {exc}") from exc
         return cls.from_state_dict(
-            data, space=space, surrogate=surrogate, proposer=proposer, acquisition=acquisition, source=str(path)
+            data, space=space, surrogate=surrogate, proposer=proposer, acquisition=acquisition, pruner=pruner,
+            source=str(path),
         )
 
     @classmethod
@@ -823,6 +911,7 @@ class Optimizer:
         surrogate: Surrogate | None = None,
         proposer: Proposer | None = None,
         acquisition: Acquisition | None = None,
+        pruner: Pruner | None = None,
         source: str = "The state",
     ) -> Optimizer:
         """An optimizer from :meth:`state_dict` (what :meth:`load` does after reading the file).
@@ -833,6 +922,7 @@ class Optimizer:
             surrogate: As for :meth:`load`.
             proposer: As for :meth:`load`.
             acquisition: As for :meth:`load`.
+            pruner: As for :meth:`load`.
             source: How to name the state in error messages.
 
         Raises:
@@ -853,6 +943,8 @@ class Optimizer:
             acq = acquisition
             if acq is None and cfg["acquisition"] is not None:
                 acq = acquisition_from_config(cfg["acquisition"])
+            if pruner is None and cfg.get("pruner") is not None:
+                pruner = _pruner_from_config(cfg["pruner"], path)
             opt = cls(
                 space,
                 cfg["objectives"],
@@ -865,6 +957,7 @@ class Optimizer:
                 seed=cfg["seed"],
                 refit_every=cfg.get("refit_every", 1),
                 prefetch=cfg.get("prefetch", 0),
+                pruner=pruner,
             )
             opt.preset = cfg.get("preset")
             for rec in data["trials"]:
@@ -892,3 +985,25 @@ class Optimizer:
             f"surrogate={self.surrogate!r}, proposer={self.proposer!r}, acquisition={self.acquisition!r}, "
             f"trials={len(self._trials)})"
         )
+
+
+def _describe_pruner(pruner: Pruner | None) -> dict[str, Any] | None:
+    if pruner is None:
+        return None
+    from agnet_bo import pruners
+
+    cls = type(pruner)
+    builtin = getattr(pruners, cls.__name__, None) is cls
+    return {"type": cls.__name__, "params": pruner.get_params() if builtin else None}
+
+
+def _pruner_from_config(cfg: Mapping[str, Any], path: str) -> Pruner:
+    from agnet_bo import pruners
+
+    cls = getattr(pruners, str(cfg["type"]), None)
+    if cfg.get("params") is None or not (isinstance(cls, type) and issubclass(cls, Pruner)):
+        raise StateFileError(
+            f"{path} was searched with a pruner of your own class ({cfg['type']}); pass it again: "
+            "Optimizer.load(path, pruner=YourPruner(...))."
+        )
+    return cls(**cfg["params"])

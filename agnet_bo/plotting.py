@@ -175,7 +175,7 @@ class _History:
 
     origin: str  # for messages: "the optimizer", "the records", "trials.csv"
     ids: np.ndarray  # trial numbers
-    states: list[str]  # "COMPLETE", "FAIL", "PENDING"
+    states: list[str]  # "COMPLETE", "PRUNED", "FAIL", "PENDING"
     values: dict[str, np.ndarray]  # metric -> float per trial (NaN where missing)
     objectives: dict[str, str] = field(default_factory=dict)  # known directions (an optimizer's)
     constraints: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -391,6 +391,10 @@ def plot_history(source: Any, metric: str | None = None, direction: str | None =
     ax.scatter(x[good], y[good], s=14, color="C0", alpha=0.7, label="evaluated", zorder=2)
     if bad.any():
         ax.scatter(x[bad], y[bad], s=14, facecolors="none", edgecolors="C0", alpha=0.7, label="infeasible", zorder=2)
+    pruned = np.array([s == "PRUNED" for s in hist.states], dtype=bool) & np.isfinite(y)
+    if pruned.any():  # stopped at a lower fidelity: shown, never the best
+        ax.scatter(x[pruned], y[pruned], s=10, marker="v", color="0.6", alpha=0.7,
+                   label=f"pruned ({int(pruned.sum())})", zorder=1)
     failed = np.array([s == "FAIL" for s in hist.states], dtype=bool)
     if failed.any():
         from matplotlib.transforms import blended_transform_factory
@@ -399,7 +403,7 @@ def plot_history(source: Any, metric: str | None = None, direction: str | None =
         ax.scatter(x[failed], np.full(int(failed.sum()), 0.02), transform=bottom, marker="x", s=24, color="C3",
                    label=f"failed ({int(failed.sum())})", zorder=3, clip_on=False)
     sign = 1.0 if direction == "maximize" else -1.0
-    finished = np.array([s in ("COMPLETE", "FAIL") for s in hist.states], dtype=bool)
+    finished = np.array([s in ("COMPLETE", "PRUNED", "FAIL") for s in hist.states], dtype=bool)
     order = np.argsort(x, kind="stable")
     best_x, best_y, best = [], [], -math.inf
     for i in order:

@@ -11,6 +11,8 @@ defaults. Version history:
    ``acquisition_kwargs`` and ``kappa``; the optimizer filled some defaults in when it was built.
 2. Components as descriptions (``{"type": name, "params": {...}}``, :mod:`agnet_bo.components`)
    with every setting explicit; the preset that chose them is recorded.
+3. Multi-fidelity: a ``pruner`` in the config (``None`` before), trials may be ``PRUNED`` and
+   carry the ``intermediate`` values reported while they trained (none before).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from agnet_bo.exceptions import StateFileError
 
 __all__ = ["FORMAT_VERSION", "migrate", "MIGRATIONS"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Version of the file written by :meth:`Optimizer.save <agnet_bo.Optimizer.save>`."""
 
 
@@ -135,7 +137,16 @@ def _v1_ensemble(kwargs: dict[str, Any], seed: int) -> dict[str, Any]:
     return {"type": "ensemble", "params": {"members": out, "num_threads": kwargs.get("num_threads", 1)}}
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 had no pruning: no pruner, no intermediate values."""
+    out = dict(data)
+    out["config"] = {**data["config"], "pruner": None}
+    out["trials"] = [{**t, "intermediate": []} for t in data["trials"]]
+    out["version"] = 3
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """``{version: step}``: each step turns a state of that version into one of the next."""
 
 

@@ -13,14 +13,17 @@ __all__ = ["Trial", "TrialState"]
 
 
 class TrialState(str, enum.Enum):
-    """Life cycle of a trial: ``PENDING`` once asked, then ``COMPLETE`` or ``FAIL`` once told."""
+    """Life cycle of a trial: ``PENDING`` once asked, then ``COMPLETE``, ``PRUNED`` (stopped early
+    at a lower fidelity, see :meth:`Optimizer.should_prune <agnet_bo.Optimizer.should_prune>`) or
+    ``FAIL`` once told."""
 
     PENDING = "PENDING"
     COMPLETE = "COMPLETE"
+    PRUNED = "PRUNED"
     FAIL = "FAIL"
 
     def is_finished(self) -> bool:
-        """Whether the trial was told (complete or failed)."""
+        """Whether the trial was told (complete, pruned or failed)."""
         return self is not TrialState.PENDING
 
 
@@ -40,9 +43,11 @@ class Trial:
             (:meth:`Optimizer.enqueue <agnet_bo.Optimizer.enqueue>`) or ``"user"``.
         round: The search round (number of model refits before it was asked).
         info: Extra data told with the result (JSON-serialisable, e.g. test accuracy).
+        intermediate: Values of the first objective reported during training, ``{step: value}``
+            (:meth:`Optimizer.report <agnet_bo.Optimizer.report>`), in step order.
     """
 
-    __slots__ = ("_arch", "_id", "_info", "_key", "_round", "_source", "_state", "_values")
+    __slots__ = ("_arch", "_id", "_info", "_intermediate", "_key", "_round", "_source", "_state", "_values")
 
     def __init__(self, id: int, arch: Architecture, key: str, source: str = "proposed", round: int = 0) -> None:
         self._id = int(id)
@@ -53,6 +58,7 @@ class Trial:
         self._source = source
         self._round = int(round)
         self._info: dict[str, Any] = {}
+        self._intermediate: dict[int, float] = {}
 
     @property
     def id(self) -> int:
@@ -94,6 +100,23 @@ class Trial:
         """A copy of the extra data told with the result."""
         return dict(self._info)
 
+    @property
+    def intermediate(self) -> dict[int, float]:
+        """Reported intermediate values of the first objective, ``{step: value}`` in step order."""
+        return dict(self._intermediate)
+
+    @property
+    def last_step(self) -> int | None:
+        """The last step reported (e.g. the epoch a pruned trial stopped at), or ``None``."""
+        return max(self._intermediate) if self._intermediate else None
+
+    def value_at(self, step: int) -> float | None:
+        """The intermediate value reported at ``step``, or at the first step after it that was
+        reported (a trial reporting every other epoch still has a value at an odd rung);
+        ``None`` if nothing was reported at or after ``step``."""
+        later = [s for s in self._intermediate if s >= step]
+        return self._intermediate[min(later)] if later else None
+
     # -- used by the optimizer ---------------------------------------------------------------
     def _finish(self, state: TrialState, values: dict[str, float] | None, info: dict[str, Any] | None) -> None:
         self._state = state
@@ -112,6 +135,7 @@ class Trial:
             "source": self._source,
             "round": self._round,
             "info": self._info,
+            "intermediate": [[k, _enc(v)] for k, v in self._intermediate.items()],
         }
 
     @classmethod
@@ -126,6 +150,7 @@ class Trial:
             state = TrialState(data["state"])
             vals = data["values"]
             t._finish(state, None if vals is None else {k: _dec(v) for k, v in vals.items()}, data.get("info"))
+            t._intermediate = {int(k): _dec(v) for k, v in data.get("intermediate", [])}
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"Malformed trial record {str(data)[:200]!r}: {exc}") from exc
         return t

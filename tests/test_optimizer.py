@@ -87,7 +87,7 @@ def test_bad_tell_inputs(space):
         opt.tell(99, {"acc": 90.0, "lat": 3.0})
     with pytest.raises(InputError, match="Trial or a trial id"):
         opt.tell("0", {"acc": 90.0, "lat": 3.0})
-    with pytest.raises(InputError, match="COMPLETE or FAIL"):
+    with pytest.raises(InputError, match="COMPLETE, PRUNED or FAIL"):
         opt.tell(t, {"acc": 90.0, "lat": 3.0}, state="DONE")
     with pytest.raises(InputError, match="JSON"):
         opt.tell(t, {"acc": 90.0, "lat": 3.0}, info={"model": object()})

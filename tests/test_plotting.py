@@ -279,3 +279,17 @@ def test_bad_arguments_are_clear_errors(dag, tmp_path):
         plot_history(dag, ax="left")
     with pytest.raises(InputError, match="no 'arch' text"):
         plot_operations([{"id": 0, "state": "COMPLETE", "value:acc": 1.0}])
+
+
+def test_plot_history_shows_pruned_trials_apart_from_the_best():
+    from agnet_bo.plotting import plot_history
+
+    rows = [
+        {"id": 0, "state": "COMPLETE", "value:acc": 0.3},
+        {"id": 1, "state": "PRUNED", "value:acc": 0.9},  # a low-fidelity value, never the best
+        {"id": 2, "state": "COMPLETE", "value:acc": 0.5},
+    ]
+    ax = plot_history(rows)
+    best = next(line for line in ax.lines if line.get_label() == "best so far")
+    assert best.get_ydata().tolist() == [0.3, 0.3, 0.5]
+    assert any(c.get_label() == "pruned (1)" for c in ax.collections)
