@@ -91,6 +91,28 @@ def test_completion_tells_values_failures_and_ignores_duplicates(caplog):
     assert search.optimizer.best_trial.id == 0
 
 
+def test_intermediate_results_are_reported_and_early_stops_told_pruned():
+    search = _search(max_t=4)
+    for tid in ("a", "b"):
+        search.suggest(tid)
+    search.on_trial_result("a", {METRIC: 50.0, "training_iteration": 1})
+    search.on_trial_result("a", {METRIC: 60.0, "training_iteration": 2})
+    search.on_trial_result("a", {"training_iteration": 3})  # no metric: nothing to report
+    search.on_trial_complete("a", {METRIC: 61.0, "training_iteration": 2})  # stopped by the scheduler
+    search.on_trial_result("b", {METRIC: 55.0, "training_iteration": 1})
+    search.on_trial_complete("b", {METRIC: 70.0, "training_iteration": 4})
+    a, b = search.optimizer.trials[:2]
+    assert a.state is TrialState.PRUNED and a.intermediate == {1: 50.0, 2: 60.0} and a.values[METRIC] == 61.0
+    assert b.state is TrialState.COMPLETE and b.intermediate == {1: 55.0, 4: 70.0}
+    assert search.optimizer.best_trial is b
+    plain = _search()  # without max_t every completed trial is COMPLETE
+    plain.suggest("x")
+    plain.on_trial_complete("x", {METRIC: 61.0, "training_iteration": 2})
+    assert plain.optimizer.trials[0].state is TrialState.COMPLETE
+    with pytest.raises(InputError, match="max_t"):
+        _search(max_t=0)
+
+
 def test_argument_errors_say_what_to_do():
     space = ab.spaces.NB201Space()
     with pytest.raises(InputError, match="together"):
@@ -303,6 +325,39 @@ def _train_mo(config):
     if config["agnet_trial"] == 3:
         raise RuntimeError("this one breaks")
     tune.report(BENCH.evaluate(arch_from_config(config), [METRIC, "latency-edgegpu"]))
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_tune_with_the_asha_scheduler(local_ray, tmp_path):
+    from ray.tune.schedulers import ASHAScheduler
+
+    max_t = 9
+    search = _search(max_t=max_t)
+
+    def train(config):
+        final = _value(config)
+        for it in range(1, max_t + 1):  # a learning curve that ranks like the final value
+            tune.report({METRIC: final * it / max_t})
+
+    tuner = tune.Tuner(
+        train,
+        param_space={"fixed": 1},
+        tune_config=tune.TuneConfig(
+            search_alg=ConcurrencyLimiter(search, max_concurrent=2),
+            scheduler=ASHAScheduler(time_attr="training_iteration", max_t=max_t, grace_period=1, reduction_factor=3),
+            num_samples=16, metric=METRIC, mode="max",
+        ),
+        run_config=tune.RunConfig(storage_path=str(tmp_path), name="asha", verbose=0),
+    )
+    tuner.fit()
+    trials = search.optimizer.trials
+    pruned = [t for t in trials if t.state is TrialState.PRUNED]
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert len(trials) == 16 and pruned and complete
+    assert all(t.last_step < max_t for t in pruned) and all(t.last_step == max_t for t in complete)
+    assert all(len(t.intermediate) == t.last_step for t in trials)  # every iteration reported
+    assert search.optimizer.best_trial in complete
 
 
 @pytest.mark.ray

@@ -7,6 +7,7 @@ This module imports Ray Tune (``AGNetSearch`` subclasses its ``Searcher``); the 
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -65,7 +66,17 @@ class AGNetSearch(Searcher):
     a second completion of the same id            ignored, with a log line
     ``save(path)`` / ``restore(path)``            JSON (no pickle): optimizer state + id map
     ``metric=[...], mode=[...]``                  several objectives (Pareto search)
+    ``on_trial_result(id, result)``               ``report(trial, result[time_attr], result[m0])``
+    completed with ``result[time_attr] < max_t``  ``tell(trial, values, state="PRUNED")``
     ============================================  =================================================
+
+    Multi-fidelity: with a Tune scheduler that stops trials early (``ASHAScheduler``,
+    ``HyperBandScheduler``, ...), pass the same ``time_attr`` and ``max_t`` as the scheduler's.
+    Every intermediate result is reported to the optimizer (the first objective at step
+    ``result[time_attr]``), and a trial that ends before ``max_t`` is told PRUNED with the values
+    it reached: the models learn it at its expected full-fidelity value
+    (:meth:`Optimizer.report <agnet_bo.Optimizer.report>`), and only trials trained to ``max_t``
+    can become the best. Without ``max_t`` every completed trial is told COMPLETE.
 
     The searcher suggests as many trials as Tune asks for; limit how many run at once with
     ``ConcurrencyLimiter(searcher, max_concurrent=...)`` or ``TuneConfig(max_concurrent_trials=...)``.
@@ -90,6 +101,10 @@ class AGNetSearch(Searcher):
         optimizer_kwargs: Arguments of the :class:`~agnet_bo.Optimizer` built on ``space``
             (``surrogate``, ``n_initial``, ``pool_size``, ``seed``, ``constraints``, ...).
             Constrained metrics must be reported by the trainable too.
+        time_attr: The result key that counts the fidelity (default ``"training_iteration"``,
+            Tune's own counter; e.g. ``"epoch"`` if you report one).
+        max_t: The full fidelity: a trial completed with ``result[time_attr] < max_t`` was
+            stopped early (PRUNED). Default ``None``: every completed trial is COMPLETE.
 
     Raises:
         InputError: If ``metric``/``mode`` are malformed, disagree with a given optimizer, or
@@ -130,6 +145,8 @@ class AGNetSearch(Searcher):
         *,
         info_keys: Sequence[str] = (),
         optimizer_kwargs: Mapping[str, Any] | None = None,
+        time_attr: str = "training_iteration",
+        max_t: int | None = None,
     ) -> None:
         from agnet_bo.optimizer import Optimizer
         from agnet_bo.spaces.base import SearchSpace
@@ -137,6 +154,11 @@ class AGNetSearch(Searcher):
         if isinstance(info_keys, str) or not all(isinstance(k, str) for k in info_keys):
             raise InputError(f'`info_keys` must be a list of result keys, e.g. ["test-accuracy"]; got {info_keys!r}.')
         self._info_keys = tuple(info_keys)
+        if not isinstance(time_attr, str) or not time_attr:
+            raise InputError(f'`time_attr` must be a result key such as "training_iteration", got {time_attr!r}.')
+        if max_t is not None and (isinstance(max_t, bool) or not isinstance(max_t, int) or max_t < 1):
+            raise InputError(f"`max_t` must be a positive int (the scheduler's max_t) or None, got {max_t!r}.")
+        self._time_attr, self._max_t = time_attr, max_t
         self._optimizer: Optimizer | None = None
         self._space: SearchSpace | None = None
         self._optimizer_kwargs = dict(optimizer_kwargs or {})
@@ -276,6 +298,31 @@ class AGNetSearch(Searcher):
         config[CONFIG_TRIAL] = trial.id
         return config
 
+    def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
+        """Report an intermediate result to the optimizer (called by Tune after every
+        ``tune.report`` that does not stop the trial)."""
+        if self._optimizer is None or trial_id not in self._trial_ids or trial_id in self._finished:
+            return
+        self._report(self._trial_ids[trial_id], result)
+
+    def _step_of(self, result: Mapping[str, Any] | None) -> int | None:
+        step = None if not result else result.get(self._time_attr)
+        if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step) or step < 0:
+            return None
+        return int(step)
+
+    def _report(self, tid: int, result: Mapping[str, Any] | None) -> None:
+        opt = self._require_optimizer()
+        trial = opt.trials[tid]
+        first = next(iter(opt.objectives))
+        step = self._step_of(result)
+        if trial.state.is_finished() or step is None or step in trial.intermediate or not result:
+            return
+        value = result.get(first)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return
+        opt.report(tid, step, float(value))
+
     def on_trial_complete(self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False) -> None:
         """Tell the optimizer how Tune trial ``trial_id`` ended (called by Tune).
 
@@ -329,8 +376,11 @@ class AGNetSearch(Searcher):
             opt.tell(tid, state=TrialState.FAIL, info=info)
             return
         values = {m: result[m] for m in opt.metrics}
+        self._report(tid, result)
+        step = self._step_of(result)
+        stopped = self._max_t is not None and step is not None and step < self._max_t
         try:
-            opt.tell(tid, values, info=info)
+            opt.tell(tid, values, state=TrialState.PRUNED if stopped else TrialState.COMPLETE, info=info)
         except InputError as exc:
             warnings.warn(
                 f"Tune trial {trial_id} (agnet trial {tid}) reported unusable values {values}: {exc} "

@@ -1,0 +1,199 @@
+"""Searches that train every proposed network: MNIST-1D with NAS-Bench-101 and DARTS cells.
+
+Each search trains up to ``--budget`` networks (``agnet_bo.benchmarks.MNIST1D``, ``--epochs``
+epochs each), selects on validation accuracy and reports the test accuracy of the
+best-validation architecture after 25 / 50 / 100 trainings. Methods:
+
+* ``agnet`` (the default), ``paper``, ``evolution``, ``local``, ``bananas``, ``random``: presets;
+* ``pool-random`` / ``pool-mutation``: the default's surrogate and acquisition on pools of random
+  architectures / of mutations of the best, instead of the generator's (its own effect);
+* ``agnet-asha``: the default with asynchronous successive halving (rungs at 1, 3, ...
+  epochs below ``--epochs``, one in three goes on); its budget is the same total epochs as
+  ``--budget`` full trainings.
+
+Trainings are deterministic per (space, architecture, epochs), so they are cached in
+``bench/results/real_training_cache.jsonl`` and shared by methods and processes.
+
+    python bench/real_training.py --space nb101 --methods agnet random --seeds 0 1 2
+    python bench/real_training.py --report bench/results/real_training.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+import warnings
+
+CACHE = "bench/results/real_training_cache.jsonl"
+METHODS = ("agnet", "paper", "evolution", "local", "bananas", "random", "pool-random", "pool-mutation", "agnet-asha")
+CHECKPOINTS = (25, 50, 100)
+
+
+class CachedTrainer:
+    """MNIST-1D trainings of one space, cached on disk across processes (one JSON line each)."""
+
+    def __init__(self, space_name: str, epochs: int) -> None:
+        import agnet_bo as ab
+
+        self.space = {"nb101": ab.spaces.NB101Space, "darts": ab.spaces.DARTSSpace, "nb201": ab.spaces.NB201Space}[space_name]()
+        self.name, self.epochs = space_name, epochs
+        self.bench = ab.benchmarks.MNIST1D(self.space, epochs=epochs)
+        self.curves: dict[str, list[dict]] = {}
+        self.train_seconds = 0.0
+        self._load()
+
+    def _load(self) -> None:
+        if not os.path.exists(CACHE):
+            return
+        with open(CACHE) as fh:
+            for line in fh:
+                try:
+                    r = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by a killed process
+                if r.get("space") == self.name and r.get("epochs") == self.epochs:
+                    if len(r["curve"]) > len(self.curves.get(r["key"], [])):
+                        self.curves[r["key"]] = r["curve"]
+
+    def steps(self, arch):
+        """Yield the per-epoch metrics of ``arch``'s training, from the cache as far as it goes,
+        then by training (from scratch: the first epochs are the same); stop iterating to stop."""
+        key = self.space.key(arch)
+        if len(self.curves.get(key, [])) < self.epochs:
+            self._load()  # another process may have trained it meanwhile
+        cached = self.curves.get(key, [])
+        yield from cached
+        if len(cached) >= self.epochs:
+            return
+        got: list[dict] = []
+        start = time.perf_counter()
+        try:
+            for r in self.bench.train(arch):
+                got.append({k: r[k] for k in ("valid-accuracy", "test-accuracy")})
+                if len(got) > len(cached):
+                    yield got[-1]
+        finally:
+            self.train_seconds += time.perf_counter() - start
+            if len(got) > len(cached):
+                self.curves[key] = got
+                with open(CACHE, "a") as fh:
+                    fh.write(json.dumps({"space": self.name, "epochs": self.epochs, "key": key, "curve": got}) + "\n")
+
+    def curve(self, arch) -> list[dict]:
+        """Per-epoch metrics of a full training (trained now, or from the cache)."""
+        return list(self.steps(arch))
+
+
+def make_optimizer(method: str, space, seed: int):
+    import agnet_bo as ab
+
+    if method in ("agnet", "agnet-asha"):
+        pruner = ab.pruners.SuccessiveHalving(min_step=1, reduction_factor=3, max_step=None) if method == "agnet-asha" else None
+        return ab.Optimizer(space, "valid-accuracy", seed=seed, pruner=pruner)
+    if method == "pool-random":
+        return ab.Optimizer(space, "valid-accuracy", seed=seed, proposer="random")
+    if method == "pool-mutation":
+        return ab.Optimizer(space, "valid-accuracy", seed=seed, proposer="mutation")
+    return ab.Optimizer(space, "valid-accuracy", seed=seed, preset=method)
+
+
+def run(space_name: str, method: str, seed: int, budget: int, epochs: int) -> dict:
+    trainer = CachedTrainer(space_name, epochs)
+    opt = make_optimizer(method, trainer.space, seed)
+    start = time.perf_counter()
+    total_epochs, trace = 0, []
+    best_valid, best_test = -1.0, float("nan")
+    mf = method == "agnet-asha"
+    while (total_epochs < budget * epochs) if mf else (len(trace) < budget):
+        t = opt.ask()[0]
+        if mf:
+            ran, last = 0, {}
+            steps = trainer.steps(t.arch)
+            for e, r in enumerate(steps, start=1):
+                ran, last = e, r
+                opt.report(t, e, r["valid-accuracy"])
+                if e < epochs and opt.should_prune(t):
+                    break
+            steps.close()
+            pruned = ran < epochs
+        else:
+            curve = trainer.curve(t.arch)
+            ran, pruned, last = epochs, False, curve[-1]
+        total_epochs += ran
+        if pruned:
+            opt.tell(t, last["valid-accuracy"], state="PRUNED", info={"test-accuracy": last["test-accuracy"]})
+        else:
+            opt.tell(t, last["valid-accuracy"], info={"test-accuracy": last["test-accuracy"]})
+            if last["valid-accuracy"] > best_valid:
+                best_valid, best_test = last["valid-accuracy"], last["test-accuracy"]
+        trace.append({"epochs": total_epochs, "complete": not pruned, "best_valid": best_valid, "best_test": best_test})
+    return {
+        "space": space_name, "method": method, "seed": seed, "budget": budget, "epochs": epochs,
+        "trace": trace, "seconds": time.perf_counter() - start, "train_seconds": trainer.train_seconds,
+        "trainings": len(trace), "pruned": sum(not r["complete"] for r in trace),
+    }
+
+
+def _at(trace: list[dict], n: int, *, by_epochs: int | None = None) -> float:
+    """Test accuracy of the best-validation architecture after ``n`` trainings (or ``n`` full-training
+    equivalents of epochs)."""
+    if by_epochs is None:
+        rows = trace[:n]
+    else:
+        rows = [r for r in trace if r["epochs"] <= n * by_epochs]
+    return rows[-1]["best_test"] if rows else float("nan")
+
+
+def report(path: str) -> None:
+    rows = [json.loads(line) for line in open(path)]
+    for space in sorted({r["space"] for r in rows}):
+        print(f"\n{space}: test accuracy (%) of the best-validation architecture, mean ± sd over seeds")
+        head = " | ".join(f"{n} trainings" for n in CHECKPOINTS)
+        print(f"| method | seeds | {head} | wall time (s, median) | pruned |")
+        print("|---|---|" + "---|" * len(CHECKPOINTS) + "---|---|")
+        for method in METHODS:
+            rs = [r for r in rows if r["space"] == space and r["method"] == method]
+            if not rs:
+                continue
+            cells = []
+            for n in CHECKPOINTS:
+                vals = [_at(r["trace"], n, by_epochs=r["epochs"] if r["method"] == "agnet-asha" else None) for r in rs]
+                sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+                cells.append(f"{statistics.mean(vals):.2f} ± {sd:.2f}")
+            secs = statistics.median(r["seconds"] for r in rs)
+            pruned = statistics.mean(r["pruned"] for r in rs)
+            print(f"| {method} | {len(rs)} | " + " | ".join(cells) + f" | {secs:.0f} | {pruned:.0f} |")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--space", choices=["nb101", "darts", "nb201"], default="nb101")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--budget", type=int, default=100)
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--out", default="bench/results/real_training.jsonl")
+    p.add_argument("--report")
+    args = p.parse_args()
+    if args.report:
+        report(args.report)
+        return
+    import torch
+
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    for seed in args.seeds:
+        for method in args.methods:
+            r = run(args.space, method, seed, args.budget, args.epochs)
+            last = r["trace"][-1]
+            print(f"{args.space} {method} seed {seed}: best test {last['best_test']:.2f} "
+                  f"({r['trainings']} trainings, {r['pruned']} pruned, {r['seconds']:.0f} s)", flush=True)
+            with open(args.out, "a") as fh:
+                fh.write(json.dumps(r) + "\n")
+
+
+if __name__ == "__main__":
+    main()
