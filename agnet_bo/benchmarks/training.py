@@ -9,10 +9,11 @@ own) can be searched the way users search them. Two classes:
 * :class:`MNIST1D`: the same on MNIST-1D (Greydanus, 2020), generated procedurally by the
   ``mnist1d`` package (``pip install "agnet-bo[mnist1d]"``; no download, ever).
 
-Epochs are the fidelity. The learning rate is constant (Adam), so the first ``e`` epochs of a
-longer training are exactly a training of ``e`` epochs: the values :meth:`~TrainingBenchmark.train`
+Epochs are the fidelity. The learning rate follows one cosine schedule (Adam, annealed to zero
+over the benchmark's full ``epochs``) whatever budget is asked, so a training of ``e`` epochs is
+exactly the first ``e`` epochs of the full one: the values :meth:`~TrainingBenchmark.train`
 yields after each epoch equal what :meth:`~TrainingBenchmark.evaluate` returns at that budget,
-and a stopped training is a prefix of a complete one. Every training is seeded by the
+and a stopped training is a prefix of a complete one (what a pruner assumes). Every training is seeded by the
 benchmark's ``seed`` and the architecture, so the same call gives the same accuracies on one
 machine (``latency-ms`` and ``train-time`` are measured, hence noisy).
 
@@ -121,9 +122,10 @@ class TrainingBenchmark(Benchmark):
             ``n x C x H x W``) and integer labels.
         valid: ``(x, y)`` to select architectures on (``valid-accuracy``, ``valid-loss``).
         test: ``(x, y)`` to report on (``test-accuracy``); default: the validation data.
-        epochs: The full budget (the fidelity's maximum), default 8.
+        epochs: The full budget (the fidelity's maximum; the learning-rate schedule's length),
+            default 8.
         batch_size: Minibatch size, default 250.
-        lr: Adam's (constant) learning rate, default 5e-3.
+        lr: Adam's initial learning rate, annealed to zero over ``epochs`` (cosine), default 1e-2.
         weight_decay: Adam's weight decay, default 1e-4.
         network: Options of :func:`agnet_bo.networks.build_network` (merged over
             :func:`default_network_options`; ``in_channels`` and ``num_classes`` are set from
@@ -150,7 +152,7 @@ class TrainingBenchmark(Benchmark):
         *,
         epochs: int = 8,
         batch_size: int = 250,
-        lr: float = 5e-3,
+        lr: float = 1e-2,
         weight_decay: float = 1e-4,
         network: Mapping[str, Any] | None = None,
         build: Builder | None = None,
@@ -266,7 +268,8 @@ class TrainingBenchmark(Benchmark):
         """Train ``arch`` and yield its metrics after every epoch: ``{"epoch": e, metric: value}``.
 
         Stop iterating to stop the training (what a pruner decides). Each epoch's values equal
-        :meth:`evaluate` at ``epochs=e`` (the learning rate does not depend on the budget).
+        :meth:`evaluate` at ``epochs=e``: the learning-rate schedule spans the benchmark's
+        :attr:`epochs` (or ``epochs`` if larger), whatever budget is asked.
         """
         import torch
         import torch.nn.functional as F
@@ -285,6 +288,8 @@ class TrainingBenchmark(Benchmark):
             xs = xs.contiguous(memory_format=fmt)
             params = sum(p.numel() for p in net.parameters())
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+            steps = sum(1 for i in range(0, len(ys), self.batch_size) if len(ys) - i >= 2)
+            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps * max(self.epochs, epochs)))
             order = torch.Generator().manual_seed(seed)
             latency = self._measure_latency(net, key)
             spent = 0.0
@@ -299,6 +304,7 @@ class TrainingBenchmark(Benchmark):
                     opt.zero_grad(set_to_none=True)
                     F.cross_entropy(net(xs[idx]), ys[idx]).backward()
                     opt.step()
+                    schedule.step()
                 spent += time.perf_counter() - start
                 valid_acc, valid_loss = self._score(net, self._valid)
                 test_acc = valid_acc if self._test is self._valid else self._score(net, self._test)[0]
