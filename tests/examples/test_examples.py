@@ -93,3 +93,11 @@ def test_ray_parallel_driver(tmp_path: Path) -> None:
     assert "8 trials in" in out
     assert "best: trial" in out
     assert (tmp_path / "run.json").exists()
+
+
+@pytest.mark.slow
+def test_multi_fidelity(tmp_path: Path) -> None:
+    pytest.importorskip("mnist1d", reason='the example trains on MNIST-1D: pip install "agnet-bo[mnist1d]"')
+    out = run_example("multi_fidelity.py", "--fast", cwd=tmp_path)
+    assert "PRUNED" in out and "trained to the end" in out
+    assert "best: trial" in out
