@@ -794,9 +794,11 @@ class Optimizer:
         values: Any = None,
         info: Mapping[str, Any] | None = None,
         state: TrialState | str = TrialState.COMPLETE,
+        intermediate: Mapping[int, float] | None = None,
     ) -> Trial:
-        """Warm-start with a result obtained elsewhere (a complete trial, or with ``state="FAIL"`` a
-        failed one that will not be asked again; failed trials need no values).
+        """Warm-start with a result obtained elsewhere (a complete trial, a ``state="PRUNED"`` one
+        with the ``intermediate`` values it reported, ``{step: value}``, or with ``state="FAIL"``
+        a failed one that will not be asked again; failed trials need no values).
 
         Raises:
             InvalidArchitectureError: If ``arch`` is not in the space.
@@ -815,6 +817,8 @@ class Optimizer:
         self._trials.append(t)
         self._by_key[key] = t
         try:
+            for step, value in sorted(dict(intermediate or {}).items()):
+                self.report(t, step, value)
             return self.tell(t, vals, state=state, info=info)
         except InputError:
             self._trials.pop()

@@ -28,8 +28,9 @@ Optuna                                 agnet-bo
 =====================================  ======================================================
 ``COMPLETE`` with value(s)             ``tell(trial, values)`` -> COMPLETE
 ``FAIL`` (an exception, a NaN)         ``tell(trial, state="FAIL")``: never asked again
-``PRUNED`` after ``trial.report``      ``pruned="value"`` (default): COMPLETE with the last
-                                       reported value; ``pruned="fail"``: FAIL
+``PRUNED`` after ``trial.report``      ``pruned="value"`` (default): PRUNED with the last
+                                       reported value and every intermediate value;
+                                       ``pruned="fail"``: FAIL
 ``PRUNED`` without a reported value    FAIL
 =====================================  ======================================================
 
@@ -181,10 +182,11 @@ class AGNetSampler(BaseSampler):
         seed: Seed of the optimizer built by the sampler and of the default independent sampler.
         independent_sampler: The Optuna sampler of parameters other than the architecture.
             Default ``optuna.samplers.RandomSampler(seed=seed)``.
-        pruned: How a pruned trial is told: ``"value"`` (default) tells its last reported
-            intermediate value as a COMPLETE result (pessimistic for a metric that improves with
-            training, which is what a pruner acts on; FAIL if it reported nothing), ``"fail"``
-            tells FAIL (the architecture is only excluded from future asks).
+        pruned: How a pruned trial is told: ``"value"`` (default) tells it PRUNED with its last
+            reported value, its intermediate values reported too (the models learn it at its
+            expected full-fidelity value, :meth:`Optimizer.report
+            <agnet_bo.Optimizer.report>`; FAIL if it reported nothing), ``"fail"`` tells FAIL
+            (the architecture is only excluded from future asks).
         **optimizer_arguments: Arguments of the :class:`~agnet_bo.Optimizer` built on ``space``
             (``n_initial``, ``pool_size``, ``surrogate``, ``preset``, ``constraints``, ...).
             A constrained metric that is not an objective is read from the trial's user attribute
@@ -481,7 +483,10 @@ class AGNetSampler(BaseSampler):
                 continue
             if finished:
                 state, values, info = self._result(ft, ft.state, ft.values)
-                opt.add_evaluated(arch, values, info=info, state=state)
+                opt.add_evaluated(
+                    arch, values, info=info, state=state,
+                    intermediate=ft.intermediate_values if state is TrialState.PRUNED else None,
+                )
                 logger.debug("added finished Optuna trial %d as %s", ft.number, state.value)
             else:  # running in another process, or left running by a crashed one
                 self._seen.discard(tid)
@@ -519,11 +524,19 @@ class AGNetSampler(BaseSampler):
             told[metric] = float(v)
         if not all(math.isfinite(v) for v in told.values()):
             return TrialState.FAIL, None, info
-        return TrialState.COMPLETE, told, info
+        return (TrialState.PRUNED if state == OptunaState.PRUNED else TrialState.COMPLETE), told, info
+
+    def _report_intermediate(self, t: Trial, ft: FrozenTrial) -> None:
+        """Copy an Optuna trial's intermediate values to the optimizer's trial (for pruned trials)."""
+        for step, value in sorted(ft.intermediate_values.items()):
+            if step not in t.intermediate and isinstance(value, (int, float)) and math.isfinite(value) and step >= 0:
+                self.optimizer.report(t, int(step), float(value))
 
     def _tell(self, t: Trial, ft: FrozenTrial, state: OptunaState, values: Sequence[float] | None) -> None:
         result, vals, info = self._result(ft, state, values)
         try:
+            if result is TrialState.PRUNED and not t.state.is_finished():
+                self._report_intermediate(t, ft)
             self.optimizer.tell(t, vals, state=result, info=info)
         except InputError as exc:  # e.g. told meanwhile by the user
             logger.warning("Optuna trial %d could not be told to the optimizer: %s", ft.number, exc)

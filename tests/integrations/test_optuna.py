@@ -281,8 +281,9 @@ def test_pruned_and_failed_trials(pruned):
     assert by_number[silent.number].info["optuna_state"] == "PRUNED"
     last = by_number[reported.number]
     assert last.info["optuna_state"] == "PRUNED" and last.info["optuna_step"] == 3
-    if pruned == "value":  # the last reported value, as Optuna stores it
-        assert last.state is TrialState.COMPLETE and last.values == {"objective_0": 42.0}
+    if pruned == "value":  # the last reported value, as Optuna stores it, and the curve
+        assert last.state is TrialState.PRUNED and last.values == {"objective_0": 42.0}
+        assert last.intermediate == {1: 12.5, 3: 42.0}
     else:
         assert last.state is TrialState.FAIL and last.values is None
 
@@ -305,7 +306,8 @@ def test_pruned_trials_of_a_stored_study_are_rebuilt_the_same_way():
     optuna.load_study(study_name="p", storage=storage, sampler=again).ask()
     by_number = _by_optuna_number(again.optimizer)
     assert by_number[0].state is TrialState.COMPLETE and by_number[0].source == "user"
-    assert by_number[1].state is TrialState.COMPLETE and by_number[1].values == {"objective_0": 42.0}
+    assert by_number[1].state is TrialState.PRUNED and by_number[1].values == {"objective_0": 42.0}
+    assert by_number[1].intermediate == {2: 42.0}
     assert by_number[2].state is TrialState.FAIL
 
 
