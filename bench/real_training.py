@@ -148,7 +148,12 @@ def _at(trace: list[dict], n: int, *, by_epochs: int | None = None) -> float:
 
 
 def report(path: str) -> None:
-    rows = [json.loads(line) for line in open(path)]
+    rows, seen = [], set()
+    for line in open(path):
+        r = json.loads(line)
+        if (r["space"], r["method"], r["seed"], r["budget"], r["epochs"]) not in seen:  # a repeated run: the first
+            seen.add((r["space"], r["method"], r["seed"], r["budget"], r["epochs"]))
+            rows.append(r)
     for space in sorted({r["space"] for r in rows}):
         print(f"\n{space}: test accuracy (%) of the best-validation architecture, mean ± sd over seeds")
         head = " | ".join(f"{n} trainings" for n in CHECKPOINTS)
