@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import io
 import json
 import logging
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +22,7 @@ import torch
 from agnet_bo import history, presets
 from agnet_bo._files import atomic_write
 from agnet_bo._threads import torch_threads
-from agnet_bo._validation import check_int, check_json, check_seed
+from agnet_bo._validation import check_bool, check_int, check_json, check_seed
 from agnet_bo.acquisition import Acquisition, AcquisitionContext
 from agnet_bo.architecture import Architecture
 from agnet_bo.components import acquisition_from_config, describe, proposer_from_config, surrogate_from_config
@@ -102,6 +104,12 @@ class Optimizer:
             rest for the next asks, until the models are refitted: the sequential greedy batch
             that one ``ask(prefetch)`` would return, handed out one ask at a time (pending trials
             condition each pick either way). Default 0: every ask runs its own round.
+        refit_in_background: With ``prefetch``, a refit due after new results runs in a
+            background thread while :meth:`ask` keeps handing out the last round's picks (which
+            skip every architecture asked since); the refitted round's picks replace them when it
+            is done, and an ask waits only when no pick is left. Askers are then never blocked
+            by a refit, but which architectures are asked depends on when results arrive
+            relative to the refit (not reproducible run to run). Default ``False``.
         pruner: A :class:`~agnet_bo.pruners.Pruner` (e.g.
             :class:`~agnet_bo.pruners.SuccessiveHalving`) that :meth:`should_prune` consults
             with the values given to :meth:`report`. Default ``None``: never prune.
@@ -141,6 +149,7 @@ class Optimizer:
         refit_every: int = 1,
         prefetch: int = 0,
         pruner: Pruner | None = None,
+        refit_in_background: bool = False,
         **moved: Any,
     ) -> None:
         if moved:
@@ -189,6 +198,13 @@ class Optimizer:
                 f"`pruner` must be an agnet_bo.pruners.Pruner (e.g. SuccessiveHalving()) or None, got {type(pruner).__name__}."
             )
         self.pruner: Pruner | None = pruner
+        self.refit_in_background = check_bool("refit_in_background", refit_in_background)
+        if self.refit_in_background and self.prefetch < 2:
+            raise InputError(
+                f"`refit_in_background=True` hands out the last round's picks while the models refit, so it needs "
+                f"`prefetch` >= 2 (picks kept per round), got prefetch={self.prefetch}. E.g. prefetch=16."
+            )
+        self._background: _BackgroundRound | None = None
         self._told_since_refit = 0
         self._reserve: list[Architecture] = []  # picks of the last round not handed out yet
         self._trials: list[Trial] = []
@@ -342,20 +358,28 @@ class Optimizer:
                 exclude.add(self.space.key(a))
         n_fixed = q - q_left  # the enqueued ones
         need = q_left - n_random
-        if need and len(archs) == n_fixed + n_random:
-            if self._dirty:
-                self._reserve.clear()
-            while self._reserve and need:  # picks of the last round, the models unchanged since
-                a = self._reserve.pop(0)
-                if self.space.key(a) not in exclude:
-                    archs.append((a, "proposed"))
-                    exclude.add(self.space.key(a))
-                    need -= 1
-            if need:
-                with torch_threads(self.num_threads):
-                    proposed = self._model_round(max(need, self.prefetch), seed, exclude)
-                archs.extend((a, "proposed") for a in proposed[:need])
-                self._reserve = list(proposed[need:])
+        try:
+            if need and len(archs) == n_fixed + n_random:
+                if self.refit_in_background:
+                    self._collect_background(block=False)
+                    if self._dirty and self._background is None and self._usable_reserve(exclude):
+                        self._start_background(max(need, self.prefetch), seed, exclude)
+                if self._dirty and self._background is None:
+                    self._reserve.clear()
+                need = self._serve_reserve(archs, exclude, need)
+                if need and self._background is not None:  # nothing stale left: wait for the refit
+                    self._collect_background(block=True)
+                    need = self._serve_reserve(archs, exclude, need)
+                if need:
+                    if self._dirty:
+                        self._reserve.clear()
+                    with torch_threads(self.num_threads):
+                        proposed = self._model_round(max(need, self.prefetch), seed, self._round_data(exclude), self._dirty)
+                    archs.extend((a, "proposed") for a in proposed[:need])
+                    self._reserve = list(proposed[need:])
+        except BaseException:  # a failed round loses nothing: queued architectures stay queued
+            self._queue[:0] = [a for a, source in archs if source == "enqueued"]
+            raise
         if not archs:
             raise SamplingError(
                 f"No new architecture of {self.space.name} could be found: {len(exclude)} were asked and neither "
@@ -400,42 +424,58 @@ class Optimizer:
             pool += RandomProposer(self.space).propose(n - len(pool), seed=seed + 3, exclude=seen)
         return pool
 
-    def _refit(self) -> None:
+    def _round_data(self, exclude: set[str]) -> _RoundData:
+        """What a round needs from the history, read now (a background round must not read it later)."""
         done, Y = self._model_data()
-        archs = [t.arch for t in done]
+        return _RoundData(
+            archs=[t.arch for t in done], Y=Y, feasible=self._feasible(done) if self.constraints else None,
+            pending=[t.arch for t in self.pending_trials], exclude=set(exclude),
+        )
+
+    def _refit(self, data: _RoundData) -> None:
+        """Fit the proposer and the surrogate on ``data`` (the bookkeeping is the caller's)."""
+        Y = data.Y
         n_obj = len(self.objectives)
         if n_obj == 1:
             util = Y[:, 0].copy()
         else:
             util = -non_dominated_ranks(Y[:, :n_obj]).astype(float)
-        if self.constraints:  # infeasible trials rank below every feasible one
-            feas = self._feasible(done)
-            if feas.any():
-                util = np.where(feas, util, util.min() - 1.0 - (util.max() - util.min()))
+        if data.feasible is not None and data.feasible.any():  # infeasible trials rank below every feasible one
+            util = np.where(data.feasible, util, util.min() - 1.0 - (util.max() - util.min()))
         start = time.perf_counter()
-        self.proposer.fit(archs, util)  # first: a jointly trained surrogate learns here
+        self.proposer.fit(data.archs, util)  # first: a jointly trained surrogate learns here
         fitted = time.perf_counter()
         if self.surrogate is not None:
-            self.surrogate.fit(archs, Y)
+            self.surrogate.fit(data.archs, Y)
         logger.info(
             "round %d: refitted on %d results (proposer %.2f s, surrogate %.2f s)",
-            self._rounds + 1, len(done), fitted - start, time.perf_counter() - fitted,
+            self._rounds + 1, len(data.archs), fitted - start, time.perf_counter() - fitted,
         )
+
+    def _refitted(self) -> None:
         self._rounds += 1
-        self._dirty = False
-        self._told_since_refit = 0
         self._run_callbacks("round")
 
-    def _model_round(self, q: int, seed: int, exclude: set[str]) -> list[Architecture]:
-        """One round: refit, propose a pool, score it and pick ``q`` (docs/design.md, "The core")."""
-        if self._dirty:
-            self._refit()
-        elif self.surrogate is not None and not self.surrogate.is_fitted:
+    def _model_round(self, q: int, seed: int, data: _RoundData, refit: bool) -> list[Architecture]:
+        """One round: refit (if ``refit``), propose a pool, score it and pick ``q`` (docs/design.md, "The core")."""
+        if refit:
+            self._refit(data)
+            self._dirty = False  # only once fitted: a failed fit is retried by the next ask
+            self._told_since_refit = 0
+            self._refitted()
+        else:
+            self._fit_loaded_surrogate(data)
+        return self._pick(q, seed, data)
+
+    def _fit_loaded_surrogate(self, data: _RoundData) -> None:
+        if self.surrogate is not None and not self.surrogate.is_fitted:
             # Loaded from a file, no result told since: the file holds the history, not the
             # surrogate. Fits start from scratch with a fixed seed, so fitting the same completed
             # trials again restores the model the saved optimizer had.
-            done, Y = self._model_data()
-            self.surrogate.fit([t.arch for t in done], Y)
+            self.surrogate.fit(data.archs, data.Y)
+
+    def _pick(self, q: int, seed: int, data: _RoundData) -> list[Architecture]:
+        exclude = data.exclude
         if self.surrogate is None or self.acquisition is None:  # nothing scores: the proposer's first q
             return self._pool(q, seed, exclude)[:q]
         size = self.space.size
@@ -447,11 +487,10 @@ class Optimizer:
         q = min(q, len(pool))
         if q == 0:
             return []
-        done, Y = self._model_data()
         ctx = AcquisitionContext(
-            train_archs=[t.arch for t in done],
-            train_Y=self.surrogate.transform_targets(Y),
-            pending=[t.arch for t in self.pending_trials],
+            train_archs=data.archs,
+            train_Y=self.surrogate.transform_targets(data.Y),
+            pending=data.pending,
             objectives=list(range(len(self.objectives))),
             constraints=self._model_constraints(),
             seed=seed,
@@ -463,6 +502,51 @@ class Optimizer:
             q, time.perf_counter() - proposed,
         )
         return [pool[i] for i in picks]
+
+    # -- refits in the background -------------------------------------------------------------
+    def _usable_reserve(self, exclude: set[str]) -> bool:
+        return any(self.space.key(a) not in exclude for a in self._reserve)
+
+    def _serve_reserve(self, archs: list[tuple[Architecture, str]], exclude: set[str], need: int) -> int:
+        """Hand out picks of the last round (skipping any asked since); return how many are still needed."""
+        while self._reserve and need:
+            a = self._reserve.pop(0)
+            if self.space.key(a) not in exclude:
+                archs.append((a, "proposed"))
+                exclude.add(self.space.key(a))
+                need -= 1
+        return need
+
+    def _start_background(self, q: int, seed: int, exclude: set[str]) -> None:
+        data = self._round_data(exclude)
+        self._dirty = False  # results told from now on make the next round due
+        self._told_since_refit = 0
+        job = _BackgroundRound()
+
+        def work() -> None:
+            try:
+                with torch_threads(self.num_threads):
+                    self._refit(data)
+                    job.picks = self._pick(q, seed, data)
+            except BaseException as exc:  # handed to the asking thread
+                job.error = exc
+
+        job.thread = threading.Thread(target=work, name="agnet-bo-refit", daemon=True)
+        self._background = job
+        job.thread.start()
+
+    def _collect_background(self, block: bool) -> None:
+        """Install a finished background round's picks (waiting for it if ``block``)."""
+        job = self._background
+        if job is None or (not block and job.thread.is_alive()):
+            return
+        job.thread.join()
+        self._background = None
+        if job.error is not None:
+            self._dirty = True  # the models may be half-fitted: refit before the next pick
+            raise job.error
+        self._reserve = list(job.picks)
+        self._refitted()
 
     def _model_constraints(self) -> list[tuple[int, float, int]]:
         """Constraints in the surrogate's units: ``(column, bound, sign)``, feasible iff ``sign * (Z - bound) <= 0``."""
@@ -835,7 +919,8 @@ class Optimizer:
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state as JSON-serialisable data (model states base64-encoded), format
-        :data:`~agnet_bo.state.FORMAT_VERSION`."""
+        :data:`~agnet_bo.state.FORMAT_VERSION`. A refit running in the background is waited for."""
+        self._collect_background(block=True)
         buf = io.BytesIO()
         torch.save(self.proposer.state_dict(), buf)
         return {
@@ -855,6 +940,7 @@ class Optimizer:
                 "refit_every": self.refit_every,
                 "prefetch": self.prefetch,
                 "pruner": _describe_pruner(self.pruner),
+                "refit_in_background": self.refit_in_background,
             }),
             "rounds": self._rounds,
             "told_since_refit": self._told_since_refit,
@@ -962,6 +1048,7 @@ class Optimizer:
                 refit_every=cfg.get("refit_every", 1),
                 prefetch=cfg.get("prefetch", 0),
                 pruner=pruner,
+                refit_in_background=cfg.get("refit_in_background", False),
             )
             opt.preset = cfg.get("preset")
             for rec in data["trials"]:
@@ -1011,3 +1098,22 @@ def _pruner_from_config(cfg: Mapping[str, Any], path: str) -> Pruner:
             "Optimizer.load(path, pruner=YourPruner(...))."
         )
     return cls(**cfg["params"])
+
+
+@dataclasses.dataclass
+class _RoundData:
+    """The history as one round sees it: modelled trials (``n``), targets ``n x m`` (maximised),
+    their feasibility, the pending architectures and the keys not to propose."""
+
+    archs: list[Architecture]
+    Y: np.ndarray
+    feasible: np.ndarray | None
+    pending: list[Architecture]
+    exclude: set[str]
+
+
+@dataclasses.dataclass
+class _BackgroundRound:
+    thread: threading.Thread = dataclasses.field(default_factory=lambda: threading.Thread())
+    picks: list[Architecture] = dataclasses.field(default_factory=list)
+    error: BaseException | None = None

@@ -693,3 +693,86 @@ def test_a_misspelt_metric_in_tell_suggests_the_expected_name(space):
     with pytest.raises(InputError, match=r"Did you mean 'valid_accuracy' -> 'valid-accuracy'\?"):
         opt.tell(t, {"valid_accuracy": 90.0})
     assert opt.tell(t, {"valid-accuracy": 90.0}).state is TrialState.COMPLETE  # nothing was lost
+
+
+# -- refits in the background ------------------------------------------------------------------------
+def _background_opt(**kw):
+    return ab.Optimizer(
+        ab.spaces.NB201Space(), "valid-accuracy", n_initial=4, pool_size=40, seed=0,
+        prefetch=6, refit_in_background=True, **kw,
+    )
+
+
+def _tell_nb201(opt, trial):
+    return opt.tell(trial, NB201_BENCH.evaluate(trial.arch, ["valid-accuracy"]))
+
+
+NB201_BENCH = ab.benchmarks.NB201("cifar10")
+
+
+def test_refit_in_background_serves_the_last_picks_then_the_refitted_ones():
+    opt = _background_opt()
+    for t in opt.ask(4):
+        _tell_nb201(opt, t)
+    first = opt.ask(1)[0]  # a round in the foreground (no picks yet): 5 picks kept
+    stale = list(opt._reserve)
+    assert first.source == "proposed" and len(stale) == 5 and opt._background is None
+    _tell_nb201(opt, first)
+    second = opt.ask(1)[0]  # the refit starts in the background; a kept pick is handed out
+    assert second.arch == stale[0] and second.round == first.round
+    assert opt._background is not None
+    opt._background.thread.join()
+    third = opt.ask(1)[0]  # the refitted round's picks replace the stale ones
+    assert third.round == first.round + 1 and third.arch not in stale[1:]
+    assert opt._background is None and not opt._dirty
+    keys = [t.key for t in opt.trials]
+    assert len(keys) == len(set(keys))
+
+
+def test_refit_in_background_waits_when_no_pick_is_left_and_saves_consistently(tmp_path):
+    opt = _background_opt()
+    for t in opt.ask(4):
+        _tell_nb201(opt, t)
+    batch = opt.ask(6)  # takes every pick of the round: nothing is kept
+    assert opt._reserve == []
+    _tell_nb201(opt, batch[0])
+    nxt = opt.ask(1)[0]  # no stale pick: a foreground round
+    assert nxt.round == batch[0].round + 1 and opt._background is None
+    _tell_nb201(opt, nxt)
+    opt.ask(1)  # starts a background refit
+    opt.save(tmp_path / "opt.json")  # waits for it
+    assert opt._background is None
+    back = ab.Optimizer.load(tmp_path / "opt.json")
+    assert back.refit_in_background and back.prefetch == 6 and len(back.trials) == len(opt.trials)
+
+
+def test_a_failed_background_refit_reaches_the_asker_and_loses_nothing(monkeypatch):
+    opt = _background_opt()
+    for t in opt.ask(4):
+        _tell_nb201(opt, t)
+    _tell_nb201(opt, opt.ask(1)[0])
+    calls = []
+
+    def broken(archs, Y):
+        calls.append(len(archs))
+        raise RuntimeError("fit exploded")
+
+    monkeypatch.setattr(opt.surrogate, "fit", broken)
+    opt.ask(1)  # starts the (failing) background refit, serves a stale pick
+    opt._background.thread.join()
+    queued = ab.spaces.NB201Space().sample(1, seed=123)[0]
+    opt.enqueue(queued)
+    n = len(opt.trials)
+    with pytest.raises(RuntimeError, match="fit exploded"):
+        opt.ask(2)  # the enqueued one, then the failure is collected
+    assert len(opt.trials) == n and opt.queued == [queued] and opt._dirty
+    monkeypatch.undo()
+    got = opt.ask(1)[0]
+    assert got.arch == queued and calls == [5]  # refitted by the real fit, in the foreground
+
+
+def test_refit_in_background_needs_prefetch():
+    with pytest.raises(InputError, match="prefetch"):
+        ab.Optimizer(ab.spaces.NB201Space(), "valid-accuracy", refit_in_background=True)
+    with pytest.raises(InputError, match="refit_in_background"):
+        ab.Optimizer(ab.spaces.NB201Space(), "valid-accuracy", refit_in_background="yes", prefetch=4)
