@@ -16,6 +16,7 @@ Trainings are deterministic per (space, architecture, epochs), so they are cache
 
     python bench/real_training.py --space nb101 --methods agnet random --seeds 0 1 2
     python bench/real_training.py --report bench/results/real_training.jsonl
+    python bench/real_training.py --spread bench/results/real_training.jsonl
 """
 
 from __future__ import annotations
@@ -173,6 +174,40 @@ def report(path: str) -> None:
             print(f"| {method} | {len(rs)} | " + " | ".join(cells) + f" | {secs:.0f} | {pruned:.0f} |")
 
 
+def spread(path: str) -> None:
+    """Accuracies of the random-search runs' architectures (full trainings, from the cache): the
+    spread over random cells, and the training time."""
+    import numpy as np
+
+    import agnet_bo as ab
+
+    rows = [json.loads(line) for line in open(path)]
+    for space_name in sorted({r["space"] for r in rows}):
+        runs = [r for r in rows if r["space"] == space_name and r["method"] == "random"]
+        if not runs:
+            continue
+        trainer = CachedTrainer.__new__(CachedTrainer)  # the cache only: nothing is trained here
+        trainer.name, trainer.epochs, trainer.curves = space_name, runs[0]["epochs"], {}
+        trainer._load()
+        space = {"nb101": ab.spaces.NB101Space, "darts": ab.spaces.DARTSSpace, "nb201": ab.spaces.NB201Space}[space_name]()
+        valid, test, keys = [], [], set()
+        for r in runs:  # random search asks the same architectures whatever it is told
+            opt = make_optimizer("random", space, r["seed"])
+            for _ in range(r["trainings"]):
+                t = opt.ask()[0]
+                opt.tell(t, 0.0)
+                curve = trainer.curves.get(space.key(t.arch), [])
+                if len(curve) == trainer.epochs and t.key not in keys:
+                    keys.add(t.key)
+                    valid.append(curve[-1]["valid-accuracy"])
+                    test.append(curve[-1]["test-accuracy"])
+        v, te = np.array(valid), np.array(test)
+        q = np.percentile(te, [10, 50, 90])
+        print(f"{space_name}: {len(v)} random cells: test accuracy mean {te.mean():.2f}, sd {te.std(ddof=1):.2f}, "
+              f"min {te.min():.2f}, 10/50/90 % {q[0]:.2f} / {q[1]:.2f} / {q[2]:.2f}, max {te.max():.2f}; "
+              f"valid-test rank correlation {np.corrcoef(np.argsort(np.argsort(v)), np.argsort(np.argsort(te)))[0, 1]:.2f}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--space", choices=["nb101", "darts", "nb201"], default="nb101")
@@ -182,9 +217,13 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--out", default="bench/results/real_training.jsonl")
     p.add_argument("--report")
+    p.add_argument("--spread", help="results file: the spread of accuracies over the random runs' cells")
     args = p.parse_args()
     if args.report:
         report(args.report)
+        return
+    if args.spread:
+        spread(args.spread)
         return
     import torch
 
