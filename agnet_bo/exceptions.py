@@ -17,6 +17,7 @@ __all__ = [
     "SamplingError",
     "NotFittedError",
     "StateFileError",
+    "TrialPruned",
     "ObjectiveValueWarning",
     "SpaceExhaustedWarning",
     "PretrainingWarning",
@@ -57,6 +58,20 @@ class SamplingError(AgnetBOError, RuntimeError):
 
 class StateFileError(AgnetBOError, ValueError):
     """A saved optimizer file is corrupted, from a newer version, or does not match the arguments."""
+
+
+class TrialPruned(AgnetBOError):
+    """Raised by an objective of :meth:`Optimizer.optimize <agnet_bo.Optimizer.optimize>` to stop
+    its trial early (after ``trial.should_prune()`` said so), as Optuna's ``TrialPruned``.
+
+    Args:
+        values: What the trial reached, as :meth:`~agnet_bo.Optimizer.tell` takes it; default
+            ``None``: its last reported value (one modelled metric).
+    """
+
+    def __init__(self, values: object = None) -> None:
+        super().__init__("the trial was pruned")
+        self.values = values
 
 
 class ObjectiveValueWarning(UserWarning):

@@ -32,6 +32,7 @@ from agnet_bo.exceptions import (
     SamplingError,
     SpaceExhaustedWarning,
     StateFileError,
+    TrialPruned,
 )
 from agnet_bo.objectives import parse_constraints, parse_objectives
 from agnet_bo.pareto import hypervolume, non_dominated_ranks, reference_point
@@ -725,7 +726,7 @@ class Optimizer:
 
     def optimize(
         self,
-        objective: Callable[[Architecture], Any],
+        objective: Callable[[Architecture], Any] | Callable[[Architecture, TrialHandle], Any],
         n_trials: int,
         *,
         batch_size: int = 1,
@@ -737,7 +738,11 @@ class Optimizer:
         Args:
             objective: ``objective(arch)`` returns what :meth:`tell` takes: a number (one
                 modelled metric) or a dict with a value for each objective and constrained metric.
-                It may also return ``(values, info)`` to keep extra data with the trial.
+                It may also return ``(values, info)`` to keep extra data with the trial. An
+                objective of two parameters, ``objective(arch, trial)``, gets a
+                :class:`TrialHandle` to report intermediate values and ask whether to stop
+                (``trial.report(step, value)``, ``trial.should_prune()``); it stops by raising
+                :class:`~agnet_bo.exceptions.TrialPruned`, and the trial is told PRUNED.
             n_trials: How many trials to evaluate (fewer if a finite space runs out).
             batch_size: Architectures asked at a time (evaluated one after another here; use
                 :func:`agnet_bo.integrations.ray.run_parallel` to evaluate a batch in parallel).
@@ -755,6 +760,7 @@ class Optimizer:
         batch_size = check_int("batch_size", batch_size, minimum=1)
         if not isinstance(catch, tuple) or not all(isinstance(c, type) and issubclass(c, BaseException) for c in catch):
             raise InputError(f"`catch` must be a tuple of exception types, got {catch!r}.")
+        with_handle = _takes_two(objective)
         done: list[Trial] = []
         bar = None
         if show_progress_bar:
@@ -774,7 +780,9 @@ class Optimizer:
                         raise
                 for trial in batch:
                     try:
-                        result = objective(trial.arch)
+                        result = objective(trial.arch, TrialHandle(self, trial)) if with_handle else objective(trial.arch)  # type: ignore[call-arg]
+                    except TrialPruned as stop:
+                        self.tell(trial, stop.values, state=TrialState.PRUNED)
                     except catch as exc:
                         self.tell(trial, state=TrialState.FAIL, info={"error": f"{type(exc).__name__}: {exc}"})
                         logger.warning("trial %d failed: %s: %s", trial.id, type(exc).__name__, exc)
@@ -1117,3 +1125,61 @@ class _BackgroundRound:
     thread: threading.Thread = dataclasses.field(default_factory=lambda: threading.Thread())
     picks: list[Architecture] = dataclasses.field(default_factory=list)
     error: BaseException | None = None
+
+
+def _takes_two(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` takes a second positional argument (the :class:`TrialHandle`)."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: one argument
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
+
+
+class TrialHandle:
+    """What an objective of :meth:`Optimizer.optimize` with two parameters gets: its trial, and
+    the optimizer's :meth:`~Optimizer.report` / :meth:`~Optimizer.should_prune` bound to it.
+
+    Example:
+        >>> import agnet_bo as ab
+        >>> from agnet_bo.exceptions import TrialPruned
+        >>> opt = ab.Optimizer(ab.spaces.NB201Space(), "acc", proposer="random", surrogate="none",
+        ...                    pruner=ab.pruners.MedianPruner(min_trials=1), n_initial=2)
+        >>> def objective(arch, trial):
+        ...     for epoch in range(1, 4):
+        ...         acc = (len(set(arch.ops)) + epoch) / 10
+        ...         trial.report(epoch, acc)
+        ...         if trial.should_prune():
+        ...             raise TrialPruned()
+        ...     return acc
+        >>> trials = opt.optimize(objective, n_trials=6)
+        >>> sorted({t.state.value for t in trials}) <= ["COMPLETE", "PRUNED"]
+        True
+    """
+
+    def __init__(self, optimizer: Optimizer, trial: Trial) -> None:
+        self._optimizer, self.trial = optimizer, trial
+
+    @property
+    def arch(self) -> Architecture:
+        """The architecture to evaluate."""
+        return self.trial.arch
+
+    @property
+    def id(self) -> int:
+        """The trial's id."""
+        return self.trial.id
+
+    def report(self, step: int, value: float) -> None:
+        """:meth:`Optimizer.report` for this trial."""
+        self._optimizer.report(self.trial, step, value)
+
+    def should_prune(self) -> bool:
+        """:meth:`Optimizer.should_prune` for this trial."""
+        return self._optimizer.should_prune(self.trial)
+
+    def __repr__(self) -> str:
+        return f"TrialHandle({self.trial!r})"

@@ -201,3 +201,26 @@ def test_records_show_pruned_trials_and_their_last_step():
     rec = opt.records()[0]
     assert rec["state"] == "PRUNED" and rec["last_step"] == 3
     assert rec["value:valid-accuracy"] == 0.25 and "last_step" not in _opt().records()
+
+
+def test_optimize_passes_a_handle_to_objectives_that_take_two_arguments():
+    from agnet_bo.exceptions import TrialPruned
+
+    bench12, bench200 = ab.benchmarks.NB201("cifar10", epochs=12), ab.benchmarks.NB201("cifar10")
+    opt = _opt(SuccessiveHalving(min_step=12, reduction_factor=3, max_step=200))
+    seen = []
+
+    def objective(arch, trial):
+        seen.append(trial.id)
+        trial.report(12, bench12.evaluate(arch, "valid-accuracy")["valid-accuracy"])
+        if trial.should_prune():
+            raise TrialPruned()
+        return bench200.evaluate(arch, "valid-accuracy")["valid-accuracy"]
+
+    trials = opt.optimize(objective, n_trials=10)
+    assert seen == [t.id for t in trials]
+    pruned = [t for t in trials if t.state is TrialState.PRUNED]
+    assert pruned and all(t.values["valid-accuracy"] == t.intermediate[12] for t in pruned)
+    assert all(t.state is TrialState.COMPLETE for t in trials if t not in pruned)
+    single = _opt().optimize(lambda arch: 1.0, n_trials=2)  # one argument: no handle
+    assert all(t.values == {"valid-accuracy": 1.0} for t in single)
