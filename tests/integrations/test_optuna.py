@@ -408,3 +408,15 @@ def test_without_optuna_the_import_error_names_the_extra(monkeypatch):
     assert "optuna" in _fresh("agnet_bo_integrations_without_optuna", package.__file__).__doc__  # imports fine
     with pytest.raises(ImportError, match=r"pip install 'agnet-bo\[optuna\]'"):
         _fresh("agnet_bo_optuna_without_optuna", module.__file__)
+
+
+def test_many_worker_settings_reach_the_sampler_optimizer():
+    sampler = _sampler(prefetch=8, refit_every=4)
+    rounds = []
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(_accuracy, n_trials=1)  # the optimizer is built with the study's directions
+    sampler.optimizer.add_callback(lambda opt: rounds.append(len(opt.trials)), when="round")
+    study.optimize(_accuracy, n_trials=23)
+    proposed = [t for t in sampler.optimizer.trials if t.source == "proposed"]
+    assert sampler.optimizer.prefetch == 8 and sampler.optimizer.refit_every == 4
+    assert len(proposed) == 24 - FAST["n_initial"] and 0 < len(rounds) < len(proposed)
