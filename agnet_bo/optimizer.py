@@ -532,7 +532,9 @@ class Optimizer:
             except BaseException as exc:  # handed to the asking thread
                 job.error = exc
 
-        job.thread = threading.Thread(target=work, name="agnet-bo-refit", daemon=True)
+        # not a daemon: the interpreter waits for a running round at exit (torch aborts when a daemon
+        # thread is still inside it during shutdown)
+        job.thread = threading.Thread(target=work, name="agnet-bo-refit", daemon=False)
         self._background = job
         job.thread.start()
 

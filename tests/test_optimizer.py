@@ -776,3 +776,27 @@ def test_refit_in_background_needs_prefetch():
         ab.Optimizer(ab.spaces.NB201Space(), "valid-accuracy", refit_in_background=True)
     with pytest.raises(InputError, match="refit_in_background"):
         ab.Optimizer(ab.spaces.NB201Space(), "valid-accuracy", refit_in_background="yes", prefetch=4)
+
+
+def test_a_program_may_exit_while_a_refit_runs_in_the_background(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "exit_early.py"
+    script.write_text(textwrap.dedent("""
+        import agnet_bo as ab
+        bench = ab.benchmarks.NB201("cifar10")
+        opt = ab.Optimizer(ab.spaces.NB201Space(), "valid-accuracy", n_initial=4, pool_size=40, seed=0,
+                           prefetch=6, refit_in_background=True)
+        for t in opt.ask(4):
+            opt.tell(t, bench.evaluate(t.arch, ["valid-accuracy"]))
+        t = opt.ask(1)[0]
+        opt.tell(t, bench.evaluate(t.arch, ["valid-accuracy"]))
+        opt.ask(1)
+        assert opt._background is not None and opt._background.thread.is_alive()
+        print("exiting")
+    """))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "exiting" in proc.stdout
