@@ -17,6 +17,7 @@ Trainings are deterministic per (space, architecture, epochs), so they are cache
     python bench/real_training.py --space nb101 --methods agnet random --seeds 0 1 2
     python bench/real_training.py --report bench/results/real_training.jsonl
     python bench/real_training.py --spread bench/results/real_training.jsonl
+    python bench/real_training.py --space nb101 --timing 8
 """
 
 from __future__ import annotations
@@ -208,6 +209,21 @@ def spread(path: str) -> None:
               f"valid-test rank correlation {np.corrcoef(np.argsort(np.argsort(v)), np.argsort(np.argsort(te)))[0, 1]:.2f}")
 
 
+def timing(space_name: str, n: int, epochs: int) -> None:
+    """Train ``n`` random cells (seed 0, no cache) and print each one's accuracy and training time."""
+    import agnet_bo as ab
+
+    space = {"nb101": ab.spaces.NB101Space, "darts": ab.spaces.DARTSSpace, "nb201": ab.spaces.NB201Space}[space_name]()
+    bench = ab.benchmarks.MNIST1D(space, epochs=epochs, cache=False)
+    times = []
+    for arch in space.sample(n, seed=0):
+        r = bench.evaluate(arch)
+        times.append(r["train-time"])
+        print(f"valid {r['valid-accuracy']:.1f} test {r['test-accuracy']:.1f} params {int(r['params'])} "
+              f"latency {r['latency-ms']:.2f} ms, trained in {r['train-time']:.2f} s", flush=True)
+    print(f"{space_name}: training time median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f})")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--space", choices=["nb101", "darts", "nb201"], default="nb101")
@@ -218,7 +234,14 @@ def main() -> None:
     p.add_argument("--out", default="bench/results/real_training.jsonl")
     p.add_argument("--report")
     p.add_argument("--spread", help="results file: the spread of accuracies over the random runs' cells")
+    p.add_argument("--timing", type=int, metavar="N", help="train N random cells of --space and time them")
     args = p.parse_args()
+    if args.timing:
+        import torch
+
+        torch.set_num_threads(1)
+        timing(args.space, args.timing, args.epochs)
+        return
     if args.report:
         report(args.report)
         return
