@@ -411,8 +411,8 @@ class MNIST1D(TrainingBenchmark):
     folded into a ``1 x 4 x 12`` image (rows of 12 consecutive samples).
 
     The defaults (8 epochs, the small networks of :func:`default_network_options`) make one
-    training take about 1-3 s on one core for NAS-Bench-101 cells and a few seconds for DARTS
-    cells; bench/RESULTS.md, "Real training", measures the time and the spread of accuracies
+    training take about 1-3 s on one core for NAS-Bench-101 cells and about 8 s for DARTS
+    cells (depthwise convolutions are slow on a CPU); bench/RESULTS.md, "Real training on MNIST-1D", measures the time and the spread of accuracies
     over random cells.
 
     Args:
