@@ -11,6 +11,7 @@ epochs), the best 200-epoch validation accuracy reached at 25 / 50 / 100 % of th
 number of architectures screened and completed.
 
     python bench/multi_fidelity_nb201.py --seeds 0 1 2 3 4 --budget 192
+    python bench/multi_fidelity_nb201.py --seeds 0 1 2 3 4 --budget 192 --batch 8   # 8 workers
     python bench/multi_fidelity_nb201.py --report bench/results/multi_fidelity_nb201.jsonl
 """
 
@@ -25,7 +26,7 @@ import warnings
 FULL, LOW = 200, 12
 
 
-def run(method: str, seed: int, budget: int, dataset: str) -> dict:
+def run(method: str, seed: int, budget: int, dataset: str, batch: int = 1) -> dict:
     import agnet_bo as ab
 
     space = ab.spaces.NB201Space()
@@ -37,25 +38,29 @@ def run(method: str, seed: int, budget: int, dataset: str) -> dict:
     trace, best = [], -1.0
     start = time.perf_counter()
     while cost < limit:
-        t = opt.ask()[0]
-        if method == "asha":
-            v12 = low.evaluate(t.arch, "valid-accuracy")["valid-accuracy"]
-            opt.report(t, LOW, v12)
-            if opt.should_prune(t):
-                cost += LOW
-                opt.tell(t, v12, state="PRUNED")
-                trace.append({"cost": cost, "best": best})
+        for t in opt.ask(batch):  # ``batch`` workers: a round of the model per ``batch`` trials
+            if cost >= limit:
+                opt.tell(t, state="FAIL")  # the budget ran out before this worker started
                 continue
-            cost += FULL  # 12 epochs, then the 188 left
-        else:
-            cost += FULL
-        v = full.evaluate(t.arch, "valid-accuracy")["valid-accuracy"]
-        opt.report(t, FULL, v)
-        opt.tell(t, v)
-        best = max(best, v)
-        trace.append({"cost": cost, "best": best})
+            if method == "asha":
+                v12 = low.evaluate(t.arch, "valid-accuracy")["valid-accuracy"]
+                opt.report(t, LOW, v12)
+                if opt.should_prune(t):
+                    cost += LOW
+                    opt.tell(t, v12, state="PRUNED")
+                    trace.append({"cost": cost, "best": best})
+                    continue
+                cost += FULL  # 12 epochs, then the 188 left
+            else:
+                cost += FULL
+            v = full.evaluate(t.arch, "valid-accuracy")["valid-accuracy"]
+            opt.report(t, FULL, v)
+            opt.tell(t, v)
+            best = max(best, v)
+            trace.append({"cost": cost, "best": best})
     return {
-        "method": method, "seed": seed, "budget": budget, "dataset": dataset, "optimum": optimum,
+        "method": method, "seed": seed, "budget": budget, "dataset": dataset, "batch": batch,
+        "optimum": optimum,
         "found": best >= optimum - 1e-9, "best": best, "trace": trace,
         "screened": len(trace), "completed": sum(t.state.value == "COMPLETE" for t in opt.trials),
         "seconds": time.perf_counter() - start,
@@ -69,17 +74,15 @@ def _best_at(trace: list[dict], cost: float) -> float:
 
 def report(path: str) -> None:
     rows = [json.loads(line) for line in open(path)]
-    print("| method | seeds | optimum found | best valid at 25 % | 50 % | 100 % of the epochs | screened | trained to 200 | s / run |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for method in ("full", "asha"):
-        rs = [r for r in rows if r["method"] == method]
-        if not rs:
-            continue
+    print("| method | batch | seeds | optimum found | best valid at 25 % | 50 % | 100 % of the epochs | screened | trained to 200 | s / run |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for batch, method in sorted({(r.get("batch", 1), r["method"]) for r in rows}, key=lambda k: (k[0], k[1] != "full")):
+        rs = [r for r in rows if r["method"] == method and r.get("batch", 1) == batch]
         cells = []
         for frac in (0.25, 0.5, 1.0):
             vals = [_best_at(r["trace"], frac * r["budget"] * FULL) for r in rs]
             cells.append(f"{statistics.mean(vals):.3f} ± {statistics.stdev(vals) if len(vals) > 1 else 0:.3f}")
-        print(f"| {method} | {len(rs)} | {sum(r['found'] for r in rs)} of {len(rs)} | " + " | ".join(cells)
+        print(f"| {method} | {batch} | {len(rs)} | {sum(r['found'] for r in rs)} of {len(rs)} | " + " | ".join(cells)
               + f" | {statistics.mean(r['screened'] for r in rs):.0f} | {statistics.mean(r['completed'] for r in rs):.0f}"
               f" | {statistics.median(r['seconds'] for r in rs):.0f} |")
 
@@ -90,6 +93,7 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--budget", type=int, default=192, help="full trainings' worth of epochs")
     p.add_argument("--dataset", default="cifar10")
+    p.add_argument("--batch", type=int, default=1, help="architectures asked per round (parallel workers)")
     p.add_argument("--out", default="bench/results/multi_fidelity_nb201.jsonl")
     p.add_argument("--report")
     args = p.parse_args()
@@ -102,7 +106,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     for seed in args.seeds:
         for method in args.methods:
-            r = run(method, seed, args.budget, args.dataset)
+            r = run(method, seed, args.budget, args.dataset, args.batch)
             print(f"{method} seed {seed}: best {r['best']:.3f} (optimum {r['optimum']:.3f}, found {r['found']}), "
                   f"{r['screened']} screened, {r['completed']} to 200 epochs, {r['seconds']:.0f} s", flush=True)
             with open(args.out, "a") as fh:

@@ -131,7 +131,8 @@ def run(space_name: str, method: str, seed: int, budget: int, epochs: int) -> di
             opt.tell(t, last["valid-accuracy"], info={"test-accuracy": last["test-accuracy"]})
             if last["valid-accuracy"] > best_valid:
                 best_valid, best_test = last["valid-accuracy"], last["test-accuracy"]
-        trace.append({"epochs": total_epochs, "complete": not pruned, "best_valid": best_valid, "best_test": best_test})
+        trace.append({"epochs": total_epochs, "complete": not pruned, "best_valid": best_valid, "best_test": best_test,
+                      "valid": last["valid-accuracy"], "test": last["test-accuracy"], "ran": ran})
     return {
         "space": space_name, "method": method, "seed": seed, "budget": budget, "epochs": epochs,
         "trace": trace, "seconds": time.perf_counter() - start, "train_seconds": trainer.train_seconds,
@@ -252,8 +253,15 @@ def main() -> None:
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
+    done = set()
+    if os.path.exists(args.out):  # a run already in the results file is not repeated
+        with open(args.out) as fh:
+            done = {(r["space"], r["method"], r["seed"], r["budget"], r["epochs"]) for r in map(json.loads, fh)}
     for seed in args.seeds:
         for method in args.methods:
+            if (args.space, method, seed, args.budget, args.epochs) in done:
+                print(f"{args.space} {method} seed {seed}: already in {args.out}, skipped", flush=True)
+                continue
             r = run(args.space, method, seed, args.budget, args.epochs)
             last = r["trace"][-1]
             print(f"{args.space} {method} seed {seed}: best test {last['best_test']:.2f} "
