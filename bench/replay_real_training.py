@@ -1,0 +1,54 @@
+"""Replay a search of ``bench/real_training.py`` from its training cache, recording every asked cell.
+
+Searches are deterministic given their seed and the values told, and every training is in
+``bench/results/real_training_cache.jsonl``, so a replay trains nothing (it prints the seconds
+spent training, 0 when the cache covers the run) and shows what a method asked: each cell's
+key, validation and test accuracy. It prints the best validation accuracy and the mean
+validation accuracy of the cells asked after the 16 random ones.
+
+    python bench/replay_real_training.py nb101 agnet 0
+    python bench/replay_real_training.py nb101 random 0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import real_training as rt
+
+
+def main() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    space_name, method, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    budget = int(sys.argv[4]) if len(sys.argv) > 4 else 100
+    trainer = rt.CachedTrainer(space_name, 8)
+    opt = rt.make_optimizer(method, trainer.space, seed)
+    asked = []
+    while len(asked) < budget:
+        t = opt.ask()[0]
+        curve = trainer.curve(t.arch)
+        opt.tell(t, curve[-1]["valid-accuracy"])
+        asked.append(
+            {"key": trainer.space.key(t.arch), "valid": curve[-1]["valid-accuracy"], "test": curve[-1]["test-accuracy"]}
+        )
+    out = f"bench/results/replay/{space_name}_{method}_{seed}.json"
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as fh:
+        json.dump(asked, fh)
+    later = [a["valid"] for a in asked[16:]]
+    print(
+        f"{method} seed {seed}: best valid {max(a['valid'] for a in asked):.2f}, "
+        f"mean valid after 16 {sum(later) / max(1, len(later)):.2f}, trained {trainer.train_seconds:.0f} s -> {out}"
+    )
+
+
+if __name__ == "__main__":
+    main()
