@@ -132,7 +132,8 @@ def run(space_name: str, method: str, seed: int, budget: int, epochs: int) -> di
             if last["valid-accuracy"] > best_valid:
                 best_valid, best_test = last["valid-accuracy"], last["test-accuracy"]
         trace.append({"epochs": total_epochs, "complete": not pruned, "best_valid": best_valid, "best_test": best_test,
-                      "valid": last["valid-accuracy"], "test": last["test-accuracy"], "ran": ran})
+                      "key": trainer.space.key(t.arch), "valid": last["valid-accuracy"], "test": last["test-accuracy"],
+                      "ran": ran})
     return {
         "space": space_name, "method": method, "seed": seed, "budget": budget, "epochs": epochs,
         "trace": trace, "seconds": time.perf_counter() - start, "train_seconds": trainer.train_seconds,

@@ -4,7 +4,7 @@ Searches are deterministic given their seed and the values told, and every train
 ``bench/results/real_training_cache.jsonl``, so a replay trains nothing (it prints the seconds
 spent training, 0 when the cache covers the run) and shows what a method asked: each cell's
 key, validation and test accuracy. It prints the best validation accuracy and the mean
-validation accuracy of the cells asked after the 16 random ones.
+validation accuracy of the cells asked after the 16 random ones. It runs ``real_training.run`` itself, whose trace records every trial.
 
     python bench/replay_real_training.py nb101 agnet 0
     python bench/replay_real_training.py nb101 random 0
@@ -29,16 +29,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     space_name, method, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     budget = int(sys.argv[4]) if len(sys.argv) > 4 else 100
-    trainer = rt.CachedTrainer(space_name, 8)
-    opt = rt.make_optimizer(method, trainer.space, seed)
-    asked = []
-    while len(asked) < budget:
-        t = opt.ask()[0]
-        curve = trainer.curve(t.arch)
-        opt.tell(t, curve[-1]["valid-accuracy"])
-        asked.append(
-            {"key": trainer.space.key(t.arch), "valid": curve[-1]["valid-accuracy"], "test": curve[-1]["test-accuracy"]}
-        )
+    r = rt.run(space_name, method, seed, budget, epochs=8)  # the benchmark's own loop, from the cache
+    asked = [{k: row[k] for k in ("key", "valid", "test")} for row in r["trace"]]
     out = f"bench/results/replay/{space_name}_{method}_{seed}.json"
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as fh:
@@ -46,7 +38,7 @@ def main() -> None:
     later = [a["valid"] for a in asked[16:]]
     print(
         f"{method} seed {seed}: best valid {max(a['valid'] for a in asked):.2f}, "
-        f"mean valid after 16 {sum(later) / max(1, len(later)):.2f}, trained {trainer.train_seconds:.0f} s -> {out}"
+        f"mean valid after 16 {sum(later) / max(1, len(later)):.2f}, trained {r['train_seconds']:.0f} s -> {out}"
     )
 
 
