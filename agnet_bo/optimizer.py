@@ -431,6 +431,7 @@ class Optimizer:
         return _RoundData(
             archs=[t.arch for t in done], Y=Y, feasible=self._feasible(done) if self.constraints else None,
             pending=[t.arch for t in self.pending_trials], exclude=set(exclude),
+            n_asked=len(self._trials) + len(set(exclude) - set(self._by_key)),
         )
 
     def _refit(self, data: _RoundData) -> None:
@@ -495,6 +496,7 @@ class Optimizer:
             objectives=list(range(len(self.objectives))),
             constraints=self._model_constraints(),
             seed=seed,
+            n_asked=data.n_asked,
         )
         picks = self.acquisition.choose(self.surrogate, pool, q, ctx)
         logger.info(
@@ -1120,6 +1122,7 @@ class _RoundData:
     feasible: np.ndarray | None
     pending: list[Architecture]
     exclude: set[str]
+    n_asked: int = 0  # trials asked before the round's picks (this ask's enqueued and initial ones included)
 
 
 @dataclasses.dataclass

@@ -214,6 +214,41 @@ def test_ucb_kappa_per_pick_cycles_over_pending_trials_and_earlier_picks(setup):
     assert rest[alone[0]] == pool[spread[1]]
 
 
+def test_ucb_kappa_cycles_over_the_search_in_a_one_ask_one_tell_loop(setup):
+    """Nothing pending, one pick: the pick's place in the search (``n_asked``) chooses the weight,
+    so a loop that tells each result before its next ask cycles through the kappas too."""
+    _space, archs, Y, gp, pool = setup
+    picks = {}
+    for n_asked in (40, 41, 42):
+        ctx = _ctx(gp, archs, Y, objectives=[0], mc_samples=64, kappa=(0.0, 5.0), n_asked=n_asked)
+        picks[n_asked] = select("ucb", gp, pool, 1, ctx)
+    greedy = select("ucb", gp, pool, 1, _ctx(gp, archs, Y, objectives=[0], mc_samples=64, kappa=0.0))
+    wide = select("ucb", gp, pool, 1, _ctx(gp, archs, Y, objectives=[0], mc_samples=64, kappa=5.0))
+    assert greedy != wide
+    assert picks[40] == picks[42] == greedy and picks[41] == wide
+
+
+def test_parego_anchors_come_round_in_a_one_ask_one_tell_loop(setup):
+    _space, archs, Y, gp, pool = setup
+    best = {j: select("qlognei", gp, pool, 1, _ctx(gp, archs, Y, objectives=[j], mc_samples=32, seed=4))[0] for j in (0, 1)}
+    assert best[0] != best[1]
+    anchored = []
+    for n_asked in range(8):
+        ctx = _ctx(gp, archs, Y, objectives=[0, 1], mc_samples=32, seed=4, anchor_share=0.5, n_asked=n_asked)
+        anchored.append(select("parego", gp, pool, 1, ctx)[0])
+    # picks 1, 3, 5, 7 of the search are anchors, alternating objectives 0, 1, 0, 1
+    assert [anchored[g] for g in (1, 3, 5, 7)] == [best[0], best[1], best[0], best[1]]
+
+
+def test_context_pick_index():
+    import torch
+
+    ctx = AcquisitionContext(train_archs=[], train_Y=torch.zeros(0, 1), pending=[None, None], n_asked=10)
+    assert [ctx.pick_index(k) for k in range(3)] == [10, 11, 12]
+    ctx.n_asked = 0  # built without n_asked: counted over the pending trials, as a batch's picks
+    assert ctx.pick_index(1) == 3
+
+
 def test_thompson_sampling_is_seeded_and_favours_high_predicted_means(setup):
     _space, archs, Y, gp, pool = setup
     mean = gp.predict(pool)[0][:, 0].numpy()

@@ -800,3 +800,27 @@ def test_a_program_may_exit_while_a_refit_runs_in_the_background(tmp_path):
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "exiting" in proc.stdout
+
+
+def test_acquisition_context_counts_every_trial_asked(space, table):
+    """``AcquisitionContext.n_asked`` is the pick's place in the search: per-pick settings cycle in a
+    one-ask-one-tell loop, and in batches, enqueued and pending trials count too."""
+    seen = []
+
+    class Recording(ab.acquisition.Acquisition):
+        name = "recording"
+
+        def select(self, surrogate, pool, q, context):
+            seen.append((context.n_asked, len(context.pending), q))
+            return list(range(q))
+
+    opt = Optimizer(space, "valid-accuracy", acquisition=Recording(), surrogate="gp", proposer="random", n_initial=3, seed=0)
+    for _ in range(6):  # one at a time, told before the next ask
+        t = opt.ask()[0]
+        opt.tell(t, _acc(table, t.arch))
+    assert seen == [(3, 0, 1), (4, 0, 1), (5, 0, 1)]
+    opt.enqueue(space.sample(1, seed=99)[0])
+    held = opt.ask(3)  # the enqueued one first, then two picks after it
+    assert seen[-1] == (7, 0, 2) and len(held) == 3
+    opt.ask()  # three pending
+    assert seen[-1] == (9, 3, 1)

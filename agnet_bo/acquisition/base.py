@@ -37,6 +37,10 @@ class AcquisitionContext:
             lower bound; the optimizer converts the user's thresholds).
         seed: Seed of everything random in this one selection (QMC samplers, scalarisation
             weights); the optimizer derives it from its own seed and the number of trials.
+        n_asked: Trials asked before this selection (told, failed, pruned and pending alike), so
+            that pick ``k`` of the selection is pick ``n_asked + k`` of the search: per-pick
+            settings (UCB's kappa spread, ParEGO's anchors) cycle over the whole search, also
+            when a loop asks one architecture at a time and tells it before the next ask.
     """
 
     train_archs: list[Architecture]
@@ -45,6 +49,12 @@ class AcquisitionContext:
     objectives: list[int] = field(default_factory=lambda: [0])
     constraints: list[tuple[int, float, int]] = field(default_factory=list)
     seed: int = 0
+    n_asked: int = 0
+
+    def pick_index(self, k: int) -> int:
+        """The place in the search of this selection's pick ``k`` (``0``-based): ``n_asked + k``,
+        at least ``len(pending) + k`` (a context built without ``n_asked``)."""
+        return max(self.n_asked, len(self.pending)) + k
 
     def feasible(self, Y: Tensor) -> Tensor:
         """Which rows of ``Y`` (``n x m``, surrogate units) meet every constraint (``n`` bools)."""

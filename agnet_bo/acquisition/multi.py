@@ -144,7 +144,7 @@ class ParEGO(_pool.SampledAcquisition):
     Args:
         anchor_share: Share of the picks that maximise one objective alone, cycling over the
             objectives: the ends of the front, which random scalarisations seldom aim at. Counted
-            over pending trials and earlier picks; ``0`` for none.
+            over the search's picks (:meth:`AcquisitionContext.pick_index`); ``0`` for none.
         weights: ``"random"`` (independent uniform draws from the simplex) or ``"sobol"`` (pick
             ``g`` takes the ``g``-th point of a scrambled Sobol sequence on the simplex, so one
             batch spreads its trade-offs evenly).
@@ -185,7 +185,7 @@ class ParEGO(_pool.SampledAcquisition):
         constraints = _pool.constraint_callables(context)
         out: list[int] = []
         for k in range(q):
-            g = len(pending) + k  # the pick's place among all outstanding ones
+            g = context.pick_index(k)  # the pick's place in the whole search
             if self._ehvi_every and g % self._ehvi_every == 0:
                 out.append(_ehvi_pick(p, pending + out, out, context, sampler_mo))
                 continue
@@ -204,8 +204,8 @@ class ParEGO(_pool.SampledAcquisition):
 
 
 class EHVIParEGO(ParEGO):
-    """qLogEHVI picks (:class:`QLogEHVI`) alternating with ParEGO picks, counted over pending
-    trials and earlier picks together (so workers asking one at a time alternate too): qLogEHVI
+    """qLogEHVI picks (:class:`QLogEHVI`) alternating with ParEGO picks, counted over the search's
+    picks (:meth:`AcquisitionContext.pick_index`, so loops asking one at a time alternate too): qLogEHVI
     fills the front where the surrogate predicts hypervolume, while the scalarisations each pull
     towards one trade-off, including the ends of the front.
 

@@ -35,9 +35,10 @@ class UCB(_pool.SampledAcquisition):
     """Upper confidence bound ``mean + kappa * std`` (BoTorch's qUCB), picked one at a time.
 
     Args:
-        kappa: The exploration weight, or one weight per pick in turn: pick ``g`` (counted over
-            pending trials and earlier picks, so workers asking one at a time cycle too) uses
-            ``kappa[g % len(kappa)]``. Default :data:`DEFAULT_KAPPA`.
+        kappa: The exploration weight, or one weight per pick in turn: the search's pick ``g``
+            (:meth:`AcquisitionContext.pick_index`: counted over every trial asked, so a batch,
+            workers asking one at a time and a loop that tells each result before the next ask
+            all cycle) uses ``kappa[g % len(kappa)]``. Default :data:`DEFAULT_KAPPA`.
         mc_samples: Quasi-Monte-Carlo samples of the joint q-batch value.
         observation_noise: Score candidates by the posterior of their measurement (the
             surrogate's observation noise included) rather than of the latent function.
@@ -73,7 +74,7 @@ class UCB(_pool.SampledAcquisition):
         pending = p.pending_indices()
         out: list[int] = []
         for k in range(q):  # each pick: the joint qUCB of itself, earlier picks and pending, under its kappa
-            kappa = self.kappa[(len(pending) + k) % len(self.kappa)]
+            kappa = self.kappa[context.pick_index(k) % len(self.kappa)]
             acq = qUpperConfidenceBound(
                 p.model, beta=kappa**2, sampler=sampler, objective=objective, X_pending=_pool.as_x(pending + out)
             )
