@@ -114,11 +114,13 @@ def build(task: Task):  # type: ignore[no-untyped-def]
     return space, {space.key(a): float(v) for a, v in zip(data.archs, data.values["valid"], strict=True)}
 
 
-def run_one(task_name: str, method: str, seed: int, config: dict | None = None) -> dict:
+def run_one(task_name: str, method: str, seed: int, config: dict | None = None, batch: int | None = None) -> dict:
     """One search; the validation value of every query in order.
 
     ``config`` (a ``--config`` method) replaces ``method``'s settings: Optimizer keyword
-    arguments on top of the defaults.
+    arguments on top of the defaults. ``batch`` replaces the task's batch size (the run is
+    recorded as method ``"<method> q=<batch>"``; ``1`` is a loop that tells each result before
+    its next ask).
     """
     import agnet_bo as ab
     from agnet_bo.experiment import optimizer_settings, parse_method
@@ -133,15 +135,17 @@ def run_one(task_name: str, method: str, seed: int, config: dict | None = None) 
         trace: list[float] = []
         error = None
         try:
+            q = task.q if batch is None else batch
             while len(trace) < task.budget:
-                for t in opt.ask(min(task.q, task.budget - len(trace))):
+                for t in opt.ask(min(q, task.budget - len(trace))):
                     v = values[t.key]
                     opt.tell(t, v)
                     trace.append(v)
         except Exception as exc:  # recorded, so the report shows it instead of a missing row
             error = f"{type(exc).__name__}: {exc}"
     return {
-        "task": task_name, "method": method, "seed": seed, "trace": trace, "error": error,
+        "task": task_name, "method": method if batch is None else f"{method} q={batch}", "seed": seed, "trace": trace,
+        "error": error,
         "seconds": time.perf_counter() - start, "keys_unique": len({t.key for t in opt.trials}) == len(opt.trials),
     }
 
@@ -165,12 +169,13 @@ def cmd_run(args: argparse.Namespace) -> None:
         name, _, text = item.partition("=")
         configs[name] = json.loads(text)
     methods = list(args.methods) + [m for m in configs if m not in args.methods]
+    label = (lambda m: m) if args.batch is None else (lambda m: f"{m} q={args.batch}")
     jobs = [
-        (t, m, s, configs.get(m))
+        (t, m, s, configs.get(m), args.batch)
         for t in tasks
         for s in range(args.first_seed, args.first_seed + args.seeds)
         for m in methods
-        if (t, m, s) not in done
+        if (t, label(m), s) not in done
     ]
     print(f"{len(jobs)} runs to do ({len(done)} already in {raw})", flush=True)
     raw.parent.mkdir(parents=True, exist_ok=True)
@@ -274,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     r.add_argument("--workers", type=int, default=2)
     r.add_argument("--raw", default="bench/results/suite.jsonl")
     r.add_argument("--max-minutes", type=float, default=None, help="stop taking results after this long")
+    r.add_argument("--batch", type=int, default=None,
+                   help="ask this many at a time on every task instead of the task's batch (1: tell each result "
+                        "before the next ask); runs are recorded as '<method> q=<batch>'")
     r.add_argument("--config", action="append", metavar="NAME=JSON",
                    help="an extra method: Optimizer keyword arguments on top of the defaults, e.g. "
                         "kappa2='{\"kappa\": 2.0}' (repeatable)")
