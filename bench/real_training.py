@@ -175,6 +175,17 @@ def report(path: str) -> None:
             secs = statistics.median(r["seconds"] for r in rs)
             pruned = statistics.mean(r["pruned"] for r in rs)
             print(f"| {method} | {len(rs)} | " + " | ".join(cells) + f" | {secs:.0f} | {pruned:.0f} |")
+        base = [r for r in rows if r["space"] == space and r["method"] == "agnet"]
+        for method in METHODS:  # the default against each method: difference of means and its standard error
+            rs = [r for r in rows if r["space"] == space and r["method"] == method]
+            if method in ("agnet", "agnet-asha") or len(rs) < 2 or len(base) < 2:
+                continue
+            diffs = []
+            for n in CHECKPOINTS:
+                a, b = ([_at(r["trace"], n) for r in x] for x in (base, rs))
+                se = (statistics.variance(a) / len(a) + statistics.variance(b) / len(b)) ** 0.5
+                diffs.append(f"{statistics.mean(a) - statistics.mean(b):+.2f} (SE {se:.2f})")
+            print(f"agnet - {method} at " + " / ".join(map(str, CHECKPOINTS)) + " trainings: " + ", ".join(diffs))
 
 
 def spread(path: str) -> None:
