@@ -286,14 +286,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                    help="an extra method: Optimizer keyword arguments on top of the defaults, e.g. "
                         "kappa2='{\"kappa\": 2.0}' (repeatable)")
     p = sub.add_parser("report", help="print the tables of raw runs")
-    p.add_argument("raw", nargs="+")
+    p.add_argument("raw", nargs="+", help="raw files; PATH::TAG appends TAG to that file's method names")
     p.add_argument("--methods", nargs="+", default=None)
+    p.add_argument("--seeds", type=int, default=None, help="only seeds below this")
     args = parser.parse_args(argv)
     if args.cmd == "run":
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         cmd_run(args)
     else:
-        records = [json.loads(line) for path in args.raw for line in Path(path).read_text().splitlines() if line.strip()]
+        records = []
+        for item in args.raw:  # PATH, or PATH::TAG to tell its methods apart from another file's
+            path, _, tag = item.partition("::")
+            for line in Path(path).read_text().splitlines():
+                r = json.loads(line) if line.strip() else None
+                if r is not None and (args.seeds is None or r["seed"] < args.seeds):
+                    records.append(dict(r, method=f"{r['method']} {tag}") if tag else r)
         print(report(records, args.methods))
 
 
