@@ -431,7 +431,7 @@ class Optimizer:
         return _RoundData(
             archs=[t.arch for t in done], Y=Y, feasible=self._feasible(done) if self.constraints else None,
             pending=[t.arch for t in self.pending_trials], exclude=set(exclude),
-            n_asked=len(self._trials) + len(set(exclude) - set(self._by_key)),
+            n_asked=len(self._trials) + len(exclude.difference(self._by_key)),
         )
 
     def _refit(self, data: _RoundData) -> None:
