@@ -247,3 +247,29 @@ def test_no_pretrained_state_for_a_user_space():
         Generator.from_pretrained(DAGSpace(ops=["a"], num_nodes=3))
     with pytest.raises(InputError, match="cannot be overridden"):
         Generator.from_pretrained(NB201Space(), hidden_dim=8)
+
+
+@pytest.mark.parametrize("space", [NB201Space(), DAGSpace(ops=["a", "b", "c"], num_nodes=(3, 6))], ids=["nb201", "dag"])
+def test_sampler_steps_follow_the_teacher_forced_distributions(space):
+    # The sampler runs the decoder on each growing prefix; training scores all prefixes at once
+    # (teacher forcing). Both must give the same next-type distribution at every step, so the
+    # type drawn from each step's uniform is the one teacher forcing's probabilities give.
+    from agnet_bo.generator import sampling
+    from agnet_bo.generator.losses import teacher_forced
+
+    gen = Generator(space, seed=0)
+    gen.pretrain(n_samples=128, epochs=1, progress=False)
+    enc, model = gen._encoder, gen.model.double().eval()
+    noise = sampling.draw_noise(7, 0, 24, enc.max_nodes, gen.config.latent_dim, True)
+    archs = sampling.generate(model, enc, noise)
+    rows = [j for j, a in enumerate(archs) if a is not None]
+    assert len(rows) >= 12
+    batch = {k: v.double() if v.is_floating_point() else v for k, v in enc.encode([archs[j] for j in rows]).items()}
+    with torch.no_grad():
+        type_logp, _, _ = teacher_forced(model, enc, batch, torch.as_tensor(noise["z"][rows]))
+    p = type_logp.exp().numpy()
+    for i, j in enumerate(rows):
+        length = int(batch["length"][i])
+        for t in range(1, length):
+            drawn = sampling.inverse_cdf(p[i, t - 1][None], noise["u_type"][j, t][None])[0]
+            assert drawn == int(batch["types"][i, t]), (j, t)
