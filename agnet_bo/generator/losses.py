@@ -36,12 +36,22 @@ __all__ = [
 ]
 
 
+STEP_CHUNK = 8
+"""Steps scored per message-passing call in :func:`teacher_forced` (a speed setting, not a model one)."""
+
+
 def teacher_forced(model: GraphDecoder, encoder: GraphEncoder, batch: Batch, z: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Step outputs of every prefix of every target at once.
 
+    Step ``t`` sees the prefix of nodes ``0 .. t-1``. The steps are scored in chunks of
+    :data:`STEP_CHUNK`: one message-passing call per chunk over the prefixes of its steps, each
+    truncated to the chunk's longest prefix (absent nodes carry no state and send no messages,
+    so truncation changes no output, and scores far fewer nodes on large cells).
+
     Returns:
         Type log-probabilities ``B x (N-1) x A`` (step ``t`` at index ``t - 1``), edge logits
-        ``B x (N-1) x N`` and the ``B x N`` mask of the nodes present.
+        ``B x (N-1) x N`` (zero for sources ``u >= t``, which no edge to ``t`` can have) and the
+        ``B x N`` mask of the nodes present.
     """
     types, adj, length = batch["types"], batch["adj"], batch["length"]
     a = encoder.num_types
@@ -51,20 +61,23 @@ def teacher_forced(model: GraphDecoder, encoder: GraphEncoder, batch: Batch, z: 
     present = pos.unsqueeze(0) < length.unsqueeze(1)  # B x N
     onehot = nn.functional.one_hot(types, a).to(dtype) * present.unsqueeze(-1).to(dtype)
     x0 = model.node_init(onehot, pos.expand(b, n))  # B x N x H
-    steps = torch.arange(1, n)
-    prefix = present.unsqueeze(1) & (pos.view(1, 1, n) < steps.view(1, -1, 1))  # B x (N-1) x N
-    bb = b * (n - 1)
-    xh = x0.unsqueeze(1).expand(b, n - 1, n, -1).reshape(bb, n, -1)
-    ah = adj.unsqueeze(1).expand(b, n - 1, n, n).reshape(bb, n, n)
-    h, g = model.propagate(xh, ah, prefix.reshape(bb, n))
-    zz = z.unsqueeze(1).expand(b, n - 1, -1).reshape(bb, -1)
-    st = steps.repeat(b)
-    logits = model.type_logits(g, zz, st)
-    tmask = encoder.type_mask[1:].repeat(b, 1)
-    type_logp = torch.log_softmax(logits.masked_fill(~tmask, -1e9), dim=-1).view(b, n - 1, a)
-    h_new = x0[:, 1:].reshape(bb, -1)
-    elog = model.edge_logits(h, h_new, g, zz).view(b, n - 1, n)
-    return type_logp, elog, present
+    type_logps = [x0.new_zeros(b, 0, a)]
+    elogs = [x0.new_zeros(b, 0, n)]
+    for first in range(1, n, STEP_CHUNK):
+        steps = torch.arange(first, min(first + STEP_CHUNK, n))  # S steps
+        s, k = len(steps), int(steps[-1])  # the longest prefix: nodes 0 .. k-1
+        prefix = present[:, :k].unsqueeze(1) & (pos[:k].view(1, 1, k) < steps.view(1, -1, 1))  # B x S x k
+        bb = b * s
+        xh = x0[:, :k].unsqueeze(1).expand(b, s, k, -1).reshape(bb, k, -1)
+        ah = adj[:, :k, :k].unsqueeze(1).expand(b, s, k, k).reshape(bb, k, k)
+        h, g = model.propagate(xh, ah, prefix.reshape(bb, k))
+        zz = z.unsqueeze(1).expand(b, s, -1).reshape(bb, -1)
+        logits = model.type_logits(g, zz, steps.repeat(b))
+        tmask = encoder.type_mask[steps].repeat(b, 1)
+        type_logps.append(torch.log_softmax(logits.masked_fill(~tmask, -1e9), dim=-1).view(b, s, a))
+        elog = model.edge_logits(h, x0[:, steps].reshape(bb, -1), g, zz).view(b, s, k)
+        elogs.append(nn.functional.pad(elog, (0, n - k)))
+    return torch.cat(type_logps, 1), torch.cat(elogs, 1), present
 
 
 def reconstruction_loss(encoder: GraphEncoder, type_logp: Tensor, elog: Tensor, batch: Batch, label_smoothing: float) -> Tensor:

@@ -273,3 +273,39 @@ def test_sampler_steps_follow_the_teacher_forced_distributions(space):
         for t in range(1, length):
             drawn = sampling.inverse_cdf(p[i, t - 1][None], noise["u_type"][j, t][None])[0]
             assert drawn == int(batch["types"][i, t]), (j, t)
+
+
+@pytest.mark.parametrize("space", [DARTSSpace(), DAGSpace(ops=["a", "b", "c"], num_nodes=(3, 6))], ids=["darts", "dag"])
+def test_teacher_forcing_in_chunks_matches_each_step_on_the_whole_graph(space, monkeypatch):
+    # Reference: each step t on all max_nodes nodes, those at t and after masked out. The chunked
+    # and truncated computation must give the same type log-probabilities and, for every source
+    # u < t, the same edge logits, whatever the chunk size.
+    from agnet_bo.generator import losses
+
+    gen = Generator(space, seed=0)
+    gen.pretrain(n_samples=64, epochs=1, progress=False)
+    enc, model = gen._encoder, gen.model.double().eval()
+    archs = space.sample(6, seed=3)
+    batch = {k: v.double() if v.is_floating_point() else v for k, v in enc.encode(enc.prepare(archs, "archs")).items()}
+    b, n = batch["types"].shape
+    z = torch.as_tensor(np.random.default_rng(0).standard_normal((b, gen.config.latent_dim)))
+    pos = torch.arange(n)
+    present = pos.unsqueeze(0) < batch["length"].unsqueeze(1)
+    onehot = torch.nn.functional.one_hot(batch["types"], enc.num_types).double() * present.unsqueeze(-1)
+    with torch.no_grad():
+        x0 = model.node_init(onehot, pos.expand(b, n))
+        ref_t, ref_e = [], []
+        for t in range(1, n):
+            h, g = model.propagate(x0, batch["adj"], present & (pos < t))
+            logits = model.type_logits(g, z, torch.full((b,), t)).masked_fill(~enc.type_mask[t], -1e9)
+            ref_t.append(torch.log_softmax(logits, -1))
+            ref_e.append(model.edge_logits(h, x0[:, t], g, z))
+        ref_t, ref_e = torch.stack(ref_t, 1), torch.stack(ref_e, 1)
+        below = torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)[:, 1:].T  # (N-1) x N: u < t
+        for chunk in (1, 3, losses.STEP_CHUNK, n):
+            monkeypatch.setattr(losses, "STEP_CHUNK", chunk)
+            type_logp, elog, mask = losses.teacher_forced(model, enc, batch, z)
+            assert type_logp.shape == (b, n - 1, enc.num_types) and elog.shape == (b, n - 1, n)
+            torch.testing.assert_close(type_logp, ref_t)
+            torch.testing.assert_close(elog[:, below], ref_e[:, below])
+            assert torch.equal(mask, present)
