@@ -3,6 +3,7 @@
     python bench/generator.py quality            # validity, diversity, op frequencies, speed
     python bench/generator.py concentration      # edit-distance-1 share after an update, update time
     python bench/generator.py search --seeds 10  # generator-only search on NB201, both modes
+    python bench/generator.py speed --against REV  # draw / update times, this tree and commit REV interleaved
 
 Each prints a Markdown table. torch uses one thread (the model is tiny; thread start-up costs
 more than it saves, and the machine is shared).
@@ -143,9 +144,70 @@ def search(seeds: int, budget: int, workers: int, overrides: dict) -> None:
             print(f"| {d} | {m} | {at(96)} | {at(min(192, budget))} | {hit:.0%} |")
 
 
+_SPEED_JOB = """
+import json, sys, time
+import numpy as np, torch
+torch.set_num_threads(1)
+from agnet_bo.generator import Generator
+from agnet_bo.spaces import DARTSSpace, NB101Space, NB201Space
+space = {"NB201": NB201Space, "NB101": NB101Space, "DARTS": DARTSSpace}[sys.argv[1]]()
+gen = Generator.from_pretrained(space, seed=0)
+if sys.argv[2] == "draw":
+    gen.draw(8, seed=99)  # builds the float64 sampler
+    t = time.perf_counter(); gen.draw(1024, seed=0)
+else:
+    archs = space.sample(100, seed=0)
+    vals = np.random.default_rng(0).random(100)
+    t = time.perf_counter(); gen.update(archs, vals)
+print(json.dumps(time.perf_counter() - t))
+"""
+
+
+def speed(against: str | None, repeats: int) -> None:
+    """``Generator.draw(1024)`` and ``Generator.update`` on 100 cells (default epochs) per space.
+
+    With ``against``, the same jobs on that commit's tree, interleaved with this tree's
+    (alternating, each in a fresh process on one thread), so both see the same machine load; the
+    ratio is old / new of the medians.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    trees = {"this tree": here}
+    if against:
+        old = tempfile.mkdtemp(prefix="agnet-bo-")
+        archive = subprocess.run(["git", "-C", here, "archive", against], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        trees = {against: old, "this tree": here}
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    times: dict[tuple[str, str, str], list[float]] = {}
+    for space in ("NB201", "NB101", "DARTS"):
+        for job in ("draw", "update"):
+            for _ in range(repeats):
+                for name, root in trees.items():
+                    out = subprocess.run([sys.executable, "-c", _SPEED_JOB, space, job], env=dict(env, PYTHONPATH=root),
+                                         cwd=root, check=True, capture_output=True, text=True).stdout
+                    times.setdefault((space, job, name), []).append(json.loads(out.strip().splitlines()[-1]))
+    names = list(trees)
+    print("| space | job | " + " | ".join(f"{n}: median (s) | runs" for n in names) + (" | ratio |" if against else ""))
+    print("|---|---|" + "---:|---|" * len(names) + ("---:|" if against else ""))
+    for space in ("NB201", "NB101", "DARTS"):
+        for job, label in (("draw", "draw(1024)"), ("update", "update(100 cells)")):
+            cells = [times[(space, job, n)] for n in names]
+            med = [statistics.median(c) for c in cells]
+            row = " | ".join(f"{m:.2f} | {', '.join(f'{x:.2f}' for x in c)}" for m, c in zip(med, cells, strict=True))
+            print(f"| {space} | {label} | {row} |" + (f" {med[0] / med[1]:.2f}x |" if against else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["quality", "concentration", "search"])
+    parser.add_argument("what", choices=["quality", "concentration", "search", "speed"])
+    parser.add_argument("--against", default=None, help="speed: a commit to time interleaved with this tree")
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=192)
     parser.add_argument("--workers", type=int, default=2)
@@ -157,6 +219,8 @@ def main() -> None:
         quality()
     elif args.what == "concentration":
         concentration()
+    elif args.what == "speed":
+        speed(args.against, args.repeats)
     else:
         overrides = {k: v for k, v in (("epochs", args.epochs), ("rank_k", args.rank_k)) if v is not None}
         search(args.seeds, args.budget, args.workers, overrides)
