@@ -50,8 +50,8 @@ def teacher_forced(model: GraphDecoder, encoder: GraphEncoder, batch: Batch, z: 
 
     Returns:
         Type log-probabilities ``B x (N-1) x A`` (step ``t`` at index ``t - 1``), edge logits
-        ``B x (N-1) x N`` (zero for sources ``u >= t``, which no edge to ``t`` can have) and the
-        ``B x N`` mask of the nodes present.
+        ``B x (N-1) x N`` (meaningful for sources ``u < t`` only: no edge to ``t`` comes from a
+        later node, and callers mask the others) and the ``B x N`` mask of the nodes present.
     """
     types, adj, length = batch["types"], batch["adj"], batch["length"]
     a = encoder.num_types
