@@ -177,23 +177,23 @@ def speed(against: str | None, repeats: int) -> None:
     import tempfile
 
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    trees = {"this tree": here}
-    if against:
-        old = tempfile.mkdtemp(prefix="agnet-bo-")
-        archive = subprocess.run(["git", "-C", here, "archive", against], check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
-        trees = {against: old, "this tree": here}
     env = dict(os.environ, OMP_NUM_THREADS="1")
     times: dict[tuple[str, str, str], list[float]] = {}
-    for space in ("NB201", "NB101", "DARTS"):
-        for job in ("draw", "update"):
-            for _ in range(repeats):
-                for name, root in trees.items():
-                    out = subprocess.run([sys.executable, "-c", _SPEED_JOB, space, job], env=dict(env, PYTHONPATH=root),
-                                         cwd=root, check=True, capture_output=True, text=True).stdout
-                    times.setdefault((space, job, name), []).append(json.loads(out.strip().splitlines()[-1]))
+    with tempfile.TemporaryDirectory(prefix="agnet-bo-") as old:
+        trees = {"this tree": here}
+        if against:
+            archive = subprocess.run(["git", "-C", here, "archive", against], check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+            trees = {against: old, "this tree": here}
+        for space in ("NB201", "NB101", "DARTS"):
+            for job in ("draw", "update"):
+                for _ in range(repeats):
+                    for name, root in trees.items():
+                        out = subprocess.run([sys.executable, "-c", _SPEED_JOB, space, job], env=dict(env, PYTHONPATH=root),
+                                             cwd=root, check=True, capture_output=True, text=True).stdout
+                        times.setdefault((space, job, name), []).append(json.loads(out.strip().splitlines()[-1]))
     names = list(trees)
-    print("| space | job | " + " | ".join(f"{n}: median (s) | runs" for n in names) + (" | ratio |" if against else ""))
+    print("| space | job | " + " | ".join(f"{n}: median (s) | runs" for n in names) + (" | ratio |" if against else " |"))
     print("|---|---|" + "---:|---|" * len(names) + ("---:|" if against else ""))
     for space in ("NB201", "NB101", "DARTS"):
         for job, label in (("draw", "draw(1024)"), ("update", "update(100 cells)")):

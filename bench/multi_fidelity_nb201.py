@@ -13,6 +13,7 @@ number of architectures screened and completed.
     python bench/multi_fidelity_nb201.py --seeds 0 1 2 3 4 --budget 192
     python bench/multi_fidelity_nb201.py --seeds 0 1 2 3 4 --budget 192 --batch 8   # 8 workers
     python bench/multi_fidelity_nb201.py --report bench/results/multi_fidelity_nb201.jsonl
+    python bench/multi_fidelity_nb201.py --spearman 2000   # rank agreement of the two fidelities
 """
 
 from __future__ import annotations
@@ -87,6 +88,19 @@ def report(path: str) -> None:
               f" | {statistics.median(r['seconds'] for r in rs):.0f} |")
 
 
+def spearman(n: int, dataset: str) -> None:
+    """Spearman correlation of 12- and 200-epoch validation accuracy over ``n`` uniform cells."""
+    from scipy.stats import spearmanr
+
+    import agnet_bo as ab
+
+    full, low = ab.benchmarks.NB201(dataset, epochs=FULL), ab.benchmarks.NB201(dataset, epochs=LOW)
+    archs = ab.spaces.NB201Space().sample(n, seed=0)
+    v12 = [low.evaluate(a, "valid-accuracy")["valid-accuracy"] for a in archs]
+    v200 = [full.evaluate(a, "valid-accuracy")["valid-accuracy"] for a in archs]
+    print(f"NB201 {dataset}, {n} cells: Spearman(valid at {LOW}, valid at {FULL}) = {spearmanr(v12, v200).statistic:.3f}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--methods", nargs="+", default=["full", "asha"], choices=["full", "asha"])
@@ -96,9 +110,13 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=1, help="architectures asked per round (parallel workers)")
     p.add_argument("--out", default="bench/results/multi_fidelity_nb201.jsonl")
     p.add_argument("--report")
+    p.add_argument("--spearman", type=int, metavar="N", help="rank agreement of the two fidelities over N cells")
     args = p.parse_args()
     if args.report:
         report(args.report)
+        return
+    if args.spearman:
+        spearman(args.spearman, args.dataset)
         return
     import torch
 
