@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -137,7 +137,30 @@ def _members_left(space: SearchSpace, excluded: set[str], n: int, rng: np.random
     return [left[i] for i in take]
 
 
-def mutate(space: SearchSpace, arch: Architecture, rng: np.random.Generator, max_tries: int = 50) -> Architecture | None:
+class _Keys:
+    """``space.key`` memoised by architecture, for one proposal round.
+
+    A key is a pure function of the architecture, and mutation pools meet the same graphs over and
+    over (a parent's key on every edit, a child's twice, the same single edit many times), while
+    the canonical labelling behind a key dominates the cost of a mutation pool (bench/RESULTS.md,
+    "Mutation pools"). Held only for one :meth:`Proposer.propose` call.
+    """
+
+    def __init__(self, space: SearchSpace) -> None:
+        self.space = space
+        self.memo: dict[Architecture, str] = {}
+
+    def __call__(self, arch: Architecture) -> str:
+        key = self.memo.get(arch)
+        if key is None:
+            key = self.memo[arch] = self.space.key(arch)
+        return key
+
+
+def mutate(
+    space: SearchSpace, arch: Architecture, rng: np.random.Generator, max_tries: int = 50,
+    key_of: Callable[[Architecture], str] | None = None,
+) -> Architecture | None:
     """A random valid neighbour of ``arch``: one node relabelled, or one edge moved, added or removed.
 
     Only the space's structure hooks are used (``node_type_mask``, ``allowed_sources``,
@@ -147,13 +170,21 @@ def mutate(space: SearchSpace, arch: Architecture, rng: np.random.Generator, max
     is one of the :data:`NEIGHBOURS` members nearest to ``arch`` in the space's encoding
     (Manhattan distance; single edits where the space has them).
 
+    Args:
+        space: The search space.
+        arch: The architecture to edit.
+        rng: The random generator the edits are drawn from.
+        max_tries: Edits tried before giving up.
+        key_of: ``space.key``, or a memoised stand-in for it (many calls in a row).
+
     Returns:
         A valid architecture with a different key, or ``None`` if none was found.
     """
+    key_of = space.key if key_of is None else key_of
     index = _member_index(space)
     if index is not None:
-        return index.neighbour(space, arch, rng)
-    key = space.key(arch)
+        return index.neighbour(space, arch, rng, key_of)
+    key = key_of(arch)
     tmask = np.asarray(space.node_type_mask(), dtype=bool)
     types = space.node_types
     n = arch.num_nodes
@@ -190,7 +221,7 @@ def mutate(space: SearchSpace, arch: Architecture, rng: np.random.Generator, max
         if not space.is_valid(cand):
             continue
         cand = space.simplify(cand)
-        if space.key(cand) != key:
+        if key_of(cand) != key:
             return cand
     return None
 
@@ -207,8 +238,11 @@ class _MemberIndex:
         self.pos = {k: i for i, (k, _) in enumerate(members)}
         self.enc = space.encode(self.archs).numpy().astype(np.float32)
 
-    def neighbour(self, space: SearchSpace, arch: Architecture, rng: np.random.Generator) -> Architecture | None:
-        i = self.pos.get(space.key(arch))
+    def neighbour(
+        self, space: SearchSpace, arch: Architecture, rng: np.random.Generator,
+        key_of: Callable[[Architecture], str] | None = None,
+    ) -> Architecture | None:
+        i = self.pos.get((space.key if key_of is None else key_of)(arch))
         enc = self.enc[i] if i is not None else space.encode(arch).numpy()[0].astype(np.float32)
         d = np.abs(self.enc - enc).sum(axis=1)
         d[d == 0] = np.inf  # the same network
@@ -291,6 +325,7 @@ class MutationProposer(Proposer):
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         rng = make_rng(seed)
         seen = set(exclude)
+        keys = _Keys(self.space)
         out: list[Architecture] = []
         n_random = round(self.random_fraction * n) if self._parents else n
         n_top = round(self.incumbent_share * (n - n_random)) if self._parents else 0
@@ -303,10 +338,10 @@ class MutationProposer(Proposer):
                 tries += 1
                 child: Architecture | None = parents[int(rng.integers(len(parents)))]
                 for _ in range(int(rng.integers(1, self.max_edits + 1))):
-                    child = mutate(self.space, child, rng) if child is not None else None
+                    child = mutate(self.space, child, rng, key_of=keys) if child is not None else None
                 if child is None:
                     continue
-                k = self.space.key(child)
+                k = keys(child)
                 if k not in seen:
                     seen.add(k)
                     out.append(child)
@@ -358,6 +393,7 @@ class EvolutionProposer(Proposer):
             return RandomProposer(self.space).propose(n, seed=seed, exclude=exclude)
         rng = make_rng(seed)
         seen = set(exclude)
+        keys = _Keys(self.space)
         out: list[Architecture] = []
         k = min(self.tournament, len(self._members))
         for _ in range(50 * n + 100):
@@ -365,8 +401,8 @@ class EvolutionProposer(Proposer):
                 return out
             picks = rng.choice(len(self._members), size=k, replace=False)
             parent = self._members[max(picks, key=lambda i: self._fitness[i])]
-            child = mutate(self.space, parent, rng)
-            if child is not None and (key := self.space.key(child)) not in seen:
+            child = mutate(self.space, parent, rng, key_of=keys)
+            if child is not None and (key := keys(child)) not in seen:
                 seen.add(key)
                 out.append(child)
         return out + RandomProposer(self.space).propose(n - len(out), seed=int(rng.integers(2**31)), exclude=seen)

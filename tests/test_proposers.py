@@ -146,3 +146,25 @@ def test_incumbent_share_covers_the_best_ones_whole_neighbourhood(space):
     assert sum(_hamming(best, a) == 1 for a in plain.propose(60, seed=2, exclude=exclude)) < 24
     with pytest.raises(InputError, match="incumbent_share"):
         MutationProposer(space, incumbent_share=1.5)
+
+
+
+@pytest.mark.parametrize("kind", ["mutation", "evolution"])
+def test_mutation_pools_key_each_architecture_once_per_round(kind, monkeypatch):
+    space = NB101Space()
+    archs = space.sample(20, seed=0)
+    exclude = {space.key(a) for a in archs}
+    plain = make_proposer(kind, space)
+    plain.fit(archs, np.arange(20.0))
+    expected = [space.key(a) for a in plain.propose(60, seed=0, exclude=exclude)]
+    asked, key = [], space.key
+
+    def counting_key(arch):
+        asked.append(arch)
+        return key(arch)
+
+    monkeypatch.setattr(space, "key", counting_key)
+    pool = plain.propose(60, seed=0, exclude=exclude)
+    # The memo saves work only: the same pool, and no architecture keyed twice in one round.
+    assert [key(a) for a in pool] == expected
+    assert len(asked) > 60 and len(asked) == len(set(asked))
