@@ -17,6 +17,7 @@ Trainings are deterministic per (space, architecture, epochs), so they are cache
     python bench/real_training.py --space nb101 --methods agnet random --seeds 0 1 2
     python bench/real_training.py --report bench/results/real_training.jsonl
     python bench/real_training.py --report bench/results/real_training.jsonl --valid
+    python bench/real_training.py --paired bench/results/real_training.jsonl
     python bench/real_training.py --spread bench/results/real_training.jsonl
     python bench/real_training.py --space nb101 --timing 8
 """
@@ -208,6 +209,45 @@ def report(path: str, field: str = "best_test") -> None:
             print(f"agnet - {method} at " + " / ".join(map(str, CHECKPOINTS)) + " trainings: " + ", ".join(diffs))
 
 
+def paired(path: str, field: str = "best_test") -> None:
+    """The default against each method on the seeds both ran (the same initial cells): the mean
+    difference and its standard error; and what each method gained over its initial cells."""
+    rows, seen = [], set()
+    for line in open(path):
+        r = json.loads(line)
+        key = (r["space"], r["method"], r["seed"], r["budget"], r["epochs"])
+        if key not in seen:
+            seen.add(key)
+            rows.append(r)
+    for space in sorted({r["space"] for r in rows}):
+        by = {(r["method"], r["seed"]): r for r in rows if r["space"] == space}
+        print(f"\n{space}: agnet - method on the same seeds ({field}), at " + " / ".join(map(str, CHECKPOINTS)) + " trainings")
+        for method in METHODS:
+            seeds = sorted(s for (m, s) in by if m == method and ("agnet", s) in by)
+            if method == "agnet" or method in PRUNERS or len(seeds) < 2:
+                continue
+            cells = []
+            for n in CHECKPOINTS:
+                d = [_at(by["agnet", s]["trace"], n, field=field) - _at(by[method, s]["trace"], n, field=field) for s in seeds]
+                cells.append(f"{statistics.mean(d):+.2f} (SE {statistics.stdev(d) / len(d) ** 0.5:.2f})")
+            print(f"  {method} ({len(seeds)} seeds): " + ", ".join(cells))
+        print(f"{space}: best validation after {CHECKPOINTS[-1]} trainings minus the best of the first 16 (mean), "
+              "and the seeds whose best is still one of those 16")
+        for method in METHODS:
+            rs = sorted((r for (m, _), r in by.items() if m == method and m not in PRUNERS), key=lambda r: r["seed"])
+            rs = [r for r in rs if "valid" in r["trace"][0]]  # the oldest runs kept only the running best
+            if not rs:
+                continue
+            gains, stuck = [], []
+            for r in rs:
+                tr = r["trace"][: CHECKPOINTS[-1]]
+                first = max(t["valid"] for t in tr[:16])
+                gains.append(tr[-1]["best_valid"] - first)
+                if tr[-1]["best_valid"] <= first:
+                    stuck.append(r["seed"])
+            print(f"  {method} ({len(rs)} seeds): {statistics.mean(gains):+.2f}; still an initial cell in seeds {stuck}")
+
+
 def spread(path: str) -> None:
     """Accuracies of the random-search runs' architectures (full trainings, from the cache): the
     spread over random cells, and the training time."""
@@ -266,7 +306,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--out", default="bench/results/real_training.jsonl")
     p.add_argument("--report", help="results file: tables of the test accuracy of the best-validation architectures")
-    p.add_argument("--valid", action="store_true", help="with --report: the best validation accuracy instead")
+    p.add_argument("--valid", action="store_true", help="with --report / --paired: the best validation accuracy instead")
+    p.add_argument("--paired", help="results file: the default against each method on shared seeds")
     p.add_argument("--spread", help="results file: the spread of accuracies over the random runs' cells")
     p.add_argument("--timing", type=int, metavar="N", help="train N random cells of --space and time them")
     args = p.parse_args()
@@ -278,6 +319,9 @@ def main() -> None:
         return
     if args.report:
         report(args.report, "best_valid" if args.valid else "best_test")
+        return
+    if args.paired:
+        paired(args.paired, "best_valid" if args.valid else "best_test")
         return
     if args.spread:
         spread(args.spread)
