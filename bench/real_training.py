@@ -35,6 +35,7 @@ CACHE = "bench/results/real_training_cache.jsonl"
 METHODS = ("agnet", "paper", "evolution", "local", "bananas", "random", "pool-random", "pool-mutation", "agnet-asha",
            "agnet-asha-late")
 CHECKPOINTS = (25, 50, 100)
+FIRST = 16  # --paired: gains over the first 16 trainings (the default's random initial cells)
 
 
 class CachedTrainer:
@@ -170,13 +171,20 @@ def _at(trace: list[dict], n: int, *, by_epochs: int | None = None, field: str =
     return rows[-1][field] if rows else float("nan")
 
 
-def report(path: str, field: str = "best_test") -> None:
+def _runs(path: str) -> list[dict]:
+    """The runs of a results file; of a run repeated with the same settings, the first."""
     rows, seen = [], set()
     for line in open(path):
         r = json.loads(line)
-        if (r["space"], r["method"], r["seed"], r["budget"], r["epochs"]) not in seen:  # a repeated run: the first
-            seen.add((r["space"], r["method"], r["seed"], r["budget"], r["epochs"]))
+        key = (r["space"], r["method"], r["seed"], r["budget"], r["epochs"])
+        if key not in seen:
+            seen.add(key)
             rows.append(r)
+    return rows
+
+
+def report(path: str, field: str = "best_test") -> None:
+    rows = _runs(path)
     for space in sorted({r["space"] for r in rows}):
         what = "test accuracy (%) of the best-validation architecture" if field == "best_test" else (
             "best validation accuracy (%) found (the searched objective)")
@@ -212,13 +220,7 @@ def report(path: str, field: str = "best_test") -> None:
 def paired(path: str, field: str = "best_test") -> None:
     """The default against each method on the seeds both ran (the same initial cells): the mean
     difference and its standard error; and what each method gained over its initial cells."""
-    rows, seen = [], set()
-    for line in open(path):
-        r = json.loads(line)
-        key = (r["space"], r["method"], r["seed"], r["budget"], r["epochs"])
-        if key not in seen:
-            seen.add(key)
-            rows.append(r)
+    rows = _runs(path)
     for space in sorted({r["space"] for r in rows}):
         by = {(r["method"], r["seed"]): r for r in rows if r["space"] == space}
         print(f"\n{space}: agnet - method on the same seeds ({field}), at " + " / ".join(map(str, CHECKPOINTS)) + " trainings")
@@ -231,8 +233,8 @@ def paired(path: str, field: str = "best_test") -> None:
                 d = [_at(by["agnet", s]["trace"], n, field=field) - _at(by[method, s]["trace"], n, field=field) for s in seeds]
                 cells.append(f"{statistics.mean(d):+.2f} (SE {statistics.stdev(d) / len(d) ** 0.5:.2f})")
             print(f"  {method} ({len(seeds)} seeds): " + ", ".join(cells))
-        print(f"{space}: best validation after {CHECKPOINTS[-1]} trainings minus the best of the first 16 (mean), "
-              "and the seeds whose best is still one of those 16")
+        print(f"{space}: best validation after {CHECKPOINTS[-1]} trainings minus the best of the first {FIRST} (mean), "
+              f"and the seeds whose best is still one of those {FIRST}")
         for method in METHODS:
             rs = sorted((r for (m, _), r in by.items() if m == method and m not in PRUNERS), key=lambda r: r["seed"])
             rs = [r for r in rs if "valid" in r["trace"][0]]  # the oldest runs kept only the running best
@@ -241,7 +243,7 @@ def paired(path: str, field: str = "best_test") -> None:
             gains, stuck = [], []
             for r in rs:
                 tr = r["trace"][: CHECKPOINTS[-1]]
-                first = max(t["valid"] for t in tr[:16])
+                first = max(t["valid"] for t in tr[:FIRST])
                 gains.append(tr[-1]["best_valid"] - first)
                 if tr[-1]["best_valid"] <= first:
                     stuck.append(r["seed"])
