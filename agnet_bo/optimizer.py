@@ -244,17 +244,21 @@ class Optimizer:
             return done, self._Y(done)
         first = self.metrics[0]
         Yp = self._Y(pruned)
+        median_gain: dict[int, float | None] = {}  # per step: pruned trials share a few rungs
         for i, t in enumerate(pruned):
             step = t.last_step
             if step is None:
                 continue
-            gains = [
-                c._values[first] - v  # type: ignore[index]
-                for c in done
-                if (v := c.value_at(step)) is not None
-            ]
-            if gains:
-                Yp[i, 0] += self._sign[0] * float(np.median(gains))
+            if step not in median_gain:
+                gains = [
+                    c._values[first] - v  # type: ignore[index]
+                    for c in done
+                    if (v := c.value_at(step)) is not None
+                ]
+                median_gain[step] = float(np.median(gains)) if gains else None
+            gain = median_gain[step]
+            if gain is not None:
+                Yp[i, 0] += self._sign[0] * gain
         return done + pruned, np.vstack([self._Y(done), Yp])
 
     def _Y(self, trials: Sequence[Trial]) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 * :class:`Surrogate`: the base class (``fit(archs, Y)``, ``predict(archs) -> (mean, variance)``,
   ``as_botorch_model(pool)`` for BoTorch acquisition functions, ``state_dict``).
-* :class:`GPSurrogate`: BoTorch ``SingleTaskGP`` with a Hamming, RBF or Weisfeiler-Lehman kernel.
+* :class:`GPSurrogate`: BoTorch ``SingleTaskGP`` with a Hamming, RBF or Weisfeiler-Lehman kernel
+  (:class:`HammingKernel`: BoTorch's ``CategoricalKernel``, computed faster).
 * :class:`GNNSurrogate`: a deep ensemble of GIN networks (PyTorch Geometric) on the graphs.
 * :class:`MLPSurrogate`: a deep ensemble of MLPs on BANANAS' path encoding (or one-hot).
 * :class:`EnsembleSurrogate`: an equally weighted mixture of any surrogates.
@@ -19,7 +20,7 @@ from agnet_bo.surrogates.adapter import PoolModel
 from agnet_bo.surrogates.base import Surrogate
 from agnet_bo.surrogates.ensemble import EnsembleSurrogate
 from agnet_bo.surrogates.gnn import GNNSurrogate
-from agnet_bo.surrogates.gp import GP_KERNELS, GPSurrogate
+from agnet_bo.surrogates.gp import GP_KERNELS, GPSurrogate, HammingKernel
 from agnet_bo.surrogates.joint import JointMLPSurrogate
 from agnet_bo.surrogates.mlp import MLPSurrogate, PathFeatures
 from agnet_bo.surrogates.registry import DEFAULT_ENSEMBLE, SURROGATES, make_surrogate
@@ -38,6 +39,7 @@ __all__ = [
     "SURROGATES",
     "DEFAULT_ENSEMBLE",
     "GP_KERNELS",
+    "HammingKernel",
     "CopulaTransform",
     "TARGET_TRANSFORMS",
     "make_target_transform",

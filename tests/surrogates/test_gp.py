@@ -216,3 +216,50 @@ def test_hyperparameter_errors(space):
         GPSurrogate(space, spelled="yes")
     with pytest.raises(InputError, match='not to "rbf"'):
         GPSurrogate(space, kernel="rbf", spelled=True)
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("batch", [(), (2,)])
+def test_hamming_kernel_is_botorchs_categorical_kernel(binary, batch):
+    from botorch.models.kernels import CategoricalKernel
+
+    from agnet_bo.surrogates.gp import HammingKernel, mismatch_counts
+
+    g = torch.Generator().manual_seed(0)
+    shape = lambda n: (*batch, n, 11)  # noqa: E731
+    if binary:
+        x1, x2 = ((torch.rand(shape(n), generator=g) < 0.3).double() for n in (7, 5))
+    else:  # integer categories and a fractional column: compared column by column
+        x1, x2 = (torch.randint(0, 4, shape(n), generator=g).double() / 3 for n in (7, 5))
+    counts = mismatch_counts(x1, x2)
+    assert torch.equal(counts, (x1.unsqueeze(-2) != x2.unsqueeze(-3)).sum(-1).double())
+    ref, fast = CategoricalKernel(batch_shape=torch.Size(batch)).double(), HammingKernel(batch_shape=torch.Size(batch)).double()
+    ref.lengthscale = fast.lengthscale = 0.37
+    assert fast.state_dict().keys() == ref.state_dict().keys()
+    k_ref, k_fast = ref(x1, x2).to_dense(), fast(x1, x2).to_dense()
+    assert k_fast.shape == k_ref.shape == (*batch, 7, 5)
+    torch.testing.assert_close(k_fast, k_ref, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(fast(x1, x1, diag=True), ref(x1, x1, diag=True), rtol=1e-12, atol=1e-14)
+    (g_ref,) = torch.autograd.grad(k_ref.sum(), ref.raw_lengthscale)
+    (g_fast,) = torch.autograd.grad(k_fast.sum(), fast.raw_lengthscale)
+    torch.testing.assert_close(g_fast, g_ref, rtol=1e-10, atol=1e-12)
+
+
+def test_hamming_kernel_with_a_lengthscale_per_column_is_botorchs():
+    from botorch.models.kernels import CategoricalKernel
+
+    from agnet_bo.surrogates.gp import HammingKernel
+
+    x = (torch.rand(6, 4, generator=torch.Generator().manual_seed(1)) < 0.5).double()
+    ref, fast = CategoricalKernel(ard_num_dims=4).double(), HammingKernel(ard_num_dims=4).double()
+    ref.lengthscale = fast.lengthscale = torch.tensor([[0.2, 0.5, 1.0, 3.0]], dtype=torch.float64)
+    torch.testing.assert_close(fast(x, x).to_dense(), ref(x, x).to_dense())
+
+
+def test_gp_uses_the_counting_kernel(space, data):
+    from agnet_bo.surrogates.gp import HammingKernel
+
+    archs, y = data
+    gp = GPSurrogate(space, kernel="wl+hamming", spelled=True, seed=0).fit(archs, y)
+    kinds = [type(m) for m in gp.model_.covar_module.modules()]
+    assert kinds.count(HammingKernel) == 2  # the functional and the spelled view
