@@ -73,19 +73,36 @@ def _best_at(trace: list[dict], cost: float) -> float:
     return rows[-1] if rows else float("nan")
 
 
+def _epochs_to_optimum(r: dict) -> float | None:
+    """Total epochs spent when the optimum was first trained to 200 epochs (``None``: never)."""
+    return next((x["cost"] for x in r["trace"] if x["best"] >= r["optimum"] - 1e-9), None)
+
+
 def report(path: str) -> None:
     rows = [json.loads(line) for line in open(path)]
-    print("| method | batch | seeds | optimum found | best valid at 25 % | 50 % | 100 % of the epochs | screened | trained to 200 | s / run |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| method | batch | seeds | optimum found | best valid at 25 % | 50 % | 100 % of the epochs | screened | trained to 200"
+          " | epochs to the optimum (mean, found runs) | s / run |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for batch, method in sorted({(r.get("batch", 1), r["method"]) for r in rows}, key=lambda k: (k[0], k[1] != "full")):
         rs = [r for r in rows if r["method"] == method and r.get("batch", 1) == batch]
         cells = []
         for frac in (0.25, 0.5, 1.0):
             vals = [_best_at(r["trace"], frac * r["budget"] * FULL) for r in rs]
             cells.append(f"{statistics.mean(vals):.3f} ± {statistics.stdev(vals) if len(vals) > 1 else 0:.3f}")
+        to_opt = [e for r in rs if (e := _epochs_to_optimum(r)) is not None]
         print(f"| {method} | {batch} | {len(rs)} | {sum(r['found'] for r in rs)} of {len(rs)} | " + " | ".join(cells)
               + f" | {statistics.mean(r['screened'] for r in rs):.0f} | {statistics.mean(r['completed'] for r in rs):.0f}"
-              f" | {statistics.median(r['seconds'] for r in rs):.0f} |")
+              f" | {statistics.mean(to_opt) if to_opt else float('nan'):.0f} | {statistics.median(r['seconds'] for r in rs):.0f} |")
+    paired = {}
+    for r in rows:
+        if r.get("batch", 1) > 1:
+            paired.setdefault(r["seed"], {})[r["method"]] = _epochs_to_optimum(r)
+    pairs = [(v["full"], v["asha"]) for v in paired.values() if v.get("full") is not None and v.get("asha") is not None]
+    if pairs:
+        sooner = sum(a < f for f, a in pairs)
+        ratio = statistics.median(a / f for f, a in pairs)
+        print(f"batch > 1, seeds where both found the optimum: {len(pairs)}; asha reached it with fewer total epochs in {sooner},"
+              f" median ratio of epochs asha / full {ratio:.2f}")
 
 
 def spearman(n: int, dataset: str) -> None:
