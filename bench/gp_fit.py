@@ -11,7 +11,11 @@ log-likelihood per cell that each fit reached (L-BFGS from the same start can ta
 when the gradients differ in the last bits, so the fitted models may differ; neither is better
 by construction).
 
+``--profile``: instead, the torch profiler's table of one fit with the new kernel on the largest
+``--sizes`` cells of the first of ``--spaces`` (where the time goes once the kernel is cheap).
+
     python bench/gp_fit.py --repeats 3
+    python bench/gp_fit.py --profile --sizes 900 --spaces nb201
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ def main() -> None:
     import numpy as np
     import torch
     from botorch.models.kernels import CategoricalKernel
+    from gpytorch.mlls import ExactMarginalLogLikelihood
 
     import agnet_bo as ab
     from agnet_bo.surrogates import gp as gp_module
@@ -34,12 +39,28 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 900])
     p.add_argument("--spaces", nargs="+", default=["nb201", "nb101", "darts"])
+    p.add_argument("--profile", action="store_true", help="profile one fit instead of timing both kernels")
     args = p.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     makers = {"nb201": ab.spaces.NB201Space, "nb101": ab.spaces.NB101Space, "darts": ab.spaces.DARTSSpace}
     fast = gp_module.HammingKernel
-    from gpytorch.mlls import ExactMarginalLogLikelihood
+
+    def data(space: ab.spaces.SearchSpace, n: int) -> tuple[list[ab.Architecture], np.ndarray]:
+        archs = space.sample(n, seed=0)
+        ops = sorted({o for a in archs for o in a.ops})
+        w = np.random.default_rng(0).normal(size=len(ops))
+        y = np.array([sum(w[ops.index(o)] for o in a.ops) for a in archs])
+        return archs, y + np.random.default_rng(1).normal(scale=0.3 * y.std(), size=n)
+
+    if args.profile:
+        from torch.profiler import profile
+
+        archs, y = data(makers[args.spaces[0]](), max(args.sizes))
+        with profile() as prof:
+            gp_module.GPSurrogate(makers[args.spaces[0]](), seed=0).fit(archs, y)
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12))
+        return
 
     def mll_per_cell(model: gp_module.GPSurrogate) -> float:
         gp = model.model_
@@ -57,11 +78,7 @@ def main() -> None:
         space = makers[name]()
         test = space.sample(200, seed=1)
         for n in args.sizes:
-            archs = space.sample(n, seed=0)
-            ops = sorted({o for a in archs for o in a.ops})
-            w = np.random.default_rng(0).normal(size=len(ops))
-            y = np.array([sum(w[ops.index(o)] for o in a.ops) for a in archs])
-            y = y + np.random.default_rng(1).normal(scale=0.3 * y.std(), size=n)
+            archs, y = data(space, n)
             times: dict[str, list[float]] = {"fast": [], "botorch": []}
             models: dict[str, gp_module.GPSurrogate] = {}
             for r in range(args.repeats):

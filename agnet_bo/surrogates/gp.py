@@ -51,8 +51,7 @@ def mismatch_counts(x1: Tensor, x2: Tensor) -> Tensor:
         if bool(((x1 == 0) | (x1 == 1)).all()) and bool(((x2 == 0) | (x2 == 1)).all()):
             dot = x1 @ x2.transpose(-1, -2)
             return (x1.sum(-1).unsqueeze(-1) + x2.sum(-1).unsqueeze(-2) - 2 * dot).round()
-        n2, d = x2.shape[-2], x2.shape[-1]
-        step = max(1, _COUNT_CHUNK // max(1, n2 * d))
+        step = max(1, _COUNT_CHUNK // max(1, x2.numel()))  # rows of x1 per chunk
         parts = [(c.unsqueeze(-2) != x2.unsqueeze(-3)).sum(-1) for c in x1.split(step, dim=-2)]
         return torch.cat(parts, dim=-2).to(x1.dtype)
 
@@ -66,8 +65,8 @@ class HammingKernel(CategoricalKernel):
     (:func:`mismatch_counts`) instead of through an ``n x n x d`` tensor in the autograd graph:
     fitting the default GP on 900 NAS-Bench-201 cells takes about 11 s instead of 65 s, on 900
     DARTS cells 16 s instead of 403 s (bench/RESULTS.md, "GP fit time"). With one lengthscale per
-    column (``ard_num_dims``) or ``last_dim_is_batch``
-    it is BoTorch's computation. Like BoTorch's, not differentiable with respect to the inputs.
+    column (``ard_num_dims``) or ``last_dim_is_batch`` it is BoTorch's computation. Like BoTorch's,
+    not differentiable with respect to the inputs.
     """
 
     def forward(self, x1: Tensor, x2: Tensor, diag: bool = False, last_dim_is_batch: bool = False) -> Tensor:
