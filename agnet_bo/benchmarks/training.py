@@ -191,7 +191,9 @@ class TrainingBenchmark(Benchmark):
         self.network_options = options
         if build is None:
             self._check_builder()
-        self._cache: dict[tuple[str, int], dict[str, float]] | None = {} if cache else None
+        # keyed by (architecture key, epochs trained, schedule length): a training longer than
+        # ``epochs`` anneals over its own length, so its early epochs are not the standard ones
+        self._cache: dict[tuple[str, int, int], dict[str, float]] | None = {} if cache else None
         self._latency: dict[str, float] = {}
 
     @staticmethod
@@ -258,7 +260,7 @@ class TrainingBenchmark(Benchmark):
         """
         names = self._check_metrics(metrics)
         epochs = self.epochs if epochs is None else self._positive_int("epochs", epochs)
-        key = (self._space.key(arch), epochs)
+        key = (self._space.key(arch), epochs, max(self.epochs, epochs))
         result = self._cache.get(key) if self._cache is not None else None
         if result is None:
             *_, result = self.train(arch, epochs=epochs)
@@ -289,7 +291,8 @@ class TrainingBenchmark(Benchmark):
             params = sum(p.numel() for p in net.parameters())
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             steps = sum(1 for i in range(0, len(ys), self.batch_size) if len(ys) - i >= 2)
-            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps * max(self.epochs, epochs)))
+            horizon = max(self.epochs, epochs)
+            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps * horizon))
             order = torch.Generator().manual_seed(seed)
             latency = self._measure_latency(net, key)
             spent = 0.0
@@ -313,7 +316,7 @@ class TrainingBenchmark(Benchmark):
                     "valid-loss": valid_loss, "params": float(params), "latency-ms": latency, "train-time": spent,
                 }
                 if self._cache is not None:
-                    self._cache[(key, epoch)] = result
+                    self._cache[(key, epoch, horizon)] = result
                 yield dict(result)
 
     @staticmethod

@@ -71,6 +71,19 @@ def test_the_fidelity_is_a_prefix_of_longer_training(nb101_bench):
     assert len(longer) == 3 and longer[0]["valid-loss"] != curve[0]["valid-loss"]
 
 
+def test_the_cache_keeps_a_longer_trainings_epochs_apart_from_the_standard_ones():
+    # A 3-epoch training on a 2-epoch benchmark anneals over 3 epochs: its epoch 2 is not the
+    # standard 2-epoch result, whichever was asked first.
+    bench = MNIST1D(ab.spaces.NB101Space(), network=NB101_TINY, **TINY)
+    fresh = MNIST1D(ab.spaces.NB101Space(), network=NB101_TINY, cache=False, **TINY)
+    arch = bench.space.sample(1, seed=5)[0]
+    longer = bench.evaluate(arch, "valid-loss", epochs=3)["valid-loss"]
+    standard = fresh.evaluate(arch, "valid-loss")["valid-loss"]
+    assert bench.evaluate(arch, "valid-loss")["valid-loss"] == standard
+    assert bench.evaluate(arch, "valid-loss", epochs=1)["valid-loss"] == fresh.evaluate(arch, "valid-loss", epochs=1)["valid-loss"]
+    assert bench.evaluate(arch, "valid-loss", epochs=3)["valid-loss"] == longer  # cached too
+
+
 def test_architecture_matters(nb101_bench):
     accs = {nb101_bench.evaluate(a, "valid-accuracy")["valid-accuracy"] for a in nb101_bench.space.sample(4, seed=0)}
     assert len(accs) > 1
