@@ -248,6 +248,12 @@ def paired(path: str, field: str = "best_test") -> None:
                 if tr[-1]["best_valid"] <= first:
                     stuck.append(r["seed"])
             print(f"  {method} ({len(rs)} seeds): {statistics.mean(gains):+.2f}; still an initial cell in seeds {stuck}")
+        print(f"{space}: per seed, {field} at {CHECKPOINTS[-1]} trainings (pruning methods: their equal total epochs) (seed: value)")
+        for method in METHODS:
+            rs = sorted((r for (m, _), r in by.items() if m == method), key=lambda r: r["seed"])
+            if rs:
+                at = [(r["seed"], _at(r["trace"], CHECKPOINTS[-1], by_epochs=r["epochs"] if method in PRUNERS else None, field=field)) for r in rs]
+                print(f"  {method}: " + ", ".join(f"{s}: {v:.1f}" for s, v in at))
 
 
 def spread(path: str) -> None:
@@ -309,7 +315,7 @@ def main() -> None:
     p.add_argument("--out", default="bench/results/real_training.jsonl")
     p.add_argument("--report", help="results file: tables of the test accuracy of the best-validation architectures")
     p.add_argument("--valid", action="store_true", help="with --report / --paired: the best validation accuracy instead")
-    p.add_argument("--paired", help="results file: the default against each method on shared seeds")
+    p.add_argument("--paired", help="results file: the default against each method on shared seeds, and every seed's value")
     p.add_argument("--spread", help="results file: the spread of accuracies over the random runs' cells")
     p.add_argument("--timing", type=int, metavar="N", help="train N random cells of --space and time them")
     args = p.parse_args()
