@@ -21,6 +21,8 @@ original would have.
 
 from __future__ import annotations
 
+import math
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +30,7 @@ from typing import Any
 from agnet_bo.exceptions import InputError
 from agnet_bo.trial import Trial, TrialState
 
-__all__ = ["Pruner", "SuccessiveHalving", "MedianPruner"]
+__all__ = ["Pruner", "SuccessiveHalving", "Hyperband", "MedianPruner"]
 
 
 class Pruner(ABC):
@@ -132,6 +134,100 @@ class SuccessiveHalving(Pruner):
         return {
             "min_step": self.min_step, "reduction_factor": self.reduction_factor,
             "max_step": self.max_step, "min_trials": self.min_trials,
+        }
+
+
+class Hyperband(Pruner):
+    r"""Hyperband (Li et al., JMLR 2018) over asynchronous successive halving, as Optuna's.
+
+    ASHA's first rung is a bet on how early the ranking settles: too early and good trials are
+    stopped, too late and little is saved. Hyperband hedges the bet. It runs ``s + 1`` brackets
+    side by side (``s = floor(log_eta(max_step / min_step))``): bracket ``b < s`` is a
+    :class:`SuccessiveHalving` with its first rung at ``min_step * reduction_factor ** b``, and the
+    last bracket starts at ``max_step``: its trials are never pruned (plain full-fidelity search,
+    Hyperband's most conservative bracket). Each trial belongs to one bracket and competes only
+    with the trials of that bracket.
+
+    A trial's bracket is drawn from its id and ``seed`` (a hash: the same trial, the same bracket,
+    after a resume too), with probabilities proportional to Hyperband's trial counts
+    ``ceil((s + 1) / (s - b + 1) * eta ** (s - b))``: the early-rung brackets, which screen cheaply,
+    get the most trials.
+
+    Args:
+        min_step: The earliest first rung (bracket 0). Default 1.
+        max_step: The full budget (required: it fixes the brackets); at least
+            ``min_step * reduction_factor``, else no bracket could prune.
+        reduction_factor: ``eta``, as in :class:`SuccessiveHalving`. Default 3.
+        min_trials: As in :class:`SuccessiveHalving`, per bracket. Default 1.
+        seed: Seeds the assignment of trials to brackets. Default 0.
+
+    Example:
+        >>> hb = Hyperband(min_step=1, max_step=27)
+        >>> hb.first_rungs, hb.bracket_weights
+        ([1, 3, 9, 27], [27, 12, 6, 4])
+        >>> Hyperband(min_step=1, max_step=8, reduction_factor=2).first_rungs
+        [1, 2, 4, 8]
+        >>> Hyperband(min_step=1, max_step=20).first_rungs  # the last bracket: no pruning
+        [1, 3, 20]
+    """
+
+    def __init__(
+        self, min_step: int = 1, max_step: int | None = None, reduction_factor: int = 3, min_trials: int = 1, seed: int = 0
+    ) -> None:
+        if max_step is None:
+            raise InputError(
+                "Hyperband needs `max_step`, the full budget (e.g. the number of epochs): its brackets are "
+                "spread between min_step and max_step. Use SuccessiveHalving for an open-ended budget."
+            )
+        self.min_step = _positive("min_step", min_step)
+        self.max_step = _positive("max_step", max_step)
+        self.reduction_factor = _positive("reduction_factor", reduction_factor, minimum=2)
+        if self.max_step <= self.min_step:
+            raise InputError(f"`max_step` ({max_step}) must be larger than `min_step` ({min_step}).")
+        self.min_trials = _positive("min_trials", min_trials)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InputError(f"`seed` must be a non-negative int, got {seed!r}.")
+        self.seed = seed
+        eta = self.reduction_factor
+        s, step = 0, self.min_step * eta
+        while step <= self.max_step:  # exact integer log: floor(log_eta(max_step / min_step))
+            s, step = s + 1, step * eta
+        if s == 0:
+            raise InputError(
+                f"`max_step` ({max_step}) must be at least min_step * reduction_factor "
+                f"({self.min_step * eta}) for Hyperband to have a bracket that prunes; lower `min_step` "
+                "or `reduction_factor`, or use SuccessiveHalving."
+            )
+        self.first_rungs: list[int] = [self.min_step * eta**b for b in range(s)] + [self.max_step]
+        """The first rung of each bracket; the last is ``max_step``: that bracket never prunes."""
+        self.bracket_weights: list[int] = [math.ceil((s + 1) / (s - b + 1) * eta ** (s - b)) for b in range(s + 1)]
+        """Hyperband's trial count of each bracket: the assignment's relative probabilities."""
+        self._brackets = [
+            SuccessiveHalving(first, eta, self.max_step, self.min_trials) if first < self.max_step else None
+            for first in self.first_rungs
+        ]
+
+    def bracket(self, trial: Trial | int) -> int:
+        """The bracket of a trial (or of a trial id): ``0`` has the earliest first rung."""
+        tid = trial.id if isinstance(trial, Trial) else int(trial)
+        u = zlib.crc32(f"hyperband:{self.seed}:{tid}".encode()) % sum(self.bracket_weights)
+        for b, w in enumerate(self.bracket_weights):
+            if u < w:
+                return b
+            u -= w
+        raise AssertionError("unreachable: u < sum(weights)")
+
+    def prune(self, trial: Trial, trials: Sequence[Trial], direction: str) -> bool:
+        b = self.bracket(trial)
+        rule = self._brackets[b]
+        if rule is None:  # the full-fidelity bracket
+            return False
+        return rule.prune(trial, [t for t in trials if self.bracket(t) == b], direction)
+
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "min_step": self.min_step, "max_step": self.max_step, "reduction_factor": self.reduction_factor,
+            "min_trials": self.min_trials, "seed": self.seed,
         }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import agnet_bo as ab
 from agnet_bo.exceptions import InputError, StateFileError
-from agnet_bo.pruners import MedianPruner, Pruner, SuccessiveHalving
+from agnet_bo.pruners import Hyperband, MedianPruner, Pruner, SuccessiveHalving
 from agnet_bo.trial import TrialState
 
 
@@ -64,6 +64,60 @@ def test_successive_halving_warm_up_and_bad_arguments():
         SuccessiveHalving(min_step=4, max_step=4)
     with pytest.raises(InputError, match="`pruner` must be"):
         _opt(pruner="asha")
+
+
+def test_hyperband_brackets_and_their_shares():
+    hb = Hyperband(min_step=1, max_step=27, reduction_factor=3, seed=0)
+    assert hb.first_rungs == [1, 3, 9, 27] and hb.bracket_weights == [27, 12, 6, 4]
+    counts = [0] * 4
+    for i in range(4900):
+        counts[hb.bracket(i)] += 1
+    for c, w in zip(counts, hb.bracket_weights, strict=True):  # shares follow Hyperband's trial counts
+        assert abs(c / 4900 - w / 49) < 0.03, (counts, hb.bracket_weights)
+    assert [hb.bracket(i) for i in range(50)] == [Hyperband(1, 27, 3, seed=0).bracket(i) for i in range(50)]
+    assert [hb.bracket(i) for i in range(50)] != [Hyperband(1, 27, 3, seed=1).bracket(i) for i in range(50)]
+    assert Hyperband(min_step=2, max_step=20, reduction_factor=3).first_rungs == [2, 6, 20]
+
+
+def test_hyperband_prunes_within_a_bracket_and_never_in_the_last():
+    hb = Hyperband(min_step=1, max_step=9, reduction_factor=3)
+    opt = _opt(hb)
+    curves = [[(1, 0.1 * (i % 7))] for i in range(40)]
+    decisions = _run(opt, curves)
+    by_bracket = {}
+    for t, d in zip(opt.trials, decisions, strict=True):
+        b = hb.bracket(t)
+        # the same rule as ASHA from that bracket's first rung, over that bracket's trials only
+        rule = SuccessiveHalving(hb.first_rungs[b], 3, 9) if b < len(hb.first_rungs) - 1 else None
+        peers = [u for u in opt.trials[: t.id + 1] if hb.bracket(u) == b]
+        expected = False if rule is None else rule.prune(t, peers, "maximize")
+        assert d[0] is expected
+        by_bracket.setdefault(b, []).append(d[0])
+    assert set(by_bracket) == {0, 1, 2}
+    assert any(by_bracket[0]) and not any(by_bracket[1]) and not any(by_bracket[2])  # rungs 1 / 3 / none
+    # at step 3 the bracket-1 trials meet their first rung
+    t1 = [t for t in opt.trials if hb.bracket(t) == 1]
+    for t, v in zip(t1[:4], [0.9, 0.1, 0.2, 0.05], strict=True):
+        opt.report(t, 3, v)
+    assert [opt.should_prune(t) for t in t1[:4]] == [False, True, True, True]
+    for t in [t for t in opt.trials if hb.bracket(t) == 2]:
+        opt.report(t, 3, -1.0)
+        assert not opt.should_prune(t)
+
+
+def test_hyperband_bad_arguments_and_save_load(tmp_path):
+    with pytest.raises(InputError, match="needs `max_step`"):
+        Hyperband()
+    with pytest.raises(InputError, match="at least min_step"):
+        Hyperband(min_step=3, max_step=8, reduction_factor=3)
+    with pytest.raises(InputError, match="seed"):
+        Hyperband(max_step=9, seed=-1)
+    opt = _opt(Hyperband(min_step=1, max_step=9, seed=4))
+    path = tmp_path / "opt.json"
+    opt.save(path)
+    back = ab.Optimizer.load(path).pruner
+    assert isinstance(back, Hyperband) and back.get_params() == opt.pruner.get_params()
+    assert [back.bracket(i) for i in range(30)] == [opt.pruner.bracket(i) for i in range(30)]
 
 
 def test_median_pruner():
