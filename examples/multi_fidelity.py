@@ -14,6 +14,7 @@ screened, how many it trained to the end, and the best one's validation and test
     pip install "agnet-bo[mnist1d]"
     python examples/multi_fidelity.py --fast     # seconds: a 24-epoch budget, 3-epoch trainings
     python examples/multi_fidelity.py            # 240 epochs (30 full trainings' worth), 8 each
+    python examples/multi_fidelity.py --pruner hyperband   # or median: another stopping rule
 
 The full mode takes a few minutes on two CPU cores. Everything is seeded (``--seed``).
 """
@@ -32,14 +33,20 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--fast", action="store_true", help="a tiny budget, for a smoke test")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--pruner", choices=["asha", "hyperband", "median"], default="asha",
+                   help="successive halving (default), Hyperband's brackets of it, or the median rule")
     args = p.parse_args()
     epochs, budget = (3, 24) if args.fast else (8, 240)
+    pruner: ab.pruners.Pruner = {
+        "asha": lambda: ab.pruners.SuccessiveHalving(min_step=1, reduction_factor=3, max_step=epochs),
+        "hyperband": lambda: ab.pruners.Hyperband(min_step=1, max_step=epochs, reduction_factor=3, seed=args.seed),
+        "median": lambda: ab.pruners.MedianPruner(warmup_steps=1, min_trials=4),
+    }[args.pruner]()
 
     space = ab.spaces.NB101Space()
     bench = ab.benchmarks.MNIST1D(space, epochs=epochs, seed=args.seed)
     opt = ab.Optimizer(
-        space, METRIC, seed=args.seed, n_initial=4 if args.fast else 8,
-        pruner=ab.pruners.SuccessiveHalving(min_step=1, reduction_factor=3, max_step=epochs),
+        space, METRIC, seed=args.seed, n_initial=4 if args.fast else 8, pruner=pruner,
     )
     start, spent = time.perf_counter(), 0
     while spent < budget:
