@@ -21,6 +21,8 @@ original would have.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import zlib
 from abc import ABC, abstractmethod
@@ -182,12 +184,8 @@ class Hyperband(Pruner):
         self.min_step = _positive("min_step", min_step)
         self.max_step = _positive("max_step", max_step)
         self.reduction_factor = _positive("reduction_factor", reduction_factor, minimum=2)
-        if self.max_step <= self.min_step:
-            raise InputError(f"`max_step` ({max_step}) must be larger than `min_step` ({min_step}).")
         self.min_trials = _positive("min_trials", min_trials)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise InputError(f"`seed` must be a non-negative int, got {seed!r}.")
-        self.seed = seed
+        self.seed = _positive("seed", seed, minimum=0)
         eta = self.reduction_factor
         s, step = 0, self.min_step * eta
         while step <= self.max_step:  # exact integer log: floor(log_eta(max_step / min_step))
@@ -202,6 +200,7 @@ class Hyperband(Pruner):
         """The first rung of each bracket; the last is ``max_step``: that bracket never prunes."""
         self.bracket_weights: list[int] = [math.ceil((s + 1) / (s - b + 1) * eta ** (s - b)) for b in range(s + 1)]
         """Hyperband's trial count of each bracket: the assignment's relative probabilities."""
+        self._upper = list(itertools.accumulate(self.bracket_weights))  # bracket b: u < _upper[b]
         self._brackets = [
             SuccessiveHalving(first, eta, self.max_step, self.min_trials) if first < self.max_step else None
             for first in self.first_rungs
@@ -210,12 +209,8 @@ class Hyperband(Pruner):
     def bracket(self, trial: Trial | int) -> int:
         """The bracket of a trial (or of a trial id): ``0`` has the earliest first rung."""
         tid = trial.id if isinstance(trial, Trial) else int(trial)
-        u = zlib.crc32(f"hyperband:{self.seed}:{tid}".encode()) % sum(self.bracket_weights)
-        for b, w in enumerate(self.bracket_weights):
-            if u < w:
-                return b
-            u -= w
-        raise AssertionError("unreachable: u < sum(weights)")
+        u = zlib.crc32(f"hyperband:{self.seed}:{tid}".encode()) % self._upper[-1]
+        return bisect.bisect_right(self._upper, u)
 
     def prune(self, trial: Trial, trials: Sequence[Trial], direction: str) -> bool:
         b = self.bracket(trial)

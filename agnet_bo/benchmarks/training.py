@@ -246,6 +246,10 @@ class TrainingBenchmark(Benchmark):
 
         return build_network(self._space, arch, **self.network_options)
 
+    def _horizon(self, epochs: int) -> int:
+        """The learning-rate schedule's length in epochs of a training of ``epochs``."""
+        return max(self.epochs, epochs)
+
     def training_seed(self, arch: Architecture) -> int:
         """The seed of ``arch``'s training: the benchmark's seed and the architecture's key."""
         return zlib.crc32(f"{self.seed}:{self._space.key(arch)}".encode())
@@ -260,7 +264,7 @@ class TrainingBenchmark(Benchmark):
         """
         names = self._check_metrics(metrics)
         epochs = self.epochs if epochs is None else self._positive_int("epochs", epochs)
-        key = (self._space.key(arch), epochs, max(self.epochs, epochs))
+        key = (self._space.key(arch), epochs, self._horizon(epochs))
         result = self._cache.get(key) if self._cache is not None else None
         if result is None:
             *_, result = self.train(arch, epochs=epochs)
@@ -291,7 +295,7 @@ class TrainingBenchmark(Benchmark):
             params = sum(p.numel() for p in net.parameters())
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             steps = sum(1 for i in range(0, len(ys), self.batch_size) if len(ys) - i >= 2)
-            horizon = max(self.epochs, epochs)
+            horizon = self._horizon(epochs)
             schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps * horizon))
             order = torch.Generator().manual_seed(seed)
             latency = self._measure_latency(net, key)
