@@ -9,7 +9,9 @@ best-validation architecture after 25 / 50 / 100 trainings. Methods:
   architectures / of mutations of the best, instead of the generator's (its own effect);
 * ``agnet-asha``: the default with asynchronous successive halving (rungs at 1, 3, ...
   epochs below ``--epochs``, one in three goes on); ``agnet-asha-late``: one rung at epoch 4,
-  one in two goes on. Their budget is the same total epochs as ``--budget`` full trainings.
+  one in two goes on; ``agnet-hyperband``: Hyperband over successive halving, one in two goes
+  on, brackets with first rungs at 1, 2, 4 epochs and one that never prunes. Their budget is the
+  same total epochs as ``--budget`` full trainings.
 
 Trainings are deterministic per (space, architecture, epochs), so they are cached in
 ``bench/results/real_training_cache.jsonl`` and shared by methods and processes.
@@ -33,7 +35,7 @@ import warnings
 
 CACHE = "bench/results/real_training_cache.jsonl"
 METHODS = ("agnet", "paper", "evolution", "local", "bananas", "random", "pool-random", "pool-mutation", "agnet-asha",
-           "agnet-asha-late")
+           "agnet-asha-late", "agnet-hyperband")
 CHECKPOINTS = (25, 50, 100)
 FIRST = 16  # --paired: gains over the first 16 trainings (the default's random initial cells)
 
@@ -94,7 +96,7 @@ class CachedTrainer:
 
 
 def _pruner(min_step: int, reduction_factor: int):
-    def make():
+    def make(epochs: int):
         import agnet_bo as ab
 
         return ab.pruners.SuccessiveHalving(min_step=min_step, reduction_factor=reduction_factor)
@@ -102,19 +104,29 @@ def _pruner(min_step: int, reduction_factor: int):
     return make
 
 
+def _hyperband(min_step: int, reduction_factor: int):
+    def make(epochs: int):
+        import agnet_bo as ab
+
+        return ab.pruners.Hyperband(min_step=min_step, max_step=epochs, reduction_factor=reduction_factor, seed=0)
+
+    return make
+
+
 PRUNERS = {  # the default with a pruner: read at equal total epochs
     "agnet-asha": _pruner(1, 3),  # rungs at epochs 1 and 3, one in three goes on
     "agnet-asha-late": _pruner(4, 2),  # one rung at epoch 4 (rank agreement 0.74 on NB101), one in two goes on
+    "agnet-hyperband": _hyperband(1, 2),  # 8 epochs: brackets with first rungs 1, 2, 4 and one never pruned
 }
 
 
-def make_optimizer(method: str, space, seed: int):
+def make_optimizer(method: str, space, seed: int, epochs: int = 8):
     import agnet_bo as ab
 
     if method == "agnet":
         return ab.Optimizer(space, "valid-accuracy", seed=seed)
     if method in PRUNERS:
-        return ab.Optimizer(space, "valid-accuracy", seed=seed, pruner=PRUNERS[method]())
+        return ab.Optimizer(space, "valid-accuracy", seed=seed, pruner=PRUNERS[method](epochs))
     if method == "pool-random":
         return ab.Optimizer(space, "valid-accuracy", seed=seed, proposer="random")
     if method == "pool-mutation":
@@ -124,7 +136,7 @@ def make_optimizer(method: str, space, seed: int):
 
 def run(space_name: str, method: str, seed: int, budget: int, epochs: int) -> dict:
     trainer = CachedTrainer(space_name, epochs)
-    opt = make_optimizer(method, trainer.space, seed)
+    opt = make_optimizer(method, trainer.space, seed, epochs)
     start = time.perf_counter()
     total_epochs, trace = 0, []
     best_valid, best_test = -1.0, float("nan")
