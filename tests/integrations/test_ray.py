@@ -113,6 +113,27 @@ def test_intermediate_results_are_reported_and_early_stops_told_pruned():
         _search(max_t=0)
 
 
+def test_completion_without_a_result_reads_the_last_intermediate_one():
+    # Tune completes a trial that HyperBandScheduler stops on its last report with result=None
+    search = _search(max_t=4, info_keys=["test-accuracy"])
+    for tid in ("a", "b", "c", "d"):
+        search.suggest(tid)
+    for it, v in enumerate([50.0, 60.0, 65.0, 70.0], start=1):
+        search.on_trial_result("a", {METRIC: v, "test-accuracy": v - 1, "training_iteration": it, "noise": [1]})
+    search.on_trial_complete("a", None)
+    search.on_trial_result("b", {METRIC: 40.0, "training_iteration": 1})
+    search.on_trial_complete("b", {})  # stopped by the scheduler after one iteration
+    search.on_trial_result("c", {METRIC: 45.0, "training_iteration": 1})
+    search.on_trial_complete("c", None, error=True)  # an error is not read as a result
+    search.on_trial_complete("d", None)  # never reported: nothing to read
+    a, b, c, d = search.optimizer.trials[:4]
+    assert a.state is TrialState.COMPLETE and a.values[METRIC] == 70.0 and a.info["test-accuracy"] == 69.0
+    assert b.state is TrialState.PRUNED and b.values[METRIC] == 40.0 and b.last_step == 1
+    assert c.state is TrialState.FAIL and c.intermediate == {1: 45.0}
+    assert d.state is TrialState.FAIL and "without reporting" in d.info["error"]
+    assert not search._last_results  # nothing kept for finished trials
+
+
 def test_argument_errors_say_what_to_do():
     space = ab.spaces.NB201Space()
     with pytest.raises(InputError, match="together"):
@@ -358,6 +379,39 @@ def test_tune_with_the_asha_scheduler(local_ray, tmp_path):
     assert all(t.last_step < max_t for t in pruned) and all(t.last_step == max_t for t in complete)
     assert all(len(t.intermediate) == t.last_step for t in trials)  # every iteration reported
     assert search.optimizer.best_trial in complete
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_tune_with_the_hyperband_scheduler(local_ray, tmp_path):
+    from ray.tune.schedulers import HyperBandScheduler
+
+    max_t = 3
+    search = _search(max_t=max_t)
+
+    def train(config):
+        final = _value(config)
+        for it in range(1, max_t + 1):
+            tune.report({METRIC: final * it / max_t})
+
+    tuner = tune.Tuner(
+        train,
+        param_space={"fixed": 1},
+        tune_config=tune.TuneConfig(
+            search_alg=ConcurrencyLimiter(search, max_concurrent=2),
+            scheduler=HyperBandScheduler(time_attr="training_iteration", max_t=max_t, reduction_factor=3),
+            num_samples=6, metric=METRIC, mode="max",
+        ),
+        run_config=tune.RunConfig(storage_path=str(tmp_path), name="hyperband", verbose=0),
+    )
+    tuner.fit()
+    trials = search.optimizer.trials
+    # HyperBandScheduler stops a trial on its last report and Tune then completes it without a
+    # result: each is still told with the value it reported, none is lost as FAIL
+    assert len(trials) == 6 and all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    for t in trials:
+        assert t.values[METRIC] == t.intermediate[t.last_step]
+        assert (t.state is TrialState.COMPLETE) == (t.last_step == max_t)
 
 
 @pytest.mark.ray

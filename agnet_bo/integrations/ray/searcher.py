@@ -63,6 +63,7 @@ class AGNetSearch(Searcher):
     ``on_trial_complete(id, result)``             ``tell(trial, {m: result[m]})`` -> COMPLETE
     ``on_trial_complete(id, error=True)``         ``tell(trial, state="FAIL")``
     completed without the metric / with NaN       FAIL, with a warning
+    completed with no result after reports        told with the last reported result
     a second completion of the same id            ignored, with a log line
     ``save(path)`` / ``restore(path)``            JSON (no pickle): optimizer state + id map
     ``metric=[...], mode=[...]``                  several objectives (Pareto search)
@@ -164,6 +165,9 @@ class AGNetSearch(Searcher):
         self._optimizer_kwargs = dict(optimizer_kwargs or {})
         self._trial_ids: dict[str, int] = {}
         self._finished: set[str] = set()
+        # the last intermediate result of each running Tune trial (its metrics, info keys and
+        # time_attr): a scheduler that stops a trial at its last report may complete it without one
+        self._last_results: dict[str, dict[str, Any]] = {}
         if (metric is None) != (mode is None):
             raise InputError(
                 f"Pass `metric` and `mode` together (or neither), got metric={metric!r}, mode={mode!r}. "
@@ -303,6 +307,8 @@ class AGNetSearch(Searcher):
         ``tune.report`` that does not stop the trial)."""
         if self._optimizer is None or trial_id not in self._trial_ids or trial_id in self._finished:
             return
+        keep = {*self._optimizer.metrics, *self._info_keys, self._time_attr, "training_iteration"}
+        self._last_results[trial_id] = {k: result[k] for k in keep if k in result}
         self._report(self._trial_ids[trial_id], result)
 
     def _step_of(self, result: Mapping[str, Any] | None) -> int | None:
@@ -326,6 +332,8 @@ class AGNetSearch(Searcher):
     def on_trial_complete(self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False) -> None:
         """Tell the optimizer how Tune trial ``trial_id`` ended (called by Tune).
 
+        A completion without a result after intermediate results (Tune's when a scheduler stops
+        a trial on its last report, as ``HyperBandScheduler`` does) is read from the last of them.
         An errored trial, one that ended without reporting (e.g. stopped while pending), one whose
         result lacks a metric, and one with a non-numeric value are told as FAIL (the last two
         with a warning naming the keys). A second completion of the same trial is logged and
@@ -345,6 +353,11 @@ class AGNetSearch(Searcher):
             return
         tid = self._trial_ids[trial_id]
         self._finished.add(trial_id)
+        last = self._last_results.pop(trial_id, None)
+        if not result and not error and last:
+            # Tune completes a trial that a scheduler stopped on its last report (e.g.
+            # HyperBandScheduler at a bracket's max_t) without a result: that report is the result
+            result = last
         if opt.trials[tid].state.is_finished():  # told directly on the optimizer by the user
             logger.warning(
                 "AGNetSearch: agnet trial %d (Tune trial %s) was already told; completion ignored.", tid, trial_id
