@@ -348,12 +348,8 @@ def _train_mo(config):
     tune.report(BENCH.evaluate(arch_from_config(config), [METRIC, "latency-edgegpu"]))
 
 
-@pytest.mark.ray
-@pytest.mark.slow
-def test_tune_with_the_asha_scheduler(local_ray, tmp_path):
-    from ray.tune.schedulers import ASHAScheduler
-
-    max_t = 9
+def _fit_with_scheduler(scheduler, max_t: int, num_samples: int, storage):
+    """A Tune run of ``num_samples`` NB201 trials under ``scheduler``; returns the searcher."""
     search = _search(max_t=max_t)
 
     def train(config):
@@ -361,17 +357,27 @@ def test_tune_with_the_asha_scheduler(local_ray, tmp_path):
         for it in range(1, max_t + 1):  # a learning curve that ranks like the final value
             tune.report({METRIC: final * it / max_t})
 
-    tuner = tune.Tuner(
+    tune.Tuner(
         train,
         param_space={"fixed": 1},
         tune_config=tune.TuneConfig(
             search_alg=ConcurrencyLimiter(search, max_concurrent=2),
-            scheduler=ASHAScheduler(time_attr="training_iteration", max_t=max_t, grace_period=1, reduction_factor=3),
-            num_samples=16, metric=METRIC, mode="max",
+            scheduler=scheduler,
+            num_samples=num_samples, metric=METRIC, mode="max",
         ),
-        run_config=tune.RunConfig(storage_path=str(tmp_path), name="asha", verbose=0),
-    )
-    tuner.fit()
+        run_config=tune.RunConfig(storage_path=str(storage), verbose=0),
+    ).fit()
+    return search
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_tune_with_the_asha_scheduler(local_ray, tmp_path):
+    from ray.tune.schedulers import ASHAScheduler
+
+    max_t = 9
+    asha = ASHAScheduler(time_attr="training_iteration", max_t=max_t, grace_period=1, reduction_factor=3)
+    search = _fit_with_scheduler(asha, max_t, 16, tmp_path)
     trials = search.optimizer.trials
     pruned = [t for t in trials if t.state is TrialState.PRUNED]
     complete = [t for t in trials if t.state is TrialState.COMPLETE]
@@ -387,25 +393,8 @@ def test_tune_with_the_hyperband_scheduler(local_ray, tmp_path):
     from ray.tune.schedulers import HyperBandScheduler
 
     max_t = 3
-    search = _search(max_t=max_t)
-
-    def train(config):
-        final = _value(config)
-        for it in range(1, max_t + 1):
-            tune.report({METRIC: final * it / max_t})
-
-    tuner = tune.Tuner(
-        train,
-        param_space={"fixed": 1},
-        tune_config=tune.TuneConfig(
-            search_alg=ConcurrencyLimiter(search, max_concurrent=2),
-            scheduler=HyperBandScheduler(time_attr="training_iteration", max_t=max_t, reduction_factor=3),
-            num_samples=6, metric=METRIC, mode="max",
-        ),
-        run_config=tune.RunConfig(storage_path=str(tmp_path), name="hyperband", verbose=0),
-    )
-    tuner.fit()
-    trials = search.optimizer.trials
+    hyperband = HyperBandScheduler(time_attr="training_iteration", max_t=max_t, reduction_factor=3)
+    trials = _fit_with_scheduler(hyperband, max_t, 6, tmp_path).optimizer.trials
     # HyperBandScheduler stops a trial on its last report and Tune then completes it without a
     # result: each is still told with the value it reported, none is lost as FAIL
     assert len(trials) == 6 and all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
