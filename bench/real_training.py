@@ -231,7 +231,9 @@ def report(path: str, field: str = "best_test") -> None:
 
 def paired(path: str, field: str = "best_test") -> None:
     """The default against each method on the seeds both ran (the same initial cells): the mean
-    difference and its standard error; and what each method gained over its initial cells."""
+    difference and its standard error; each pruning method at half and at equal total epochs
+    against the default's 100 trainings (the multi-fidelity target); and what each method gained
+    over its initial cells."""
     rows = _runs(path)
     for space in sorted({r["space"] for r in rows}):
         by = {(r["method"], r["seed"]): r for r in rows if r["space"] == space}
@@ -244,6 +246,21 @@ def paired(path: str, field: str = "best_test") -> None:
             for n in CHECKPOINTS:
                 d = [_at(by["agnet", s]["trace"], n, field=field) - _at(by[method, s]["trace"], n, field=field) for s in seeds]
                 cells.append(f"{statistics.mean(d):+.2f} (SE {statistics.stdev(d) / len(d) ** 0.5:.2f})")
+            print(f"  {method} ({len(seeds)} seeds): " + ", ".join(cells))
+        half = CHECKPOINTS[-1] // 2
+        print(f"{space}: pruning methods at half the epochs ({half} trainings' worth) minus agnet at {CHECKPOINTS[-1]} "
+              f"trainings, same seeds ({field}; the multi-fidelity target: >= 0), and at equal epochs")
+        for method in PRUNERS:
+            seeds = sorted(s for (m, s) in by if m == method and ("agnet", s) in by)
+            if not seeds:
+                continue
+            full = [_at(by["agnet", s]["trace"], CHECKPOINTS[-1], field=field) for s in seeds]
+            cells = []
+            for n in (half, CHECKPOINTS[-1]):
+                d = [_at(by[method, s]["trace"], n, by_epochs=by[method, s]["epochs"], field=field) - f
+                     for s, f in zip(seeds, full, strict=True)]
+                se = statistics.stdev(d) / len(d) ** 0.5 if len(d) > 1 else float("nan")
+                cells.append(f"{statistics.mean(d):+.2f} (SE {se:.2f})")
             print(f"  {method} ({len(seeds)} seeds): " + ", ".join(cells))
         print(f"{space}: best validation after {CHECKPOINTS[-1]} trainings minus the best of the first {FIRST} (mean), "
               f"and the seeds whose best is still one of those {FIRST}")
