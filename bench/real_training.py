@@ -287,8 +287,10 @@ def paired(path: str, field: str = "best_test") -> None:
 
 def spread(path: str) -> None:
     """Accuracies of the random-search runs' architectures (full trainings, from the cache): the
-    spread over random cells, and the training time."""
+    spread over random cells, and how each epoch's validation accuracy ranks them against the
+    last epoch's (Spearman; what a pruner's rungs have to live with)."""
     import numpy as np
+    from scipy.stats import spearmanr
 
     import agnet_bo as ab
 
@@ -301,7 +303,7 @@ def spread(path: str) -> None:
         trainer.name, trainer.epochs, trainer.curves = space_name, runs[0]["epochs"], {}
         trainer._load()
         space = {"nb101": ab.spaces.NB101Space, "darts": ab.spaces.DARTSSpace, "nb201": ab.spaces.NB201Space}[space_name]()
-        valid, test, keys = [], [], set()
+        valid, test, keys, curves = [], [], set(), []
         for r in runs:  # random search asks the same architectures whatever it is told
             opt = make_optimizer("random", space, r["seed"])
             for _ in range(r["trainings"]):
@@ -312,11 +314,19 @@ def spread(path: str) -> None:
                     keys.add(t.key)
                     valid.append(curve[-1]["valid-accuracy"])
                     test.append(curve[-1]["test-accuracy"])
+                    curves.append([c["valid-accuracy"] for c in curve])
         v, te = np.array(valid), np.array(test)
         q = np.percentile(te, [10, 50, 90])
         print(f"{space_name}: {len(v)} random cells: test accuracy mean {te.mean():.2f}, sd {te.std(ddof=1):.2f}, "
               f"min {te.min():.2f}, 10/50/90 % {q[0]:.2f} / {q[1]:.2f} / {q[2]:.2f}, max {te.max():.2f}; "
-              f"valid-test rank correlation {np.corrcoef(np.argsort(np.argsort(v)), np.argsort(np.argsort(te)))[0, 1]:.2f}")
+              f"valid-test rank correlation {spearmanr(v, te).statistic:.2f}")
+        c = np.array(curves)
+        rho = [spearmanr(c[:, e], c[:, -1]).statistic for e in range(c.shape[1] - 1)]
+        top = c[c[:, -1] >= np.percentile(c[:, -1], 80)]  # where a pruner's decisions matter
+        rho_top = [spearmanr(top[:, e], top[:, -1]).statistic for e in range(c.shape[1] - 1)]
+        print(f"{space_name}: validation accuracy at epoch 1..{c.shape[1] - 1} against epoch {c.shape[1]} (Spearman): "
+              + ", ".join(f"{r:.2f}" for r in rho) + f"; among the best 20 % at epoch {c.shape[1]} ({len(top)} cells): "
+              + ", ".join(f"{r:.2f}" for r in rho_top))
 
 
 def timing(space_name: str, n: int, epochs: int) -> None:
