@@ -113,13 +113,16 @@ def test_intermediate_results_are_reported_and_early_stops_told_pruned():
         _search(max_t=0)
 
 
-def test_completion_without_a_result_reads_the_last_intermediate_one():
+def test_completion_without_a_result_reads_the_last_intermediate_one(tmp_path):
     # Tune completes a trial that HyperBandScheduler stops on its last report with result=None
-    search = _search(max_t=4, info_keys=["test-accuracy"])
+    first = _search(max_t=4, info_keys=["test-accuracy"])
     for tid in ("a", "b", "c", "d"):
-        search.suggest(tid)
+        first.suggest(tid)
     for it, v in enumerate([50.0, 60.0, 65.0, 70.0], start=1):
-        search.on_trial_result("a", {METRIC: v, "test-accuracy": v - 1, "training_iteration": it, "noise": [1]})
+        first.on_trial_result("a", {METRIC: v, "test-accuracy": v - 1, "training_iteration": it, "noise": [1]})
+    first.save(str(tmp_path / "state.json"))  # the last result is kept across a driver restart
+    search = AGNetSearch(ab.spaces.NB201Space(), max_t=4)
+    search.restore(str(tmp_path / "state.json"))
     search.on_trial_complete("a", None)
     search.on_trial_result("b", {METRIC: 40.0, "training_iteration": 1})
     search.on_trial_complete("b", {})  # stopped by the scheduler after one iteration

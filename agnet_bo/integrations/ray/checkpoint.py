@@ -48,6 +48,7 @@ class SearcherState:
     info_keys: tuple[str, ...]
     metric: Any
     mode: Any
+    last_results: dict[str, dict[str, Any]]
 
     @classmethod
     def parse(cls, state: Any, *, space: SearchSpace | None, current: Optimizer | None) -> SearcherState:
@@ -102,11 +103,13 @@ class SearcherState:
                 raise StateFileError("AGNetSearch state is inconsistent: trial ids that the optimizer does not have.")
             info_keys = tuple(str(k) for k in state["info_keys"])
             metric, mode = state["metric"], state["mode"]
+            # the running trials' last intermediate results (absent from older states: none then)
+            last_results = {str(k): dict(v) for k, v in state.get("last_results", {}).items() if str(k) in trial_ids}
         except StateFileError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateFileError(f"AGNetSearch state is corrupted or incomplete: {type(exc).__name__}: {exc}") from exc
-        return cls(optimizer, trial_ids, finished, info_keys, metric, mode)
+        return cls(optimizer, trial_ids, finished, info_keys, metric, mode, last_results)
 
 
 def _is_custom(component: Any) -> bool:
@@ -123,6 +126,7 @@ def searcher_state(
     trial_ids: Mapping[str, int],
     finished: set[str],
     optimizer: Optimizer | None,
+    last_results: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A searcher's state as JSON-serialisable data (what :meth:`SearcherState.parse` reads)."""
     return {
@@ -134,6 +138,7 @@ def searcher_state(
         "trial_ids": dict(trial_ids),
         "finished": sorted(finished),
         "optimizer": None if optimizer is None else optimizer.state_dict(),
+        "last_results": {k: dict(v) for k, v in (last_results or {}).items()},
     }
 
 

@@ -30,7 +30,7 @@ from agnet_bo.integrations.ray.config import (
     is_unresolved,
 )
 from agnet_bo.integrations.ray.objectives import metric_mode_of, objectives_from
-from agnet_bo.integrations.ray.results import result_info
+from agnet_bo.integrations.ray.results import jsonable, result_info
 from agnet_bo.trial import Trial, TrialState
 
 if TYPE_CHECKING:
@@ -166,7 +166,8 @@ class AGNetSearch(Searcher):
         self._trial_ids: dict[str, int] = {}
         self._finished: set[str] = set()
         # the last intermediate result of each running Tune trial (its metrics, info keys and
-        # time_attr): a scheduler that stops a trial at its last report may complete it without one
+        # time_attr, as JSON scalars; saved with the state): a scheduler that stops a trial at its
+        # last report may complete it without one
         self._last_results: dict[str, dict[str, Any]] = {}
         if (metric is None) != (mode is None):
             raise InputError(
@@ -308,7 +309,7 @@ class AGNetSearch(Searcher):
         if self._optimizer is None or trial_id not in self._trial_ids or trial_id in self._finished:
             return
         keep = {*self._optimizer.metrics, *self._info_keys, self._time_attr, "training_iteration"}
-        self._last_results[trial_id] = {k: result[k] for k in keep if k in result}
+        self._last_results[trial_id] = {k: jsonable(result[k]) for k in keep if k in result}
         self._report(self._trial_ids[trial_id], result)
 
     def _step_of(self, result: Mapping[str, Any] | None) -> int | None:
@@ -491,6 +492,7 @@ class AGNetSearch(Searcher):
             trial_ids=self._trial_ids,
             finished=self._finished,
             optimizer=self._optimizer,
+            last_results=self._last_results,
         )
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -508,6 +510,7 @@ class AGNetSearch(Searcher):
             self._optimizer = restored.optimizer
             self._space = restored.optimizer.space
         self._trial_ids, self._finished, self._info_keys = restored.trial_ids, restored.finished, restored.info_keys
+        self._last_results = restored.last_results
         self._metric, self._mode = restored.metric, restored.mode
 
     def save(self, checkpoint_path: str) -> None:
