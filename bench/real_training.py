@@ -95,20 +95,16 @@ class CachedTrainer:
         return list(self.steps(arch))
 
 
-def _pruner(min_step: int, reduction_factor: int):
+def _pruner(min_step: int, reduction_factor: int, *, hyperband: bool = False):
+    """The pruner of a pruning method, built for the run's epochs (agnet_bo is imported late: the
+    reports need no torch)."""
+
     def make(epochs: int):
         import agnet_bo as ab
 
+        if hyperband:
+            return ab.pruners.Hyperband(min_step=min_step, max_step=epochs, reduction_factor=reduction_factor)
         return ab.pruners.SuccessiveHalving(min_step=min_step, reduction_factor=reduction_factor)
-
-    return make
-
-
-def _hyperband(min_step: int, reduction_factor: int):
-    def make(epochs: int):
-        import agnet_bo as ab
-
-        return ab.pruners.Hyperband(min_step=min_step, max_step=epochs, reduction_factor=reduction_factor, seed=0)
 
     return make
 
@@ -116,7 +112,7 @@ def _hyperband(min_step: int, reduction_factor: int):
 PRUNERS = {  # the default with a pruner: read at equal total epochs
     "agnet-asha": _pruner(1, 3),  # rungs at epochs 1 and 3, one in three goes on
     "agnet-asha-late": _pruner(4, 2),  # one rung at epoch 4 (NB101 rank agreement 0.85; 0.47 among the best 20 %), one in two goes on
-    "agnet-hyperband": _hyperband(1, 2),  # 8 epochs: brackets with first rungs 1, 2, 4 and one never pruned
+    "agnet-hyperband": _pruner(1, 2, hyperband=True),  # 8 epochs: brackets with first rungs 1, 2, 4 and one never pruned
 }
 
 
@@ -303,7 +299,7 @@ def spread(path: str) -> None:
         trainer.name, trainer.epochs, trainer.curves = space_name, runs[0]["epochs"], {}
         trainer._load()
         space = {"nb101": ab.spaces.NB101Space, "darts": ab.spaces.DARTSSpace, "nb201": ab.spaces.NB201Space}[space_name]()
-        valid, test, keys, curves = [], [], set(), []
+        test, keys, curves = [], set(), []
         for r in runs:  # random search asks the same architectures whatever it is told
             opt = make_optimizer("random", space, r["seed"])
             for _ in range(r["trainings"]):
@@ -312,15 +308,14 @@ def spread(path: str) -> None:
                 curve = trainer.curves.get(space.key(t.arch), [])
                 if len(curve) == trainer.epochs and t.key not in keys:
                     keys.add(t.key)
-                    valid.append(curve[-1]["valid-accuracy"])
                     test.append(curve[-1]["test-accuracy"])
                     curves.append([c["valid-accuracy"] for c in curve])
-        v, te = np.array(valid), np.array(test)
+        c, te = np.array(curves), np.array(test)
+        v = c[:, -1]  # the final validation accuracies
         q = np.percentile(te, [10, 50, 90])
         print(f"{space_name}: {len(v)} random cells: test accuracy mean {te.mean():.2f}, sd {te.std(ddof=1):.2f}, "
               f"min {te.min():.2f}, 10/50/90 % {q[0]:.2f} / {q[1]:.2f} / {q[2]:.2f}, max {te.max():.2f}; "
               f"valid-test rank correlation {spearmanr(v, te).statistic:.2f}")
-        c = np.array(curves)
         rho = [spearmanr(c[:, e], c[:, -1]).statistic for e in range(c.shape[1] - 1)]
         top = c[c[:, -1] >= np.percentile(c[:, -1], 80)]  # where a pruner's decisions matter
         rho_top = [spearmanr(top[:, e], top[:, -1]).statistic for e in range(c.shape[1] - 1)]
