@@ -9,16 +9,16 @@ the settings that were measured for them; instances pass through untouched. The
     Optimizer(space, objectives, preset="bananas")     # presets.bananas
     Optimizer(space, objectives, acquisition=UCB(kappa=2.0))  # agnet, with your acquisition
 
-Every preset has the signature of :class:`Preset` and returns :class:`Components`; write your
+Every preset has the signature of :class:`Preset` and returns a :class:`~agnet_bo.strategy.Strategy`; write your
 own the same way and pass the function as ``preset=``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from agnet_bo._validation import check_int
 from agnet_bo.acquisition import (
     DEFAULT_ANCHOR_SHARE,
     Acquisition,
@@ -27,13 +27,16 @@ from agnet_bo.acquisition import (
     make_acquisition,
 )
 from agnet_bo.exceptions import InputError, unknown_name
+from agnet_bo.objectives import Problem
 from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, make_proposer
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.spaces.nb101 import NB101Space
+from agnet_bo.strategy import Strategy
 from agnet_bo.surrogates import JointMLPSurrogate, Surrogate, make_surrogate
 
 __all__ = [
     "Components",
+    "build",
     "Preset",
     "PRESETS",
     "DEFAULT_POOL_SIZE",
@@ -60,23 +63,8 @@ def default_n_initial(space: SearchSpace) -> int:
     return 16 if size is None or size >= 160 else max(2, size // 10)
 
 
-@dataclass
-class Components:
-    """What a preset decides.
-
-    Attributes:
-        surrogate: The surrogate, or ``None`` to pick the proposer's first ``q`` candidates.
-        proposer: The proposal distribution.
-        acquisition: The acquisition (ignored without a surrogate).
-        n_initial: Random trials before the model takes over (``None``: :func:`default_n_initial`).
-        pool_size: Candidates per round (``None``: :data:`DEFAULT_POOL_SIZE`).
-    """
-
-    surrogate: Surrogate | None
-    proposer: Proposer
-    acquisition: Acquisition | None
-    n_initial: int | None = None
-    pool_size: int | None = None
+Components = Strategy
+"""The older name of :class:`~agnet_bo.strategy.Strategy`, what a preset returns."""
 
 
 Component = Any  # None, a name, or an instance
@@ -96,7 +84,7 @@ class Preset(Protocol):
         acquisition: Component = None,
         seed: int = 0,
         generator: Any = None,
-    ) -> Components: ...
+    ) -> Strategy: ...
 
 
 def _acquisition(name_or_obj: Component, default: str, multi: bool) -> Acquisition:
@@ -155,7 +143,7 @@ def agnet(
     acquisition: Component = None,
     seed: int = 0,
     generator: Any = None,
-) -> Components:
+) -> Strategy:
     """agnet-bo's default: AG-Net's generator proposes, a GP scores, UCB / qLogNEI / ParEGO picks.
 
     - Surrogate ``"gp"`` (Weisfeiler-Lehman kernel, copula targets); with several objectives it
@@ -188,7 +176,7 @@ def agnet(
             f"`proposer` must be a name ('agnet', 'random', 'mutation', 'evolution', 'local') or an "
             f"agnet_bo.proposers.Proposer, got {type(prop).__name__} {prop!r}."
         )
-    return Components(_joint(sur, prop), prop, acq)
+    return Strategy(_joint(sur, prop), prop, acq)
 
 
 def paper(
@@ -201,7 +189,7 @@ def paper(
     acquisition: Component = None,
     seed: int = 0,
     generator: Any = None,
-) -> Components:
+) -> Strategy:
     """AG-Net's published protocol (docs/design.md, "The method and its published protocol").
 
     16 random architectures, then per round: the generator in ``"paper"`` mode is retrained with
@@ -219,12 +207,12 @@ def paper(
         space, objectives, constraints, surrogate="paper" if surrogate is None else surrogate, proposer=proposer,
         acquisition=GreedyMean() if acquisition is None else acquisition, seed=seed,
     )
-    return Components(base.surrogate, base.proposer, base.acquisition, n_initial=16, pool_size=100)
+    return Strategy(base.surrogate, base.proposer, base.acquisition, n_initial=16, pool_size=100)
 
 
 def agnet_mlp(space: SearchSpace, objectives: Mapping[str, str], constraints: Mapping[str, tuple[str, float]], *,
               surrogate: Component = None, proposer: Component = None, acquisition: Component = None, seed: int = 0,
-              generator: Any = None) -> Components:
+              generator: Any = None) -> Strategy:
     """The default pool (300, 16 initial) with the paper's jointly trained MLP and greedy picks."""
     if proposer is None:
         extra = {} if generator is None else {"generator": generator}
@@ -235,7 +223,7 @@ def agnet_mlp(space: SearchSpace, objectives: Mapping[str, str], constraints: Ma
     )
 
 
-def _variant(name: str, doc: str, *, n_initial: int | None = None, **defaults: str) -> Callable[..., Components]:
+def _variant(name: str, doc: str, *, n_initial: int | None = None, **defaults: str) -> Callable[..., Strategy]:
     """A preset that is :func:`agnet` with other default names (the user's components still win)."""
 
     def preset(
@@ -248,11 +236,11 @@ def _variant(name: str, doc: str, *, n_initial: int | None = None, **defaults: s
         acquisition: Component = None,
         seed: int = 0,
         generator: Any = None,
-    ) -> Components:
+    ) -> Strategy:
         given = {"surrogate": surrogate, "proposer": proposer, "acquisition": acquisition}
         chosen = {k: defaults.get(k) if v is None else v for k, v in given.items()}
         c = agnet(space, objectives, constraints, **chosen, seed=seed, generator=generator)
-        return Components(c.surrogate, c.proposer, c.acquisition, n_initial=n_initial)
+        return Strategy(c.surrogate, c.proposer, c.acquisition, n_initial=n_initial)
 
     preset.__name__ = preset.__qualname__ = name
     preset.__doc__ = doc
@@ -277,7 +265,7 @@ local_search = _variant(
 random_search = _variant("random_search", "Random search.", surrogate="none", proposer="random")
 
 
-PRESETS: dict[str, Callable[..., Components]] = {
+PRESETS: dict[str, Callable[..., Strategy]] = {
     "agnet": agnet,
     "paper": paper,
     "agnet-mlp": agnet_mlp,
@@ -289,10 +277,59 @@ PRESETS: dict[str, Callable[..., Components]] = {
 """The presets by name."""
 
 
-def get_preset(preset: str | Callable[..., Components]) -> tuple[str | None, Callable[..., Components]]:
+def get_preset(preset: str | Callable[..., Strategy]) -> tuple[str | None, Callable[..., Strategy]]:
     """``(name, function)`` of a preset given by name or as a function (name ``None``)."""
     if callable(preset):
         return None, preset
     if isinstance(preset, str) and preset in PRESETS:
         return preset, PRESETS[preset]
     raise unknown_name("preset", preset, tuple(PRESETS), "Or pass a preset function (see agnet_bo.presets).")
+
+
+def build(
+    preset: str | Callable[..., Strategy],
+    space: SearchSpace,
+    problem: Problem,
+    *,
+    surrogate: Component = None,
+    proposer: Component = None,
+    acquisition: Component = None,
+    seed: int = 0,
+    generator: Any = None,
+    n_initial: int | None = None,
+    pool_size: int | None = None,
+) -> tuple[str | None, Strategy]:
+    """``(name, strategy)``: the preset's strategy for a search, with ``n_initial`` and
+    ``pool_size`` (given, else the preset's, else :func:`default_n_initial` and
+    :data:`DEFAULT_POOL_SIZE`) checked and set. What :class:`~agnet_bo.Optimizer` does first.
+
+    Raises:
+        InputError: An unknown preset, a preset that returns no Strategy, an untrained
+            ``generator``, components that do not fit the objectives.
+    """
+    if generator is not None:
+        from agnet_bo.generator import Generator
+
+        if not isinstance(generator, Generator):
+            raise InputError(f"`generator` must be an agnet_bo.generator.Generator, got {type(generator).__name__}.")
+        if not generator.is_trained:
+            raise InputError("`generator` is untrained; pretrain it first (generator.pretrain()) or leave it out.")
+    name, fn = get_preset(preset)
+    strategy = fn(
+        space, problem.objectives, problem.constraints, surrogate=surrogate, proposer=proposer,
+        acquisition=acquisition, seed=seed, generator=generator,
+    )
+    if not isinstance(strategy, Strategy):
+        raise InputError(
+            f"A preset must return an agnet_bo.strategy.Strategy (e.g. Strategy(surrogate, proposer, acquisition)), "
+            f"got {type(strategy).__name__}."
+        )
+    if strategy.acquisition is not None:
+        strategy.acquisition.check(problem.n_objectives, len(problem.constraints))
+    if n_initial is None:
+        n_initial = strategy.n_initial if strategy.n_initial is not None else default_n_initial(space)
+    if pool_size is None:
+        pool_size = strategy.pool_size if strategy.pool_size is not None else DEFAULT_POOL_SIZE
+    strategy.n_initial = check_int("n_initial", n_initial)
+    strategy.pool_size = check_int("pool_size", pool_size)
+    return name, strategy

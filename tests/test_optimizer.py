@@ -600,7 +600,7 @@ def test_callbacks_after_each_tell_and_round(space, table):
     opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **fast(space))
     told, rounds = [], []
     opt.add_callback(lambda o, t: told.append((t.id, t.state.value, o is opt)))
-    opt.add_callback(lambda o: rounds.append(o._rounds), when="round")
+    opt.add_callback(lambda o: rounds.append(o.rounds), when="round")
     _run(opt, table, rounds=3, q=4)  # 4 initial, then two model rounds
     assert told == [(i, "COMPLETE", True) for i in range(12)]
     assert rounds == [1, 2]
@@ -664,8 +664,8 @@ def test_many_workers_reuse_a_rounds_models_and_picks_until_enough_is_told(tmp_p
     rounds = []
     opt.add_callback(lambda o: rounds.append(len(o.trials)), when="round")
     first = opt.ask(1)  # a round: 8 picks, one handed out
-    assert len(rounds) == 1 and len(opt._reserve) == 7
-    reserve = [opt.space.key(a) for a in opt._reserve]
+    assert len(rounds) == 1 and len(opt._dispatch.reserve) == 7
+    reserve = [opt.space.key(a) for a in opt._dispatch.reserve]
     asked = [t.key for t in opt.ask(1) + opt.ask(2)]  # from the reserve: no new round
     assert len(rounds) == 1 and asked == reserve[:3]
     for t in first + [opt.trials[-1]]:
@@ -677,14 +677,14 @@ def test_many_workers_reuse_a_rounds_models_and_picks_until_enough_is_told(tmp_p
     for t in opt.pending_trials[:2]:
         opt.tell(t, _acc(table, t.arch))  # 4 told: the models are refitted at the next ask
     opt.ask(1)
-    assert len(rounds) == 2 and len(opt._reserve) == 7
+    assert len(rounds) == 2 and len(opt._dispatch.reserve) == 7
     with pytest.raises(InputError, match="refit_every"):
         Optimizer(space, "v", refit_every=0)
     default = Optimizer(space, "valid-accuracy", seed=0, **fast(space))
     for t in default.ask(4):
         default.tell(t, _acc(table, t.arch))
     default.ask(1)
-    assert default._reserve == [] and default.refit_every == 1
+    assert default._dispatch.reserve == [] and default.refit_every == 1
 
 
 def test_a_misspelt_metric_in_tell_suggests_the_expected_name(space):
@@ -715,16 +715,16 @@ def test_refit_in_background_serves_the_last_picks_then_the_refitted_ones():
     for t in opt.ask(4):
         _tell_nb201(opt, t)
     first = opt.ask(1)[0]  # a round in the foreground (no picks yet): 5 picks kept
-    stale = list(opt._reserve)
-    assert first.source == "proposed" and len(stale) == 5 and opt._background is None
+    stale = list(opt._dispatch.reserve)
+    assert first.source == "proposed" and len(stale) == 5 and opt._dispatch.job is None
     _tell_nb201(opt, first)
     second = opt.ask(1)[0]  # the refit starts in the background; a kept pick is handed out
     assert second.arch == stale[0] and second.round == first.round
-    assert opt._background is not None
-    opt._background.thread.join()
+    assert opt._dispatch.job is not None
+    opt._dispatch.job.join()
     third = opt.ask(1)[0]  # the refitted round's picks replace the stale ones
     assert third.round == first.round + 1 and third.arch not in stale[1:]
-    assert opt._background is None and not opt._dirty
+    assert opt._dispatch.job is None and not opt._dispatch.dirty
     keys = [t.key for t in opt.trials]
     assert len(keys) == len(set(keys))
 
@@ -734,14 +734,14 @@ def test_refit_in_background_waits_when_no_pick_is_left_and_saves_consistently(t
     for t in opt.ask(4):
         _tell_nb201(opt, t)
     batch = opt.ask(6)  # takes every pick of the round: nothing is kept
-    assert opt._reserve == []
+    assert opt._dispatch.reserve == []
     _tell_nb201(opt, batch[0])
     nxt = opt.ask(1)[0]  # no stale pick: a foreground round
-    assert nxt.round == batch[0].round + 1 and opt._background is None
+    assert nxt.round == batch[0].round + 1 and opt._dispatch.job is None
     _tell_nb201(opt, nxt)
     opt.ask(1)  # starts a background refit
     opt.save(tmp_path / "opt.json")  # waits for it
-    assert opt._background is None
+    assert opt._dispatch.job is None
     back = ab.Optimizer.load(tmp_path / "opt.json")
     assert back.refit_in_background and back.prefetch == 6 and len(back.trials) == len(opt.trials)
 
@@ -759,13 +759,13 @@ def test_a_failed_background_refit_reaches_the_asker_and_loses_nothing(monkeypat
 
     monkeypatch.setattr(opt.surrogate, "fit", broken)
     opt.ask(1)  # starts the (failing) background refit, serves a stale pick
-    opt._background.thread.join()
+    opt._dispatch.job.join()
     queued = ab.spaces.NB201Space().sample(1, seed=123)[0]
     opt.enqueue(queued)
     n = len(opt.trials)
     with pytest.raises(RuntimeError, match="fit exploded"):
         opt.ask(2)  # the enqueued one, then the failure is collected
-    assert len(opt.trials) == n and opt.queued == [queued] and opt._dirty
+    assert len(opt.trials) == n and opt.queued == [queued] and opt._dispatch.dirty
     monkeypatch.undo()
     got = opt.ask(1)[0]
     assert got.arch == queued and calls == [5]  # refitted by the real fit, in the foreground
@@ -794,7 +794,7 @@ def test_a_program_may_exit_while_a_refit_runs_in_the_background(tmp_path):
         t = opt.ask(1)[0]
         opt.tell(t, bench.evaluate(t.arch, ["valid-accuracy"]))
         opt.ask(1)
-        assert opt._background is not None and opt._background.thread.is_alive()
+        assert opt._dispatch.job is not None and opt._dispatch.job.is_alive()
         print("exiting")
     """))
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)

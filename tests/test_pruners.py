@@ -165,14 +165,15 @@ def test_pruned_trials_are_never_best_but_the_models_learn_their_expected_final_
     opt.report(p, 1, 95.0)
     opt.tell(p, state="PRUNED")
     assert opt.best_trial.values["valid-accuracy"] == 90.0
-    trials, Y = opt._model_data()
+    md = opt._store.model_data(opt.problem)
+    trials, Y = md.trials, md.Y
     assert trials[-1] is p and Y[-1, 0] == pytest.approx(95.0 + 10.0)
     # a pruned trial with no complete trial to learn the gain from enters as told
     fresh = _opt()
     q = fresh.ask()[0]
     fresh.report(q, 1, 50.0)
     fresh.tell(q, state="PRUNED")
-    assert fresh._model_data()[1][0, 0] == 50.0
+    assert fresh._store.model_data(fresh.problem).Y[0, 0] == 50.0
     # minimised: the gain is a drop, in the objective's own units
     lo = _opt(objectives={"valid-loss": "minimize"})
     t = lo.ask()[0]
@@ -181,7 +182,7 @@ def test_pruned_trials_are_never_best_but_the_models_learn_their_expected_final_
     p = lo.ask()[0]
     lo.report(p, 1, 3.0)
     lo.tell(p, state="PRUNED")
-    assert lo._model_data()[1][-1, 0] == pytest.approx(-(3.0 - 0.5))
+    assert lo._store.model_data(lo.problem).Y[-1, 0] == pytest.approx(-(3.0 - 0.5))
 
 
 def test_a_search_with_pruning_runs_on_two_nb201_fidelities():

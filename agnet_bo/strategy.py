@@ -1,0 +1,283 @@
+"""Strategies: what a preset builds, and how one model round runs.
+
+A :class:`Strategy` holds the components of a search (a proposer, an optional surrogate and
+acquisition, the size of the initial design and of each pool) and runs the steps of a search on
+data it is handed:
+
+- :meth:`~Strategy.initial_design`: the first architectures, before any model (random draws);
+- :meth:`~Strategy.fit`: refit the proposer and the surrogate on the results so far;
+- :meth:`~Strategy.propose`: a pool of new candidates;
+- :meth:`~Strategy.pick`: ``q`` of them, by the acquisition on the surrogate's predictions.
+
+A round works on a :class:`RoundData` (a snapshot of the history, taken by the
+:class:`~agnet_bo.Optimizer` under its lock) and on :class:`Models` it owns: :meth:`Strategy.refit`
+trains a copy of the current models and installs it, whole, only once it is trained. So a round
+that runs in the background never trains a tensor that an ask, a save or another round reads
+(docs/design.md, "The core"). Rounds themselves are run one at a time by the optimizer.
+
+Override any step in a subclass to change it (docs/guides/plugins.md, "Your own strategy").
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from agnet_bo.acquisition import Acquisition, AcquisitionContext
+from agnet_bo.architecture import Architecture
+from agnet_bo.exceptions import InputError, SamplingError
+from agnet_bo.objectives import Problem
+from agnet_bo.pareto import non_dominated_ranks
+from agnet_bo.proposers import Proposer, RandomProposer
+from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.surrogates import Surrogate
+
+__all__ = ["Strategy", "Models", "RoundData"]
+
+logger = logging.getLogger("agnet_bo.optimizer")  # the round summary keeps the optimizer's logger name
+
+
+@dataclasses.dataclass(frozen=True)
+class RoundData:
+    """The history as one round sees it: read at once, never changed afterwards.
+
+    Attributes:
+        space: The search space.
+        problem: Objectives and constraints.
+        archs: The modelled architectures (complete trials, then pruned ones), ``n``.
+        Y: ``n x m`` modelled values, maximisation sense.
+        feasible: ``n`` booleans (constraints met), ``None`` without constraints.
+        pending: Architectures asked and not told (conditioning the picks).
+        exclude: Keys not to propose (every trial, and anything claimed meanwhile).
+        n_asked: Trials asked before this round's picks (the per-search pick index).
+        round: The round's number: the number of refits including its own.
+        seed: The round's seed.
+    """
+
+    space: SearchSpace
+    problem: Problem
+    archs: list[Architecture]
+    Y: np.ndarray
+    feasible: np.ndarray | None
+    pending: list[Architecture]
+    exclude: frozenset[str]
+    n_asked: int
+    round: int
+    seed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Models:
+    """The trained parts of a search: the proposer and the surrogate (``None``: none).
+
+    A round trains a :meth:`copy`, so the models other threads read are never changed in place.
+    """
+
+    proposer: Proposer
+    surrogate: Surrogate | None
+
+    def copy(self, space: SearchSpace) -> Models | None:
+        """A deep copy sharing the space (and its base); ``None`` if a component cannot be copied."""
+        memo: dict[int, Any] = {id(space): space, id(space.base_space): space.base_space}
+        try:
+            # one call: a jointly trained surrogate shares its proposer's generator, and keeps sharing it
+            proposer, surrogate = copy.deepcopy((self.proposer, self.surrogate), memo)
+        except Exception as exc:  # a user's component may hold a lock, a file, a device handle
+            logger.warning(
+                "the models cannot be copied (%s: %s); they are trained in place, so a save waits for a running round",
+                type(exc).__name__, exc,
+            )
+            return None
+        return Models(proposer, surrogate)
+
+
+class Strategy:
+    """What a preset builds: the components of a search and the steps of a round.
+
+    Args:
+        surrogate: The surrogate, or ``None`` to pick the proposer's first ``q`` candidates.
+        proposer: The proposal distribution.
+        acquisition: The acquisition (ignored without a surrogate).
+        n_initial: Architectures of the initial design, before any model (``None``: the
+            optimizer's default for the space, :func:`agnet_bo.presets.default_n_initial`).
+        pool_size: Candidates per round (``None``: :data:`agnet_bo.presets.DEFAULT_POOL_SIZE`).
+
+    Example:
+        >>> import agnet_bo as ab
+        >>> from agnet_bo.proposers import RandomProposer
+        >>> space = ab.spaces.NB201Space()
+        >>> s = Strategy(None, RandomProposer(space), None, n_initial=4, pool_size=50)
+        >>> opt = ab.Optimizer(space, "acc", preset=lambda *a, **k: s)
+        >>> len(opt.ask(6)), opt.n_initial
+        (6, 4)
+    """
+
+    def __init__(
+        self,
+        surrogate: Surrogate | None,
+        proposer: Proposer,
+        acquisition: Acquisition | None,
+        n_initial: int | None = None,
+        pool_size: int | None = None,
+    ) -> None:
+        if not isinstance(proposer, Proposer):
+            raise InputError(f"`proposer` must be an agnet_bo.proposers.Proposer, got {type(proposer).__name__} {proposer!r}.")
+        if surrogate is not None and not isinstance(surrogate, Surrogate):
+            raise InputError(f"`surrogate` must be an agnet_bo.surrogates.Surrogate or None, got {type(surrogate).__name__}.")
+        if acquisition is not None and not isinstance(acquisition, Acquisition):
+            raise InputError(f"`acquisition` must be an agnet_bo.acquisition.Acquisition or None, got {type(acquisition).__name__}.")
+        self._models = Models(proposer, surrogate)
+        self.acquisition = acquisition
+        self.n_initial = n_initial
+        self.pool_size = pool_size
+        self.copies_models = True  # False once a copy failed: rounds then train in place
+
+    # -- the current models ---------------------------------------------------------------------
+    @property
+    def models(self) -> Models:
+        """The models of the last round (replaced whole when a round has trained new ones)."""
+        return self._models
+
+    @property
+    def proposer(self) -> Proposer:
+        """The current proposer."""
+        return self._models.proposer
+
+    @property
+    def surrogate(self) -> Surrogate | None:
+        """The current surrogate."""
+        return self._models.surrogate
+
+    # -- the steps ------------------------------------------------------------------------------
+    def initial_design(self, space: SearchSpace, n: int, seed: int, exclude: set[str]) -> list[Architecture]:
+        """Up to ``n`` architectures asked before any model: uniform random draws (distinct,
+        none in ``exclude``). Override for another design."""
+        return RandomProposer(space).propose(n, seed=seed, exclude=exclude)
+
+    def utilities(self, data: RoundData) -> np.ndarray:
+        """``n`` scalars the proposer learns from, larger is better: the objective, or the negated
+        non-dominated rank with several; infeasible results rank below every feasible one."""
+        Y, n_obj = data.Y, data.problem.n_objectives
+        util = Y[:, 0].copy() if n_obj == 1 else -non_dominated_ranks(Y[:, :n_obj]).astype(float)
+        if data.feasible is not None and data.feasible.any():
+            util = np.where(data.feasible, util, util.min() - 1.0 - (util.max() - util.min()))
+        return util
+
+    def fit(self, models: Models, data: RoundData) -> None:
+        """Fit ``models`` (the round's own) on ``data``: the proposer first (a jointly trained
+        surrogate learns there), then the surrogate."""
+        start = time.perf_counter()
+        models.proposer.fit(data.archs, self.utilities(data))
+        fitted = time.perf_counter()
+        if models.surrogate is not None:
+            models.surrogate.fit(data.archs, data.Y)
+        logger.info(
+            "round %d: refitted on %d results (proposer %.2f s, surrogate %.2f s)",
+            data.round, len(data.archs), fitted - start, time.perf_counter() - fitted,
+        )
+
+    def propose(self, models: Models, data: RoundData, n: int) -> list[Architecture]:
+        """Up to ``n`` new candidates: every architecture left when fewer than ``n`` are left in
+        a listable space, else the proposer's (repeats, invalid and excluded ones dropped),
+        topped up with random ones if it falls short."""
+        space, exclude, seed = data.space, data.exclude, data.seed
+        size = space.size
+        members = space.keyed_members() if size is not None and size - len(exclude) <= n else None
+        if members is not None:
+            return [a for k, a in members if k not in exclude]
+        try:
+            proposed = models.proposer.propose(n, seed=seed, exclude=exclude)
+        except SamplingError as exc:
+            proposed = [a for a in exc.found if isinstance(a, Architecture)]
+        pool: list[Architecture] = []
+        seen = set(exclude)
+        for a in proposed:
+            k = space.key(space.simplify(a))
+            if k not in seen and space.is_valid(a):
+                seen.add(k)
+                pool.append(a)
+            if len(pool) == n:
+                break
+        if len(pool) < n:
+            pool += RandomProposer(space).propose(n - len(pool), seed=seed + 3, exclude=seen)
+        return pool
+
+    def pick(self, models: Models, data: RoundData, q: int) -> list[Architecture]:
+        """``q`` new architectures (fewer only when the space runs out): the proposer's first
+        ``q`` without a surrogate, else the acquisition's choice from a pool of :attr:`pool_size`."""
+        surrogate, acquisition = models.surrogate, self.acquisition
+        if surrogate is None or acquisition is None:
+            return self.propose(models, data, q)[:q]
+        size = data.space.size
+        pool_size = int(self.pool_size or 0)
+        n_pool = max(pool_size if size is None else min(pool_size, size - len(data.exclude)), q)
+        start = time.perf_counter()
+        pool = self.propose(models, data, n_pool)
+        proposed = time.perf_counter()
+        q = min(q, len(pool))
+        if q == 0:
+            return []
+        ctx = AcquisitionContext(
+            train_archs=data.archs,
+            train_Y=surrogate.transform_targets(data.Y),
+            pending=data.pending,
+            objectives=list(range(data.problem.n_objectives)),
+            constraints=data.problem.model_constraints(surrogate.transform_targets),
+            seed=data.seed,
+            n_asked=data.n_asked,
+        )
+        picks = acquisition.choose(surrogate, pool, q, ctx)
+        logger.info(
+            "round %d: proposed %d candidates in %.2f s, %s picked %d in %.2f s",
+            data.round, len(pool), proposed - start,
+            acquisition.name or type(acquisition).__name__, q, time.perf_counter() - proposed,
+        )
+        return [pool[i] for i in picks]
+
+    # -- a round --------------------------------------------------------------------------------
+    def refit(self, data: RoundData) -> None:
+        """Train a copy of the current models on ``data``, then install it whole.
+
+        A failure leaves the current models as they were (unless they cannot be copied: they are
+        then trained in place, :attr:`copies_models` is ``False``)."""
+        models = self._models.copy(data.space) if self.copies_models else None
+        if models is None:
+            self.copies_models = False
+            models = self._models
+        self.fit(models, data)
+        self._models = models  # one assignment: readers see the old pair or the new one
+
+    def ensure_fitted(self, data: RoundData) -> None:
+        """Fit a surrogate that has never been fitted (an optimizer just loaded from a file, which
+        holds the history and not the surrogate; fits start from a fixed seed, so fitting the same
+        results again restores the saved optimizer's model)."""
+        surrogate = self._models.surrogate
+        if surrogate is None or surrogate.is_fitted:
+            return
+        models = self._models.copy(data.space) if self.copies_models else None
+        if models is None:
+            self.copies_models = False
+            models = self._models
+        assert models.surrogate is not None
+        models.surrogate.fit(data.archs, data.Y)
+        self._models = models
+
+    def run_round(self, data: RoundData, q: int, refit: bool) -> list[Architecture]:
+        """One round: refit (if ``refit``) and pick ``q`` with the current models."""
+        if refit:
+            self.refit(data)
+        else:
+            self.ensure_fitted(data)
+        return self.pick(self._models, data, q)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(surrogate={self.surrogate!r}, proposer={self.proposer!r}, "
+            f"acquisition={self.acquisition!r}, n_initial={self.n_initial}, pool_size={self.pool_size})"
+        )
+
