@@ -12,6 +12,20 @@ the best validation accuracy found at the budget (mean over seeds; the NB201 opt
     python bench/many_workers.py --workers 64 --budget 192 --seeds 0 1 2 3 4 --configs background --gap 0.1
     python bench/many_workers.py --report bench/results/many_workers.jsonl
 
+Real threads (``--threads N``): N threads share one optimizer; each asks one architecture, "trains" it
+(sleeps a time drawn uniformly from ``--train-time LO HI`` seconds, the table gives the value), reports
+an intermediate value, tells, and asks again, until ``--budget`` trials were asked. Each repetition
+runs in its own process under ``python -X faulthandler``, so a crash is counted, not hidden. Per run:
+the process's exit code, architectures asked twice, told values missing after ``save`` -> ``load``,
+the ask latency (p50, p90, max over every ask of every thread) and the best value at the budget:
+
+    python bench/many_workers.py --threads 32 --budget 300 --seeds 0 1 2 3 4 --configs background reuse default
+    python bench/many_workers.py --threads 1 --budget 300 --seeds 0 1 2 3 4 --configs default   # the single-thread reference
+    python bench/many_workers.py --report-threads bench/results/many_workers_threads.jsonl
+
+With threads, ``reuse`` and ``background`` keep ``prefetch`` at the thread count (32 picks per round
+for 32 threads: one round serves every worker once).
+
 Configurations: ``default`` (a round per ask), ``reuse`` (``refit_every=8, prefetch=16``),
 ``background`` (``prefetch=16, refit_in_background=True``: a refit after every result, in a
 background thread, while asks are served from the last round's picks). Besides the medians it
@@ -22,7 +36,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 import warnings
 
@@ -77,6 +97,118 @@ def run(config: str, workers: int, budget: int, seed: int, gap: float = 0.0) -> 
     }
 
 
+def provenance() -> dict:
+    """Commit, package versions and machine of a result row."""
+    from importlib.metadata import version
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "agnet_bo"], capture_output=True, text=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = None, None
+    versions = {}
+    for pkg in ("agnet-bo", "torch", "botorch", "gpytorch"):
+        try:
+            versions[pkg] = version(pkg)
+        except Exception:
+            versions[pkg] = None
+    return {"commit": commit, "dirty": dirty, "versions": versions, "python": platform.python_version(),
+            "cpu_count": os.cpu_count()}
+
+
+def threaded_settings(config: str, threads: int) -> dict:
+    """The optimizer settings of a configuration with ``threads`` workers."""
+    kw = dict(CONFIGS[config])
+    if "prefetch" in kw:
+        kw["prefetch"] = max(kw["prefetch"], threads)
+    return kw
+
+
+def run_threads(config: str, threads: int, budget: int, seed: int, train_time: tuple[float, float]) -> dict:
+    """One run of ``threads`` real threads on one optimizer (see the module docstring)."""
+    import numpy as np
+
+    import agnet_bo as ab
+
+    bench = ab.benchmarks.NB201("cifar10")
+    settings = threaded_settings(config, threads)
+    opt = ab.Optimizer(ab.spaces.NB201Space(), "valid-accuracy", seed=seed, **settings)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    asked: list[str] = []
+    told: dict[int, float] = {}
+    errors: list[str] = []
+    budget_left = [budget]
+
+    def worker(i: int) -> None:
+        rng = np.random.default_rng([seed, i])
+        try:
+            while True:
+                with lock:
+                    if budget_left[0] <= 0:
+                        return
+                    budget_left[0] -= 1
+                a0 = time.perf_counter()
+                (t,) = opt.ask(1)
+                took = time.perf_counter() - a0
+                time.sleep(float(rng.uniform(*train_time)))
+                value = float(bench.evaluate(t.arch, ["valid-accuracy"])["valid-accuracy"])
+                opt.report(t, 1, value - 1.0)
+                opt.tell(t, value)
+                with lock:
+                    latencies.append(took)
+                    asked.append(t.key)
+                    told[t.id] = value
+        except BaseException as exc:
+            with lock:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    start = time.perf_counter()
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "opt.json")
+        opt.save(path)
+        back = ab.Optimizer.load(path)
+    saved = {t.id: t.values["valid-accuracy"] for t in back.trials if t.values is not None}
+    lost = sum(1 for tid, v in told.items() if saved.get(tid) != v)
+    q = statistics.quantiles(latencies, n=10) if len(latencies) > 1 else [float("nan")] * 9
+    return {
+        "mode": "threads", "config": config, "settings": settings, "threads": threads, "budget": budget, "seed": seed,
+        "train_time": list(train_time), "errors": errors, "asked": len(asked), "duplicates": len(asked) - len(set(asked)),
+        "lost": lost, "trials": len(back.trials), "best": max(told.values()) if told else None,
+        "ask_p50": statistics.median(latencies) if latencies else None, "ask_p90": q[-1],
+        "ask_max": max(latencies) if latencies else None, "rounds": opt.rounds, "seconds": seconds,
+        **provenance(),
+    }
+
+
+def report_threads(path: str) -> None:
+    rows = [json.loads(line) for line in open(path)]
+    keys = sorted({(r["threads"], r["config"], r["budget"]) for r in rows})
+    print("| threads | config | budget | runs | crashes | duplicates | lost | ask p50 (ms) | ask p90 (ms) | "
+          "ask max (s) | rounds | best at budget | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for th, c, b in keys:
+        rs = [r for r in rows if (r["threads"], r["config"], r["budget"]) == (th, c, b)]
+        ok = [r for r in rs if r.get("returncode", 0) == 0 and "best" in r]
+        crashes = sum(r.get("returncode", 0) != 0 for r in rs)
+        bests = [r["best"] for r in ok]
+        sd = statistics.stdev(bests) if len(bests) > 1 else 0.0
+
+        def med(k: str, ok: list = ok) -> float:
+            return statistics.median([r[k] for r in ok]) if ok else float("nan")
+
+        print(f"| {th} | {c} | {b} | {len(rs)} | {crashes} | {sum(r['duplicates'] for r in ok)} | "
+              f"{sum(r['lost'] for r in ok)} | {1000 * med('ask_p50'):.1f} | {1000 * med('ask_p90'):.1f} | "
+              f"{med('ask_max'):.2f} | {med('rounds'):.0f} | {statistics.mean(bests) if bests else float('nan'):.3f} ± {sd:.3f} | "
+              f"{med('seconds'):.0f} |")
+
+
 def report(path: str) -> None:
     rows = [json.loads(line) for line in open(path)]
     keys = sorted({(r["workers"], r["config"]) for r in rows}, key=lambda k: (k[0], list(CONFIGS).index(k[1])))
@@ -105,9 +237,20 @@ def main() -> None:
     p.add_argument("--gap", type=float, default=0.0, help="seconds between two completions (training time / workers)")
     p.add_argument("--out", default="bench/results/many_workers.jsonl")
     p.add_argument("--report")
+    p.add_argument("--threads", type=int, help="real threads sharing one optimizer (each run in its own process)")
+    p.add_argument("--train-time", type=float, nargs=2, default=[2.0, 4.0], metavar=("LO", "HI"),
+                   help="with --threads: seconds a worker 'trains' each architecture, uniform in [LO, HI]")
+    p.add_argument("--report-threads")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.report:
         report(args.report)
+        return
+    if args.report_threads:
+        report_threads(args.report_threads)
+        return
+    if args.threads:
+        threaded(args)
         return
     import torch
 
@@ -120,6 +263,36 @@ def main() -> None:
                 print(json.dumps(r), flush=True)
                 with open(args.out, "a") as fh:
                     fh.write(json.dumps(r) + "\n")
+
+
+def threaded(args: argparse.Namespace) -> None:
+    """Each (config, seed) in a child process under -X faulthandler; the parent records its exit code."""
+    budget = args.budget[0]
+    if args.child:
+        import torch
+
+        torch.set_num_threads(1)
+        warnings.simplefilter("ignore")
+        row = run_threads(args.configs[0], args.threads, budget, args.seeds[0], tuple(args.train_time))
+        print("RESULT " + json.dumps(row), flush=True)
+        return
+    out = args.out if args.out != "bench/results/many_workers.jsonl" else "bench/results/many_workers_threads.jsonl"
+    for seed in args.seeds:
+        for c in args.configs:
+            cmd = [sys.executable, "-X", "faulthandler", __file__, "--child", "--threads", str(args.threads),
+                   "--budget", str(budget), "--seeds", str(seed), "--configs", c,
+                   "--train-time", *map(str, args.train_time)]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            found = [line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+            row = json.loads(found[-1]) if found else {
+                "mode": "threads", "config": c, "threads": args.threads, "budget": budget, "seed": seed,
+                "train_time": args.train_time, "stderr_tail": proc.stderr[-2000:], **provenance(),
+            }
+            row["returncode"] = proc.returncode
+            row["command"] = " ".join(["python", *cmd[1:]])
+            print(json.dumps({k: v for k, v in row.items() if k not in ("errors",)})[:400], flush=True)
+            with open(out, "a") as fh:
+                fh.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":
