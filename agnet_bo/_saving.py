@@ -8,13 +8,17 @@ with ``torch.load(..., weights_only=True)``: a state file never runs code.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import io
-from collections.abc import Mapping
+import json
+import os
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from agnet_bo._files import atomic_write
 from agnet_bo.acquisition import Acquisition
 from agnet_bo.architecture import Architecture
 from agnet_bo.components import acquisition_from_config, describe, proposer_from_config, surrogate_from_config
@@ -27,9 +31,117 @@ from agnet_bo.state import FORMAT_VERSION, migrate
 from agnet_bo.surrogates import Surrogate
 
 if TYPE_CHECKING:
+    from agnet_bo.dispatch import Dispatcher
     from agnet_bo.optimizer import Optimizer
+    from agnet_bo.strategy import Strategy
+    from agnet_bo.trial import TrialStore
 
-__all__ = ["encode_models", "state_from", "build_from_state"]
+__all__ = ["SavingMixin", "encode_models", "state_from", "build_from_state"]
+
+
+class SavingMixin:
+    """The :class:`~agnet_bo.Optimizer`'s persistence: ``state_dict``, ``save``, ``load``, ``from_state_dict``."""
+
+    if TYPE_CHECKING:
+        _store: TrialStore
+        _dispatch: Dispatcher
+        _lock: Any
+        strategy: Strategy
+
+        @property
+        def proposer(self) -> Proposer: ...
+
+    # -- state --------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as JSON-serialisable data (model states base64-encoded), format
+        :data:`~agnet_bo.state.FORMAT_VERSION`. A refit running in the background is waited for;
+        the trials, queue and picks are read at one moment, whatever other threads do."""
+        self._dispatch.wait()
+        with self._dispatch._round_lock if not self.strategy.copies_models else contextlib.nullcontext():
+            with self._lock:
+                facade = self._dispatch.state()
+                trials = self._store.to_dicts()
+                models = encode_models(self.proposer)
+        return state_from(self, facade, trials, models)  # type: ignore[arg-type]  # self is an Optimizer
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the state to ``path`` as JSON, atomically (temporary file, fsync, then rename)."""
+        atomic_write(path, json.dumps(self.state_dict()))  # serialised first: a failure leaves no file
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        space: SearchSpace | None = None,
+        surrogate: Surrogate | None = None,
+        proposer: Proposer | None = None,
+        acquisition: Acquisition | None = None,
+        pruner: Pruner | None = None,
+    ) -> Optimizer:
+        """Resume a search saved with :meth:`save` (by this or an earlier agnet-bo: older formats
+        are migrated, :mod:`agnet_bo.state`); pending trials stay pending.
+
+        Args:
+            path: The file.
+            space: Required when the space cannot be rebuilt from the file (a ``DAGSpace`` with a
+                constraint callable, or your own class).
+            surrogate: Required when it was of your own class.
+            proposer: Required when it was of your own class.
+            acquisition: Required when it was of your own class.
+            pruner: Required when it was of your own class.
+
+        Raises:
+            StateFileError: If the file is corrupted, from a newer format version, or needs
+                arguments that were not given.
+        """
+        try:
+            with open(path) as fh:
+                data = json.load(fh)
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StateFileError(f"Cannot read optimizer state {path}: {exc}") from exc
+        return cls.from_state_dict(
+            data, space=space, surrogate=surrogate, proposer=proposer, acquisition=acquisition, pruner=pruner,
+            source=str(path),
+        )
+
+    @classmethod
+    def from_state_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        space: SearchSpace | None = None,
+        surrogate: Surrogate | None = None,
+        proposer: Proposer | None = None,
+        acquisition: Acquisition | None = None,
+        pruner: Pruner | None = None,
+        source: str = "The state",
+    ) -> Optimizer:
+        """An optimizer from :meth:`state_dict` (what :meth:`load` does after reading the file).
+
+        Args:
+            data: The state, of any format version up to :data:`~agnet_bo.state.FORMAT_VERSION`.
+            space: As for :meth:`load`.
+            surrogate: As for :meth:`load`.
+            proposer: As for :meth:`load`.
+            acquisition: As for :meth:`load`.
+            pruner: As for :meth:`load`.
+            source: How to name the state in error messages.
+
+        Raises:
+            StateFileError: If the state is malformed, from a newer format version, or needs
+                arguments that were not given.
+        """
+        return build_from_state(
+            cls, data,  # type: ignore[arg-type]  # cls is Optimizer
+            space=space, surrogate=surrogate, proposer=proposer, acquisition=acquisition, pruner=pruner,
+            source=source,
+        )
+
+    def _restore(self, facade: dict[str, Any], trials: Sequence[Mapping[str, Any]], source: str) -> None:
+        """Trials and the dispatcher's fields of a saved state (:func:`agnet_bo._saving.build_from_state`)."""
+        self._store.load(trials, source)
+        self._dispatch.restore(facade)
 
 
 def encode_models(proposer: Proposer) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -82,3 +82,27 @@ def check_json(name: str, value: Mapping[str, Any], hint: str = "") -> None:
         json.dumps(value)
     except (TypeError, ValueError) as exc:
         raise InputError(f"`{name}` must hold JSON values (numbers, strings, lists, dicts); {exc}.{hint}") from None
+
+
+def check_no_unexpected(owner: str, given: Mapping[str, Any], accepted: Sequence[str], moved: Mapping[str, str] | None = None) -> None:
+    """Refuse keyword arguments ``owner`` does not take, suggesting the closest accepted name
+    (``n_init`` -> ``n_initial``) and where a moved setting went (``moved``: name -> hint).
+
+    Raises:
+        InputError: If ``given`` is not empty.
+    """
+    if not given:
+        return
+    import difflib
+
+    moved = moved or {}
+    parts = []
+    unknown = [k for k in given if k not in moved]
+    if unknown:
+        guesses = [f"{c[0]!r} for {k!r}" for k in unknown if (c := difflib.get_close_matches(k, list(accepted), n=1))]
+        hint = f" Did you mean {', '.join(guesses)}?" if guesses else ""
+        parts.append(f"{owner} got unexpected argument(s) {unknown}.{hint}")
+    hints = [f"`{k}`: pass {moved[k]}" for k in given if k in moved]
+    if hints:
+        parts.append(f"Settings are arguments of the components now; {'; '.join(hints)}.")
+    raise InputError(" ".join(parts))

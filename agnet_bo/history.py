@@ -5,17 +5,83 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agnet_bo._files import atomic_write
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
 from agnet_bo.spaces.base import SearchSpace
-from agnet_bo.trial import Trial
+from agnet_bo.trial import Trial, TrialState
 
-__all__ = ["records", "dataframe", "export", "arch_text"]
+if TYPE_CHECKING:
+    from agnet_bo.objectives import Problem
+    from agnet_bo.trial import TrialStore
+
+__all__ = ["ResultsMixin", "records", "dataframe", "export", "arch_text"]
+
+
+class ResultsMixin:
+    """The :class:`~agnet_bo.Optimizer`'s views of its results: the best trial, the front, the
+    hypervolume and the history as rows, a DataFrame or a file."""
+
+    if TYPE_CHECKING:
+        _store: TrialStore
+        problem: Problem
+        space: SearchSpace
+
+        @property
+        def metrics(self) -> list[str]: ...
+
+    @property
+    def best_trial(self) -> Trial:
+        """The best complete (and feasible) trial of a single-objective search.
+
+        Raises:
+            InputError: With several objectives (use :meth:`pareto_front`) or before any result.
+        """
+        return self.problem.best(self._store.with_state(TrialState.COMPLETE))
+
+    def pareto_front(self) -> list[Trial]:
+        """The complete, feasible trials that no other such trial dominates (all objectives)."""
+        return self.problem.front(self._store.with_state(TrialState.COMPLETE))
+
+    def hypervolume(self, ref_point: Mapping[str, float] | Sequence[float] | None = None) -> float:
+        """Hypervolume of the feasible front, in the objectives' own units and directions.
+
+        Args:
+            ref_point: Per objective, a value worse than any of interest (e.g. ``{"acc": 0,
+                "latency": 50}``). Default: the nadir of the found front minus 10 % of its range
+                (:func:`agnet_bo.pareto.reference_point`) — fine for monitoring, but pass a fixed
+                point to compare runs.
+        """
+        return self.problem.hypervolume(self.pareto_front(), ref_point)
+
+    # -- records --------------------------------------------------------------------------------
+    def records(self) -> list[dict[str, Any]]:
+        """The history as flat rows, one per trial, in trial order (what :meth:`export` writes);
+        columns as in :func:`agnet_bo.history.records`."""
+        return records(self.space, self._store.trials(), self.metrics)
+
+    def trials_dataframe(self) -> Any:
+        """:meth:`records` as a ``pandas.DataFrame`` (pandas is imported here, and only here).
+
+        Raises:
+            ImportError: If pandas is not installed (``pip install pandas``).
+        """
+        return dataframe(self.records())
+
+    def export(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`records` to ``path``: CSV for ``.csv``, JSON lines for ``.jsonl``; atomically.
+
+        Raises:
+            InputError: For any other file extension.
+        """
+        export(self.records(), path)
+
+
+
 
 
 def arch_text(space: SearchSpace, arch: Architecture) -> str:

@@ -17,7 +17,7 @@ from agnet_bo.trial import Trial, TrialState
 if TYPE_CHECKING:
     from agnet_bo.optimizer import Optimizer
 
-__all__ = ["TrialHandle", "optimize"]
+__all__ = ["LoopMixin", "TrialHandle", "optimize"]
 
 logger = logging.getLogger("agnet_bo.optimizer")
 
@@ -67,6 +67,45 @@ class TrialHandle:
 
     def __repr__(self) -> str:
         return f"TrialHandle({self.trial!r})"
+
+
+class LoopMixin:
+    """The :class:`~agnet_bo.Optimizer`'s ready-made loop."""
+
+    def optimize(
+        self,
+        objective: Callable[[Architecture], Any] | Callable[[Architecture, TrialHandle], Any],
+        n_trials: int,
+        *,
+        batch_size: int = 1,
+        catch: tuple[type[BaseException], ...] = (),
+        show_progress_bar: bool = False,
+    ) -> list[Trial]:
+        """Run the ask/tell loop on ``objective`` for ``n_trials`` more trials (Optuna's ``optimize``).
+
+        Args:
+            objective: ``objective(arch)`` returns what :meth:`tell` takes: a number (one
+                modelled metric) or a dict with a value for each objective and constrained metric.
+                It may also return ``(values, info)`` to keep extra data with the trial. An
+                objective of two parameters, ``objective(arch, trial)``, gets a
+                :class:`~agnet_bo.loop.TrialHandle` to report intermediate values and ask whether
+                to stop (``trial.report(step, value)``, ``trial.should_prune()``); it stops by
+                raising :class:`~agnet_bo.exceptions.TrialPruned`, and the trial is told PRUNED.
+            n_trials: How many trials to evaluate (fewer if a finite space runs out).
+            batch_size: Architectures asked at a time (evaluated one after another here; use
+                :func:`agnet_bo.integrations.ray.run_parallel` to evaluate a batch in parallel).
+            catch: Exception types that mark a trial FAIL (with the error in its ``info``) and let
+                the loop go on; any other exception stops the loop, the trial left PENDING.
+            show_progress_bar: A tqdm bar on stderr with the trials done and the best value.
+
+        Returns:
+            The trials evaluated by this call.
+
+        Raises:
+            InputError: If ``n_trials`` or ``batch_size`` is not a positive int.
+        """
+        return optimize(self, objective, n_trials, batch_size=batch_size, catch=catch, show_progress_bar=show_progress_bar)  # type: ignore[arg-type]
+
 
 
 def _takes_two(fn: Callable[..., Any]) -> bool:

@@ -8,30 +8,29 @@ and the picks of the last round, runs refits in the background and saves the sea
 
 from __future__ import annotations
 
-import contextlib
-import json
+import inspect
 import logging
 import math
-import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from agnet_bo import history, presets
-from agnet_bo._files import atomic_write
-from agnet_bo._validation import check_bool, check_int, check_json, check_seed, is_number
+from agnet_bo import presets
+from agnet_bo._saving import SavingMixin
+from agnet_bo._validation import check_bool, check_int, check_json, check_no_unexpected, check_seed, is_number
 from agnet_bo.acquisition import Acquisition
 from agnet_bo.architecture import Architecture
 from agnet_bo.dispatch import Dispatcher
 from agnet_bo.exceptions import InputError, ObjectiveValueWarning, SpaceExhaustedWarning, StateFileError
-from agnet_bo.loop import TrialHandle, optimize
+from agnet_bo.history import ResultsMixin
+from agnet_bo.loop import LoopMixin, TrialHandle
 from agnet_bo.objectives import Constraint, Problem
 from agnet_bo.proposers import Proposer
 from agnet_bo.pruners import Pruner
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.state import FORMAT_VERSION
 from agnet_bo.surrogates import Surrogate
-from agnet_bo.trial import Trial, TrialState, TrialStore
+from agnet_bo.trial import Trial, TrialState, TrialStore, outcome
 
 __all__ = ["Optimizer", "TrialHandle", "FORMAT_VERSION", "StateFileError"]
 
@@ -45,7 +44,7 @@ _MOVED = {
 }
 
 
-class Optimizer:
+class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
     r"""Ask/tell neural architecture search with AG-Net's generator as the proposal distribution.
 
     Each :meth:`ask` after the initial design runs one round of its :attr:`strategy`
@@ -147,13 +146,7 @@ class Optimizer:
         refit_in_background: bool = False,
         **moved: Any,
     ) -> None:
-        if moved:
-            hints = "; ".join(f"`{k}`: pass {_MOVED[k]}" for k in moved if k in _MOVED)
-            unknown = [k for k in moved if k not in _MOVED]
-            raise InputError(
-                (f"Optimizer got unexpected argument(s) {unknown}. " if unknown else "")
-                + (f"Settings are arguments of the components now; {hints}." if hints else "")
-            )
+        check_no_unexpected("Optimizer", moved, list(inspect.signature(Optimizer).parameters), _MOVED)
         if not isinstance(space, SearchSpace):
             raise InputError(f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__}.")
         self.seed: int = check_seed(seed)  # type: ignore[assignment]  # never None without allow_none
@@ -243,30 +236,6 @@ class Optimizer:
         """Trials asked but not yet told."""
         return self._store.with_state(TrialState.PENDING)
 
-    @property
-    def best_trial(self) -> Trial:
-        """The best complete (and feasible) trial of a single-objective search.
-
-        Raises:
-            InputError: With several objectives (use :meth:`pareto_front`) or before any result.
-        """
-        return self.problem.best(self._store.with_state(TrialState.COMPLETE))
-
-    def pareto_front(self) -> list[Trial]:
-        """The complete, feasible trials that no other such trial dominates (all objectives)."""
-        return self.problem.front(self._store.with_state(TrialState.COMPLETE))
-
-    def hypervolume(self, ref_point: Mapping[str, float] | Sequence[float] | None = None) -> float:
-        """Hypervolume of the feasible front, in the objectives' own units and directions.
-
-        Args:
-            ref_point: Per objective, a value worse than any of interest (e.g. ``{"acc": 0,
-                "latency": 50}``). Default: the nadir of the found front minus 10 % of its range
-                (:func:`agnet_bo.pareto.reference_point`) — fine for monitoring, but pass a fixed
-                point to compare runs.
-        """
-        return self.problem.hypervolume(self.pareto_front(), ref_point)
-
     # -- ask ----------------------------------------------------------------------------------
     def ask(self, q: int = 1) -> list[Trial]:
         """Ask for ``q`` new architectures to evaluate.
@@ -349,35 +318,16 @@ class Optimizer:
         return t
 
     def _tell(self, t: Trial, values: Any, state: TrialState | str, info: Mapping[str, Any] | None) -> Trial:
-        try:
-            state = TrialState(state)
-        except ValueError:
-            raise InputError(f"`state` must be COMPLETE, PRUNED or FAIL, got {state!r}.") from None
-        if state is TrialState.PENDING:
-            raise InputError("`state` must be COMPLETE, PRUNED or FAIL, not PENDING.")
         info = dict(info or {})
         check_json("info", info)
         with self._lock:
-            if t.state.is_finished():
-                raise InputError(f"Trial {t.id} was already told ({t.state.value}); each trial is told once.")
-            if state is TrialState.PRUNED and values is None:
-                if len(self.metrics) != 1 or not t.intermediate:
-                    raise InputError(
-                        f"A PRUNED trial needs the values it reached for {self.metrics} "
-                        "(only a search with one modelled metric and reported values can default to the last one)."
-                    )
-                values = t.intermediate[max(t.intermediate)]
-            if values is None and state is not TrialState.FAIL:
-                raise InputError(f"A COMPLETE trial needs values for {self.metrics}; use state='FAIL' for a failed one.")
-            vals = None if values is None else self.problem.parse_values(values)
-            bad = [] if vals is None or state is TrialState.FAIL else [k for k, v in vals.items() if not math.isfinite(v)]
+            state, vals, bad = outcome(self.problem, t, values, state)
             if bad:
                 warnings.warn(
                     f"Trial {t.id}: non-finite value(s) for {bad}; recorded as FAIL and left out of the models.",
                     ObjectiveValueWarning,
                     stacklevel=3,
                 )
-                state = TrialState.FAIL
             self._store.finish(t, state, vals, info)
             if state is not TrialState.FAIL:
                 self._dispatch.told()
@@ -409,40 +359,6 @@ class Optimizer:
             callbacks = [fn for kind, fn in self._callbacks if kind == when]
         for fn in callbacks:
             fn(self, *args)
-
-    def optimize(
-        self,
-        objective: Callable[[Architecture], Any] | Callable[[Architecture, TrialHandle], Any],
-        n_trials: int,
-        *,
-        batch_size: int = 1,
-        catch: tuple[type[BaseException], ...] = (),
-        show_progress_bar: bool = False,
-    ) -> list[Trial]:
-        """Run the ask/tell loop on ``objective`` for ``n_trials`` more trials (Optuna's ``optimize``).
-
-        Args:
-            objective: ``objective(arch)`` returns what :meth:`tell` takes: a number (one
-                modelled metric) or a dict with a value for each objective and constrained metric.
-                It may also return ``(values, info)`` to keep extra data with the trial. An
-                objective of two parameters, ``objective(arch, trial)``, gets a
-                :class:`~agnet_bo.loop.TrialHandle` to report intermediate values and ask whether
-                to stop (``trial.report(step, value)``, ``trial.should_prune()``); it stops by
-                raising :class:`~agnet_bo.exceptions.TrialPruned`, and the trial is told PRUNED.
-            n_trials: How many trials to evaluate (fewer if a finite space runs out).
-            batch_size: Architectures asked at a time (evaluated one after another here; use
-                :func:`agnet_bo.integrations.ray.run_parallel` to evaluate a batch in parallel).
-            catch: Exception types that mark a trial FAIL (with the error in its ``info``) and let
-                the loop go on; any other exception stops the loop, the trial left PENDING.
-            show_progress_bar: A tqdm bar on stderr with the trials done and the best value.
-
-        Returns:
-            The trials evaluated by this call.
-
-        Raises:
-            InputError: If ``n_trials`` or ``batch_size`` is not a positive int.
-        """
-        return optimize(self, objective, n_trials, batch_size=batch_size, catch=catch, show_progress_bar=show_progress_bar)
 
     def enqueue(self, archs: Architecture | Sequence[Architecture]) -> int:
         """Queue known architectures to be asked first, in order, before any random or
@@ -528,128 +444,11 @@ class Optimizer:
         self._run_callbacks("tell", t)
         return t
 
-    # -- records --------------------------------------------------------------------------------
-    def records(self) -> list[dict[str, Any]]:
-        """The history as flat rows, one per trial, in trial order (what :meth:`export` writes);
-        columns as in :func:`agnet_bo.history.records`."""
-        return history.records(self.space, self._store.trials(), self.metrics)
-
-    def trials_dataframe(self) -> Any:
-        """:meth:`records` as a ``pandas.DataFrame`` (pandas is imported here, and only here).
-
-        Raises:
-            ImportError: If pandas is not installed (``pip install pandas``).
-        """
-        return history.dataframe(self.records())
-
-    def export(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`records` to ``path``: CSV for ``.csv``, JSON lines for ``.jsonl``; atomically.
-
-        Raises:
-            InputError: For any other file extension.
-        """
-        history.export(self.records(), path)
-
     @classmethod
     def paper(cls, space: SearchSpace, objective: str = "valid-accuracy", *, seed: int = 0) -> Optimizer:
         """AG-Net's published protocol on one maximised objective: ``Optimizer(space, {objective:
         "maximize"}, preset="paper", seed=seed)`` (:func:`agnet_bo.presets.paper`)."""
         return cls(space, {objective: "maximize"}, preset="paper", seed=seed)
-
-    # -- state --------------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """The optimizer's state as JSON-serialisable data (model states base64-encoded), format
-        :data:`~agnet_bo.state.FORMAT_VERSION`. A refit running in the background is waited for;
-        the trials, queue and picks are read at one moment, whatever other threads do."""
-        from agnet_bo import _saving
-
-        self._dispatch.wait()
-        with self._dispatch._round_lock if not self.strategy.copies_models else contextlib.nullcontext():
-            with self._lock:
-                facade = self._dispatch.state()
-                trials = self._store.to_dicts()
-                models = _saving.encode_models(self.proposer)
-        return _saving.state_from(self, facade, trials, models)
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the state to ``path`` as JSON, atomically (temporary file, fsync, then rename)."""
-        atomic_write(path, json.dumps(self.state_dict()))  # serialised first: a failure leaves no file
-
-    @classmethod
-    def load(
-        cls,
-        path: str | os.PathLike[str],
-        *,
-        space: SearchSpace | None = None,
-        surrogate: Surrogate | None = None,
-        proposer: Proposer | None = None,
-        acquisition: Acquisition | None = None,
-        pruner: Pruner | None = None,
-    ) -> Optimizer:
-        """Resume a search saved with :meth:`save` (by this or an earlier agnet-bo: older formats
-        are migrated, :mod:`agnet_bo.state`); pending trials stay pending.
-
-        Args:
-            path: The file.
-            space: Required when the space cannot be rebuilt from the file (a ``DAGSpace`` with a
-                constraint callable, or your own class).
-            surrogate: Required when it was of your own class.
-            proposer: Required when it was of your own class.
-            acquisition: Required when it was of your own class.
-            pruner: Required when it was of your own class.
-
-        Raises:
-            StateFileError: If the file is corrupted, from a newer format version, or needs
-                arguments that were not given.
-        """
-        try:
-            with open(path) as fh:
-                data = json.load(fh)
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise StateFileError(f"Cannot read optimizer state {path}: {exc}") from exc
-        return cls.from_state_dict(
-            data, space=space, surrogate=surrogate, proposer=proposer, acquisition=acquisition, pruner=pruner,
-            source=str(path),
-        )
-
-    @classmethod
-    def from_state_dict(
-        cls,
-        data: Mapping[str, Any],
-        *,
-        space: SearchSpace | None = None,
-        surrogate: Surrogate | None = None,
-        proposer: Proposer | None = None,
-        acquisition: Acquisition | None = None,
-        pruner: Pruner | None = None,
-        source: str = "The state",
-    ) -> Optimizer:
-        """An optimizer from :meth:`state_dict` (what :meth:`load` does after reading the file).
-
-        Args:
-            data: The state, of any format version up to :data:`~agnet_bo.state.FORMAT_VERSION`.
-            space: As for :meth:`load`.
-            surrogate: As for :meth:`load`.
-            proposer: As for :meth:`load`.
-            acquisition: As for :meth:`load`.
-            pruner: As for :meth:`load`.
-            source: How to name the state in error messages.
-
-        Raises:
-            StateFileError: If the state is malformed, from a newer format version, or needs
-                arguments that were not given.
-        """
-        from agnet_bo._saving import build_from_state
-
-        return build_from_state(
-            cls, data, space=space, surrogate=surrogate, proposer=proposer, acquisition=acquisition, pruner=pruner,
-            source=source,
-        )
-
-    def _restore(self, facade: dict[str, Any], trials: Sequence[Mapping[str, Any]], source: str) -> None:
-        """Trials and the dispatcher's fields of a saved state (:func:`agnet_bo._saving.build_from_state`)."""
-        self._store.load(trials, source)
-        self._dispatch.restore(facade)
 
     def __repr__(self) -> str:
         return (

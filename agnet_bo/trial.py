@@ -16,7 +16,7 @@ from agnet_bo.exceptions import InputError
 if TYPE_CHECKING:
     from agnet_bo.objectives import Problem
 
-__all__ = ["Trial", "TrialState", "TrialStore", "ModelData"]
+__all__ = ["Trial", "TrialState", "TrialStore", "ModelData", "outcome"]
 
 
 class TrialState(str, enum.Enum):
@@ -375,3 +375,35 @@ def pending_archs(trials: Sequence[Trial], skip: Iterable[int] = ()) -> list[Arc
     """The architectures of the PENDING trials among ``trials``, except the ids in ``skip``."""
     skipped = set(skip)
     return [t.arch for t in trials if t._state is TrialState.PENDING and t.id not in skipped]
+
+
+def outcome(problem: Problem, trial: Trial, values: Any, state: TrialState | str) -> tuple[TrialState, dict[str, float] | None, list[str]]:
+    """What telling ``values`` with ``state`` records for a PENDING ``trial``: the state, the
+    parsed values and the metrics whose value is not finite (the state is then FAIL).
+
+    A PRUNED trial of a search with one modelled metric defaults to its last reported value.
+
+    Raises:
+        InputError: A bad state, a trial already told, missing or malformed values.
+    """
+    try:
+        state = TrialState(state)
+    except ValueError:
+        raise InputError(f"`state` must be COMPLETE, PRUNED or FAIL, got {state!r}.") from None
+    if state is TrialState.PENDING:
+        raise InputError("`state` must be COMPLETE, PRUNED or FAIL, not PENDING.")
+    if trial.state.is_finished():
+        raise InputError(f"Trial {trial.id} was already told ({trial.state.value}); each trial is told once.")
+    metrics = problem.metrics
+    if state is TrialState.PRUNED and values is None:
+        if len(metrics) != 1 or not trial.intermediate:
+            raise InputError(
+                f"A PRUNED trial needs the values it reached for {metrics} "
+                "(only a search with one modelled metric and reported values can default to the last one)."
+            )
+        values = trial.intermediate[max(trial.intermediate)]
+    if values is None and state is not TrialState.FAIL:
+        raise InputError(f"A COMPLETE trial needs values for {metrics}; use state='FAIL' for a failed one.")
+    vals = None if values is None else problem.parse_values(values)
+    bad = [] if vals is None or state is TrialState.FAIL else [k for k, v in vals.items() if not math.isfinite(v)]
+    return (TrialState.FAIL if bad else state), vals, bad

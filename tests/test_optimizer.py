@@ -254,6 +254,12 @@ def test_bad_construction(space, kwargs, err, match):
         Optimizer(space, **kwargs)
 
 
+def test_a_misspelt_optimizer_argument_suggests_the_right_one(space):
+    with pytest.raises(InputError) as info:
+        Optimizer(space, "valid-accuracy", n_init=4)
+    assert str(info.value) == "Optimizer got unexpected argument(s) ['n_init']. Did you mean 'n_initial' for 'n_init'?"
+
+
 def test_paper_preset_runs_a_round(space, table):
     from agnet_bo.acquisition import GreedyMean
     from agnet_bo.surrogates import JointMLPSurrogate

@@ -11,14 +11,29 @@ GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guides" / "plugins.md"
 
 def test_every_code_block_of_the_plugins_guide_runs_its_search(capsys):
     blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     namespace: dict = {}
     exec(compile("\n".join(blocks), str(GUIDE), "exec"), namespace)
     printed = [float(x) for x in capsys.readouterr().out.split()]
-    assert len(printed) == 4 and all(0 < acc <= 100 for acc in printed)
+    assert len(printed) == 5 and all(0 < acc <= 100 for acc in printed)
     # the user's parts were really used, and saved searches name them without importing them
     opt = namespace["opt"]
     assert opt.preset is None and opt.pool_size == 60
+    # the user's strategy chose the initial design: spread out further than random draws
+    import numpy as np
+
+    spread = namespace["spread"]
+    assert type(spread.strategy).__name__ == "SpreadOutStart" and spread.n_initial == 8
+    first = [t.arch for t in spread.trials if t.source == "initial"]
+    assert len(first) == 8
+
+    def min_gap(archs):
+        X = spread.space.encode(archs).numpy()
+        d = np.abs(X[:, None] - X[None]).sum(-1)
+        return d[np.triu_indices(len(archs), 1)].min()
+
+    randoms = [min_gap(spread.space.sample(8, seed=s)) for s in range(20)]
+    assert min_gap(first) > np.median(randoms)
     user = namespace["ProbabilityOfImprovement"](0.01)
     assert user.get_params() == {"margin": 0.01} and repr(user) == "ProbabilityOfImprovement(margin=0.01)"
 

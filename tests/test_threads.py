@@ -65,11 +65,11 @@ def _hammer(opt, tmp_path, n_ops, seed):
                     assert len(opt.records()) >= 0
                 elif op < 0.9:
                     try:
-                        opt.best_trial
+                        assert opt.best_trial.state is TrialState.COMPLETE
                     except ab.exceptions.InputError:  # nothing told yet
                         pass
                 else:
-                    opt.pending_trials, opt.trials
+                    assert len(opt.pending_trials) <= len(opt.trials)
         except BaseException as exc:  # reported by the test
             with log:
                 errors.append(f"thread {i}: {type(exc).__name__}: {exc}")
