@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -253,16 +255,24 @@ class _MemberIndex:
         return self.archs[int(near[rng.integers(k)])]
 
 
+_INDEXES: dict[int, _MemberIndex | None] = {}  # id(space) -> its member index, dropped with the space
+_INDEXES_LOCK = threading.Lock()
+
+
 def _member_index(space: SearchSpace) -> _MemberIndex | None:
-    """The (cached) member index of a space that lists at most FINITE_POOL_LIMIT members, else None."""
-    cached = space.__dict__.get("_agnet_member_index", False)
-    if cached is not False:
-        return cached
+    """The member index of a space that lists at most FINITE_POOL_LIMIT members, else None;
+    built once per space object and kept here (never written into the user's space)."""
+    key = id(space)
+    if key in _INDEXES:
+        return _INDEXES[key]
     size = space.size
     members = space.keyed_members() if size is not None and size <= FINITE_POOL_LIMIT else None
     index = None if not members else _MemberIndex(space, members)
-    space.__dict__["_agnet_member_index"] = index
-    return index
+    with _INDEXES_LOCK:
+        if key not in _INDEXES:
+            _INDEXES[key] = index
+            weakref.finalize(space, _INDEXES.pop, key, None)
+        return _INDEXES[key]
 
 
 class MutationProposer(Proposer):
