@@ -73,8 +73,8 @@ class SearchSpace(ABC):
     The rest of the library asks a space about itself through hooks with defaults, which a
     space of your own may override: :meth:`build_network`, :meth:`default_network_options` and
     :meth:`check_network_options` (its networks), :attr:`pretrained_generator_name` (a
-    generator state shipped for it) and :attr:`paper_generator_epochs` (AG-Net's published
-    protocol on it).
+    generator state shipped for it), :meth:`sample_description` (what keys a cached generator)
+    and :attr:`paper_generator_epochs` (AG-Net's published protocol on it).
 
     Shapes use ``n`` for a number of architectures, ``d`` for :attr:`encoding_dim`, ``N`` for a
     number of nodes and ``A`` for ``len(node_types)``.
@@ -372,6 +372,18 @@ class SearchSpace(ABC):
         """
         if type(self).build_network is SearchSpace.build_network:
             raise InputError(self._no_network())
+
+    def sample_description(self) -> Any:
+        """JSON data that fixes what :meth:`sample` draws, or ``None`` (the default) when only the
+        samples themselves can say (the space holds code: a constraint or sampler callable, or a
+        subclass's own methods).
+
+        :meth:`Generator.for_space <agnet_bo.generator.Generator.for_space>` keys its cache of
+        pretrained generators by it (else by the keys of the pretraining samples). A
+        :class:`~agnet_bo.spaces.DAGSpace` without callables answers its configuration, a
+        :class:`~agnet_bo.spaces.CandidateSpace` its base's description and its members' keys.
+        """
+        return None
 
     @property
     def pretrained_generator_name(self) -> str | None:

@@ -207,6 +207,14 @@ class CandidateSpace(SearchSpace):
     def to_graph(self, arch: Architecture) -> Data:
         return self._base.to_graph(arch)
 
+    def sample_description(self) -> Any:
+        """The base space's description and the members' keys, or ``None`` when the base has no
+        description (or for a subclass)."""
+        base = self._base.sample_description()
+        if type(self) is not CandidateSpace or base is None:
+            return None
+        return {"base": base, "candidates": sorted(k for k, _ in self.keyed_members())}
+
     # -- networks and generator: those of the base space --------------------------------------
     def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
         """The base space's network of ``arch`` (:meth:`SearchSpace.build_network` of :attr:`base`)."""

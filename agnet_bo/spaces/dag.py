@@ -722,6 +722,13 @@ class DAGSpace(SearchSpace):
         adj[np.ix_(slots, slots)] = can.adjacency
         return np.concatenate([onehot.ravel(), adj[np.triu_indices(n_max, k=1)]])
 
+    def sample_description(self) -> Any:
+        """The configuration without its name, for a ``DAGSpace`` without a constraint or sampler
+        callable; ``None`` otherwise, and for subclasses (their methods may sample otherwise)."""
+        if type(self) is not DAGSpace or self._constraint is not None or self._sampler is not None:
+            return None
+        return {k: v for k, v in self.to_config().items() if k != "name"}  # the name changes no sample
+
     # -- networks ---------------------------------------------------------------------------
     def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
         """A :class:`~agnet_bo.networks.DAGNetwork` of ``arch`` (simplified).

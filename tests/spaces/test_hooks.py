@@ -72,3 +72,18 @@ def test_asking_about_networks_leaves_torch_unloaded_until_one_is_built():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "nb101 15 False", out.stdout + out.stderr
+
+
+def test_sample_description():
+    free = DAGSpace(["a", "b"], num_nodes=(3, 5), name="free")
+    assert free.sample_description() == {k: v for k, v in free.to_config().items() if k != "name"}
+    assert DAGSpace(["a", "b"], num_nodes=(3, 5), constraint=lambda a: True).sample_description() is None
+
+    class Mine(DAGSpace):  # its own methods may sample otherwise
+        pass
+
+    for space in (Mine(["a", "b"], num_nodes=4), NB101Space(), Bare()):
+        assert space.sample_description() is None
+    zoo = CandidateSpace(free.sample(4, seed=0), base=free)
+    assert zoo.sample_description() == {"base": free.sample_description(), "candidates": sorted(k for k, _ in zoo.keyed_members())}
+    assert CandidateSpace(NB101Space().sample(3, seed=0), base=NB101Space()).sample_description() is None
