@@ -69,30 +69,17 @@ from torch's global generator, which the benchmark seeds)."""
 
 def default_network_options(space: SearchSpace) -> dict[str, Any]:
     """Small-network options of :func:`agnet_bo.networks.build_network` for a space, sized so
-    that one training on MNIST-1D takes seconds on one core while the cell still matters.
+    that one training on MNIST-1D takes seconds on one core while the cell still matters: the
+    space's :meth:`~agnet_bo.spaces.SearchSpace.default_network_options`.
 
     NAS-Bench-101: 16 stem channels, 3 stacks of 1 cell; DARTS: 4 channels, 3 layers (a normal
     and two reduction cells), stem multiplier 1; NAS-Bench-201: 8 channels, 1 cell per stage; a
     :class:`~agnet_bo.spaces.DAGSpace`: 16 channels, 1 cell, and the ready-made factories
     (:data:`~agnet_bo.networks.NB201_OP_FACTORIES`, ``NB101_...``, ``DARTS_...``) for its
-    operations when they cover them all. Other spaces have no default: pass ``build=``.
+    operations when they cover them all. Other spaces: what they answer (``{}`` by default;
+    without a network of their own, pass ``build=``).
     """
-    from agnet_bo.spaces import DAGSpace, DARTSSpace, NB101Space, NB201Space
-
-    if isinstance(space, NB101Space):
-        return {"stem_channels": 16, "num_stacks": 3, "cells_per_stack": 1}
-    if isinstance(space, DARTSSpace):
-        return {"channels": 4, "layers": 3, "stem_multiplier": 1}
-    if isinstance(space, NB201Space):
-        return {"channels": 8, "cells_per_stage": 1}
-    if isinstance(space, DAGSpace):
-        from agnet_bo.networks import DARTS_OP_FACTORIES, NB101_OP_FACTORIES, NB201_OP_FACTORIES
-
-        for table in (NB201_OP_FACTORIES, NB101_OP_FACTORIES, DARTS_OP_FACTORIES):
-            if all(op in table for op in space.ops):
-                return {"channels": 16, "num_cells": 1, "ops": table}
-        return {"channels": 16, "num_cells": 1}
-    return {}
+    return dict(space.default_network_options())
 
 
 def _as_split(name: str, split: object) -> tuple[np.ndarray, np.ndarray]:
@@ -203,19 +190,13 @@ class TrainingBenchmark(Benchmark):
         return int(v)
 
     def _check_builder(self) -> None:
-        from agnet_bo.spaces import DAGSpace, DARTSSpace, NB101Space, NB201Space
-
-        if not isinstance(self._space, (DAGSpace, DARTSSpace, NB101Space, NB201Space)):
+        try:
+            self._space.check_network_options(self.network_options)
+        except InputError as exc:
             raise InputError(
-                f"There is no built-in network for {type(self._space).__name__}; pass build=lambda space, arch: "
-                "<a torch.nn.Module for arch> (e.g. agnet_bo.networks.DAGNetwork(arch, ops, ...))."
-            )
-        if isinstance(self._space, DAGSpace) and not isinstance(self._space, (DARTSSpace, NB101Space, NB201Space)):
-            if "ops" not in self.network_options:
-                raise InputError(
-                    f"The operations {list(self._space.ops)} of {self._space.name} have no ready-made module factories; "
-                    "pass network={'ops': {op_name: lambda channels: nn.Module, ...}} or build=..."
-                )
+                f"{exc} In a {type(self).__name__}, pass the network's options as network={{...}}, or "
+                "build=lambda space, arch: <a torch.nn.Module for arch> (e.g. agnet_bo.networks.DAGNetwork(arch, ops, ...))."
+            ) from exc
 
     # -- Benchmark interface --------------------------------------------------------------------
     @property

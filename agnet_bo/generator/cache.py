@@ -41,16 +41,9 @@ def cache_folder(cache_dir: str | os.PathLike[str] | bool | None) -> Path | None
 
 
 def self_description(space: SearchSpace) -> Any:
-    """JSON data that fixes what a space samples, or ``None`` when it holds code (a constraint or
-    sampler callable, a subclass of the user's) and only its samples can say."""
-    from agnet_bo.spaces import CandidateSpace, DAGSpace
-
-    if type(space) is DAGSpace and space.constraint is None and space.sampler is None:
-        return {k: v for k, v in space.to_config().items() if k != "name"}  # the name changes no sample
-    if type(space) is CandidateSpace:
-        base = self_description(space.base)
-        return None if base is None else {"base": base, "candidates": sorted(k for k, _ in space.keyed_members())}
-    return None
+    """JSON data that fixes what a space samples, or ``None`` when only its samples can say:
+    :meth:`SearchSpace.sample_description <agnet_bo.spaces.SearchSpace.sample_description>`."""
+    return space.sample_description()
 
 
 def cache_key(

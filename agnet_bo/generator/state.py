@@ -21,14 +21,10 @@ from agnet_bo.exceptions import InputError
 from agnet_bo.generator.config import SHAPE_FIELDS, GeneratorConfig
 from agnet_bo.spaces.base import SearchSpace
 
-__all__ = ["FORMAT", "PRETRAINED", "space_fingerprint", "check_state", "state_config", "read_state", "write_state", "shipped_state"]
+__all__ = ["FORMAT", "space_fingerprint", "check_state", "state_config", "read_state", "write_state", "shipped_state"]
 
 FORMAT = "agnet_bo.generator/1"
 """The format tag of a generator state."""
-
-PRETRAINED = {"NB201Space": "nb201", "NB101Space": "nb101", "DARTSSpace": "darts"}
-"""File prefix (``pretrained/<prefix>-<mode>.pt``) of the shipped state of each built-in space."""
-
 
 def space_fingerprint(space: SearchSpace) -> dict[str, Any]:
     """What a saved generator state must match to be loaded into a generator for ``space``
@@ -94,22 +90,26 @@ def write_state(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
 
 
 def shipped_state(space: SearchSpace, mode: str) -> dict[str, Any]:
-    """The state shipped in the package for a built-in space and mode, with today's default
+    """The state shipped in the package for a space (the file
+    ``pretrained/<space.pretrained_generator_name>-<mode>.pt``) and mode, with today's default
     training settings (the file fixes the network only).
 
     Raises:
-        InputError: If no state is shipped for this space and mode.
+        InputError: If no state is shipped for this space and mode, or the shipped one was
+            trained for another structure (e.g. a subclass of a built-in space).
     """
-    name = PRETRAINED.get(type(space.base_space).__name__)
+    name = space.pretrained_generator_name
     folder = resources.files("agnet_bo.generator").joinpath("pretrained")
     path = folder.joinpath(f"{name}-{mode}.pt") if name else None
-    if path is None or not path.is_file():
+    state = None
+    if path is not None and path.is_file():
+        with path.open("rb") as fh:
+            state = torch.load(fh, weights_only=True)
+    if state is None or state.get("fingerprint") != space_fingerprint(space):
         shipped = sorted(p.name for p in folder.iterdir() if p.name.endswith(".pt"))
         raise InputError(
             f"No pretrained generator is shipped for {type(space.base_space).__name__} in mode {mode!r} "
             f"(shipped: {shipped}). Build one with Generator(space, mode={mode!r}).pretrain(...)."
         )
-    with path.open("rb") as fh:
-        state = torch.load(fh, weights_only=True)
     shape = {k: state["config"][k] for k in SHAPE_FIELDS}
     return {**state, "config": {**GeneratorConfig().to_dict(), **shape}}

@@ -1,6 +1,7 @@
 r"""Runnable ``torch.nn.Module`` networks for the architectures of the search spaces.
 
-* :func:`build_network` ``(space, arch, **options)``: the one entry point, dispatching on the space.
+* :func:`build_network` ``(space, arch, **options)``: the one entry point; it asks the space for its
+  network (:meth:`~agnet_bo.spaces.SearchSpace.build_network`, which a space of your own may override).
 * :class:`NB201Network`, :class:`NB101Network`, :class:`DARTSNetwork`: the published networks of
   the NAS-Bench-201, NAS-Bench-101 and DARTS spaces; with their default sizes the parameter counts
   equal the benchmarks' (and DARTS's published 3.35 M for its own cell).

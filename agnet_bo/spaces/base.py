@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -15,6 +18,7 @@ from agnet_bo.exceptions import InputError, InvalidArchitectureError, StateFileE
 
 if TYPE_CHECKING:  # torch and torch_geometric are imported lazily to keep `import agnet_bo` fast
     import torch
+    from torch import nn
     from torch_geometric.data import Data
 
 __all__ = ["SearchSpace", "SeedLike", "make_rng", "SPACE_CLASSES", "space_to_dict", "space_from_dict"]
@@ -65,6 +69,12 @@ class SearchSpace(ABC):
     * :meth:`encode`: one-hot operations and adjacency of the canonical form, padded to
       :attr:`max_nodes` (``n x d``);
     * :meth:`to_graph`: a ``torch_geometric.data.Data``.
+
+    The rest of the library asks a space about itself through hooks with defaults, which a
+    space of your own may override: :meth:`build_network`, :meth:`default_network_options` and
+    :meth:`check_network_options` (its networks), :attr:`pretrained_generator_name` (a
+    generator state shipped for it), :meth:`sample_description` (what keys a cached generator)
+    and :attr:`paper_generator_epochs` (AG-Net's published protocol on it).
 
     Shapes use ``n`` for a number of architectures, ``d`` for :attr:`encoding_dim`, ``N`` for a
     number of nodes and ``A`` for ``len(node_types)``.
@@ -320,7 +330,92 @@ class SearchSpace(ABC):
         edge_index = torch.as_tensor(np.argwhere(arch.adjacency).T.copy(), dtype=torch.long).reshape(2, -1)
         return Data(x=x, edge_index=edge_index, num_nodes=arch.num_nodes)
 
+    # -- what the rest of the library asks a space -------------------------------------------
+    def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
+        """A runnable ``torch.nn.Module`` for ``arch``, a member of this space.
+
+        Call :func:`agnet_bo.networks.build_network` ``(space, arch, **options)``: it validates
+        ``arch`` and can seed the weights, then calls this. Override it to give a space of your
+        own its networks (with :meth:`default_network_options` for small ones, and
+        :meth:`check_network_options` if some option is required); the built-in spaces return
+        their published networks, a :class:`~agnet_bo.spaces.DAGSpace` a
+        :class:`~agnet_bo.networks.DAGNetwork` and a :class:`~agnet_bo.spaces.CandidateSpace`
+        its base space's network.
+
+        Args:
+            arch: A member of the space (already validated).
+            **options: The network's keyword options (sizes, ``num_classes``, ...).
+
+        Returns:
+            The network, in training mode, on the default device.
+
+        Raises:
+            InputError: The default: there is no network for this space.
+        """
+        raise InputError(self._no_network())
+
+    def default_network_options(self) -> dict[str, Any]:
+        """Options of :meth:`build_network` for a small network of this space: what
+        :class:`~agnet_bo.benchmarks.TrainingBenchmark` uses unless told otherwise, sized so that
+        one training on MNIST-1D takes seconds on one core while the cell still matters.
+        Default: ``{}`` (the network's own defaults)."""
+        return {}
+
+    def check_network_options(self, options: Mapping[str, Any]) -> None:
+        """Raise :class:`~agnet_bo.exceptions.InputError` if :meth:`build_network` cannot build
+        the networks of this space with ``options``; asked before any architecture is at hand
+        (:class:`~agnet_bo.benchmarks.TrainingBenchmark` asks when it is built).
+
+        The default accepts any options when the class overrides :meth:`build_network`, and
+        raises what :meth:`build_network` would raise otherwise. Override it when an option is
+        required (a :class:`~agnet_bo.spaces.DAGSpace` needs ``ops``).
+        """
+        if type(self).build_network is SearchSpace.build_network:
+            raise InputError(self._no_network())
+
+    def sample_description(self) -> Any:
+        """JSON data that fixes what :meth:`sample` draws, or ``None`` (the default) when only the
+        samples themselves can say (the space holds code: a constraint or sampler callable, or a
+        subclass's own methods).
+
+        :meth:`Generator.for_space <agnet_bo.generator.Generator.for_space>` keys its cache of
+        pretrained generators by it (else by the keys of the pretraining samples). A
+        :class:`~agnet_bo.spaces.DAGSpace` without callables answers its configuration, a
+        :class:`~agnet_bo.spaces.CandidateSpace` its base's description and its members' keys.
+        """
+        return None
+
+    @property
+    def pretrained_generator_name(self) -> str | None:
+        """The name of the generator state shipped with agnet-bo for this space, or ``None``
+        (the default).
+
+        :meth:`Generator.from_pretrained <agnet_bo.generator.Generator.from_pretrained>` reads
+        ``agnet_bo/generator/pretrained/<name>-<mode>.pt`` (it must have been trained for this
+        space's structure); without one, :meth:`Generator.for_space
+        <agnet_bo.generator.Generator.for_space>` pretrains a generator on samples of the space
+        and caches it. The NAS-Bench-201, NAS-Bench-101 and DARTS spaces answer ``"nb201"``,
+        ``"nb101"`` and ``"darts"``; a :class:`~agnet_bo.spaces.CandidateSpace` answers with its
+        base space's name.
+        """
+        return None
+
+    @property
+    def paper_generator_epochs(self) -> int:
+        """The epochs for which AG-Net's published protocol (:func:`agnet_bo.presets.paper`)
+        retrains the generator in every search round on this space: 30 (the default), 15 on
+        NAS-Bench-101. A :class:`~agnet_bo.spaces.CandidateSpace` answers with its base space's."""
+        return 30
+
     # -- helpers ------------------------------------------------------------------------------
+    def _no_network(self) -> str:
+        cls = type(self).__name__
+        return (
+            f"build_network has no builder for {cls}; it knows NB201Space, NB101Space, DARTSSpace and DAGSpace "
+            f"(with ops=...). For another space, override {cls}.build_network(arch, **options), or build the module "
+            "yourself, e.g. from agnet_bo.networks.DAGCell(arch, ops, channels), which runs any node-labelled DAG."
+        )
+
     def _type_index(self, op: str) -> int:
         lookup = self.__dict__.get("_type_lookup")
         if lookup is None:
@@ -351,6 +446,35 @@ class SearchSpace(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _networks() -> ModuleType:
+    """:mod:`agnet_bo.networks`, imported when a space first builds a network (so torch loads only then).
+
+    By name rather than by an import statement: the networks of the built-in spaces validate
+    their cells with those spaces (``agnet_bo.networks.nb201`` imports ``NB201Space``), so the
+    spaces reach the network classes at call time.
+    """
+    return importlib.import_module("agnet_bo.networks")
+
+
+def _make_network(cls: type[nn.Module], space: SearchSpace, arch: Architecture, options: Mapping[str, Any], *args: Any) -> nn.Module:
+    """``cls(arch, *args, **options)`` after checking ``options`` against ``cls``'s keyword-only
+    parameters (for :meth:`SearchSpace.build_network` implementations).
+
+    Raises:
+        InputError: If an option is not a keyword-only parameter of ``cls``; the message names
+            the valid ones.
+    """
+    params = inspect.signature(cls).parameters.values()
+    valid = [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise InputError(
+            f"Unknown option(s) {unknown} for a {type(space).__name__} network ({cls.__name__}). "
+            f"Expected keyword options among {valid}."
+        )
+    return cls(arch, *args, **options)
 
 
 def space_to_dict(space: SearchSpace) -> dict[str, Any]:

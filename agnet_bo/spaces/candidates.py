@@ -14,6 +14,7 @@ from agnet_bo.spaces.base import SearchSpace, SeedLike, make_rng
 
 if TYPE_CHECKING:
     import torch
+    from torch import nn
     from torch_geometric.data import Data
 
 __all__ = ["CandidateSpace"]
@@ -205,6 +206,37 @@ class CandidateSpace(SearchSpace):
 
     def to_graph(self, arch: Architecture) -> Data:
         return self._base.to_graph(arch)
+
+    def sample_description(self) -> Any:
+        """The base space's description and the members' keys, or ``None`` when the base has no
+        description (or for a subclass)."""
+        base = self._base.sample_description()
+        if type(self) is not CandidateSpace or base is None:
+            return None
+        return {"base": base, "candidates": sorted(k for k, _ in self.keyed_members())}
+
+    # -- networks and generator: those of the base space --------------------------------------
+    def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
+        """The base space's network of ``arch`` (:meth:`SearchSpace.build_network` of :attr:`base`)."""
+        return self._base.build_network(arch, **options)
+
+    def default_network_options(self) -> dict[str, Any]:
+        """``{}``: no small defaults of its own. Pass the base network's options (in a
+        :class:`~agnet_bo.benchmarks.TrainingBenchmark`, ``network=space.base.default_network_options()``
+        gives the base space's small network)."""
+        return {}
+
+    def check_network_options(self, options: Mapping[str, Any]) -> None:
+        """What the base space requires (:meth:`SearchSpace.check_network_options` of :attr:`base`)."""
+        self._base.check_network_options(options)
+
+    @property
+    def pretrained_generator_name(self) -> str | None:
+        return self._base.pretrained_generator_name
+
+    @property
+    def paper_generator_epochs(self) -> int:
+        return self._base.paper_generator_epochs
 
     def __repr__(self) -> str:
         return f"CandidateSpace({len(self._members)} architectures of {self._base!r}, name={self.name!r})"

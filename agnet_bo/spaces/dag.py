@@ -5,14 +5,17 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agnet_bo import _graph
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingError
-from agnet_bo.spaces.base import SearchSpace, SeedLike, make_rng, serialize
+from agnet_bo.spaces.base import SearchSpace, SeedLike, _make_network, _networks, make_rng, serialize
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["DAGSpace", "OUTPUT_READS", "ENUMERATION_LIMIT", "FAIL_FAST_DRAWS"]
 
@@ -718,6 +721,57 @@ class DAGSpace(SearchSpace):
         adj = np.zeros((n_max, n_max))
         adj[np.ix_(slots, slots)] = can.adjacency
         return np.concatenate([onehot.ravel(), adj[np.triu_indices(n_max, k=1)]])
+
+    def sample_description(self) -> Any:
+        """The configuration without its name, for a ``DAGSpace`` without a constraint or sampler
+        callable; ``None`` otherwise, and for subclasses (their methods may sample otherwise)."""
+        if type(self) is not DAGSpace or self._constraint is not None or self._sampler is not None:
+            return None
+        return {k: v for k, v in self.to_config().items() if k != "name"}  # the name changes no sample
+
+    # -- networks ---------------------------------------------------------------------------
+    def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
+        """A :class:`~agnet_bo.networks.DAGNetwork` of ``arch`` (simplified).
+
+        Options: ``ops`` (required: a module factory per operation, see
+        :data:`~agnet_bo.networks.OpFactories`), ``channels=16``, ``num_classes=10``,
+        ``in_channels=3``, ``num_cells=1``, ``stem``, ``head``.
+
+        Raises:
+            InputError: If ``ops`` is missing or an option is unknown or bad.
+            UnknownNameError: If ``ops`` lacks a factory for an operation of the space.
+        """
+        from agnet_bo.networks.dag import DAGNetwork
+
+        self.check_network_options(options)
+        rest = {k: v for k, v in options.items() if k != "ops"}
+        return _make_network(DAGNetwork, self, self.simplify(arch), rest, options["ops"])
+
+    def default_network_options(self) -> dict[str, Any]:
+        """16 channels, 1 cell, and the ready-made factories
+        (:data:`~agnet_bo.networks.NB201_OP_FACTORIES`, ``NB101_...``, ``DARTS_...``) for the
+        operations when one table covers them all."""
+        networks = _networks()
+        for table in (networks.NB201_OP_FACTORIES, networks.NB101_OP_FACTORIES, networks.DARTS_OP_FACTORIES):
+            if all(op in table for op in self.ops):
+                return {"channels": 16, "num_cells": 1, "ops": table}
+        return {"channels": 16, "num_cells": 1}
+
+    def check_network_options(self, options: Mapping[str, Any]) -> None:
+        """Raise unless ``options`` hold ``ops`` with a module factory for every operation of the
+        space (checked up front, so a missing factory shows at the first build, not when a search
+        first samples that operation)."""
+        from agnet_bo.networks.dag import check_factories
+
+        if "ops" not in options:
+            raise InputError(
+                f"A network for a DAGSpace needs module factories for its operations {list(self.ops)}, and the options "
+                "hold no `ops` (no ready-made module factories, nor your own): pass ops={op_name: factory(channels) -> "
+                "nn.Module, ...} (or a callable(op_name, channels)), e.g. build_network(space, arch, ops={'conv3x3': "
+                "lambda c: torch.nn.Conv2d(c, c, 3, padding=1), ...}). agnet_bo.networks.NB201_OP_FACTORIES, "
+                "NB101_OP_FACTORIES and DARTS_OP_FACTORIES are ready-made."
+            )
+        check_factories(options["ops"], self.ops, where=f"{self.name}")
 
     def __repr__(self) -> str:
         parts = [f"ops={list(self._ops)!r}", f"num_nodes={self._max if self._min == self._max else (self._min, self._max)!r}"]

@@ -13,9 +13,10 @@ import numpy as np
 
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InvalidArchitectureError, SamplingError
-from agnet_bo.spaces.base import SearchSpace, SeedLike, make_rng, serialize
+from agnet_bo.spaces.base import SearchSpace, SeedLike, _make_network, _networks, make_rng, serialize
 
 if TYPE_CHECKING:
+    from torch import nn
     from torch_geometric.data import Data
 
 __all__ = ["DARTSSpace", "DARTS_OPS", "Genotype", "Compact"]
@@ -628,6 +629,21 @@ class DARTSSpace(SearchSpace):
                     f"from source {pairs[2 * k][0]}; DARTS picks two distinct predecessors per node."
                 )
         return tuple(pairs)
+
+    # -- networks and generator ---------------------------------------------------------------
+    def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
+        """A :class:`~agnet_bo.networks.DARTSNetwork`: ``channels=36``, ``layers=20``,
+        ``num_classes=10``, ``in_channels=3``, ``stem_multiplier=3``, ``drop_path_prob=0.0``
+        (DARTS's evaluation network by default)."""
+        return _make_network(_networks().DARTSNetwork, self, arch, options)
+
+    def default_network_options(self) -> dict[str, Any]:
+        """4 channels, 3 layers (a normal and two reduction cells), stem multiplier 1."""
+        return {"channels": 4, "layers": 3, "stem_multiplier": 1}
+
+    @property
+    def pretrained_generator_name(self) -> str:
+        return "darts"
 
     def __repr__(self) -> str:
         return "DARTSSpace()"

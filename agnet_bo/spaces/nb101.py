@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InvalidArchitectureError
+from agnet_bo.spaces.base import _make_network, _networks
 from agnet_bo.spaces.dag import DAGSpace
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["NB101Space", "NB101_OPS"]
 
@@ -65,6 +69,29 @@ class NB101Space(DAGSpace):
         if not isinstance(arch, Architecture):
             raise InvalidArchitectureError(f"Expected an Architecture, got {type(arch).__name__}.")
         return arch.adjacency.astype(int).tolist(), list(arch.ops)
+
+    # -- networks and generator ---------------------------------------------------------------
+    def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
+        """An :class:`~agnet_bo.networks.NB101Network`: ``stem_channels=128``, ``num_stacks=3``,
+        ``cells_per_stack=3``, ``num_classes=10``, ``in_channels=3`` (the benchmark's network by
+        default)."""
+        return _make_network(_networks().NB101Network, self, arch, options)
+
+    def default_network_options(self) -> dict[str, Any]:
+        """16 stem channels, 3 stacks of 1 cell."""
+        return {"stem_channels": 16, "num_stacks": 3, "cells_per_stack": 1}
+
+    def check_network_options(self, options: Mapping[str, Any]) -> None:
+        """Every option has a default: nothing is required."""
+
+    @property
+    def pretrained_generator_name(self) -> str:
+        return "nb101"
+
+    @property
+    def paper_generator_epochs(self) -> int:
+        """15: the published protocol retrains the generator for 15 epochs per round on NAS-Bench-101."""
+        return 15
 
     def __repr__(self) -> str:
         return "NB101Space()"

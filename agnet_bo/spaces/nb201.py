@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError
-from agnet_bo.spaces.base import SeedLike, make_rng
+from agnet_bo.spaces.base import SeedLike, _make_network, _networks, make_rng
 from agnet_bo.spaces.dag import DAGSpace
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["NB201Space", "NB201_OPS", "NB201_EDGES"]
 
@@ -189,6 +193,23 @@ class NB201Space(DAGSpace):
 
     def key(self, arch: Architecture) -> str:
         return self.to_string(arch)
+
+    # -- networks and generator ---------------------------------------------------------------
+    def build_network(self, arch: Architecture, **options: Any) -> nn.Module:
+        """An :class:`~agnet_bo.networks.NB201Network`: ``channels=16``, ``cells_per_stage=5``,
+        ``num_classes=10``, ``in_channels=3`` (the benchmark's network by default)."""
+        return _make_network(_networks().NB201Network, self, arch, options)
+
+    def default_network_options(self) -> dict[str, Any]:
+        """8 channels, 1 cell per stage."""
+        return {"channels": 8, "cells_per_stage": 1}
+
+    def check_network_options(self, options: Mapping[str, Any]) -> None:
+        """Every option has a default: nothing is required."""
+
+    @property
+    def pretrained_generator_name(self) -> str:
+        return "nb201"
 
     def __repr__(self) -> str:
         return "NB201Space()"

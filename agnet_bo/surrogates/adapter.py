@@ -13,25 +13,41 @@ their indices.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 from botorch.acquisition.objective import PosteriorTransform
 from botorch.models.model import Model
-from botorch.posteriors import GPyTorchPosterior, Posterior
-from botorch.posteriors.ensemble import EnsemblePosterior
-from gpytorch.distributions import MultitaskMultivariateNormal, MultivariateNormal
-from linear_operator.operators import DenseLinearOperator
+from botorch.posteriors import Posterior
 from torch import Tensor
 
 from agnet_bo._threads import torch_threads
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
+from agnet_bo.surrogates.posteriors import gaussian_posterior, posterior_moments, subset_outputs
 
-if TYPE_CHECKING:
-    from agnet_bo.surrogates.base import Surrogate
+__all__ = ["PoolModel", "PoolSurrogate", "gaussian_posterior", "posterior_moments"]
 
-__all__ = ["PoolModel", "gaussian_posterior", "posterior_moments"]
+
+class PoolSurrogate(Protocol):
+    """What a :class:`PoolModel` asks of its surrogate; every fitted
+    :class:`~agnet_bo.surrogates.Surrogate` is one. (A protocol, so that this module does not
+    import the surrogates' base module, which imports it.)"""
+
+    num_threads: int | None
+
+    @property
+    def num_outputs(self) -> int:
+        """``m``, the number of outputs."""
+        ...
+
+    def pool_handle(self, pool: list[Architecture]) -> Any:
+        """What :meth:`pool_posterior` needs of the pool, computed once."""
+        ...
+
+    def pool_posterior(self, handle: Any, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
+        """The posterior of the pool members ``idx`` (a ``batch x q`` long tensor)."""
+        ...
 
 
 class PoolModel(Model):
@@ -58,7 +74,7 @@ class PoolModel(Model):
             members, so the bound is one over architectures.
     """
 
-    def __init__(self, surrogate: Surrogate, pool: Sequence[Architecture], noisy: int = 0, relaxed: bool = False) -> None:
+    def __init__(self, surrogate: PoolSurrogate, pool: Sequence[Architecture], noisy: int = 0, relaxed: bool = False) -> None:
         super().__init__()
         if isinstance(noisy, bool) or not isinstance(noisy, int) or not 0 <= noisy <= len(pool):
             raise InputError(f"`noisy` must be an int in [0, {len(pool)}] (the pool size), got {noisy!r}.")
@@ -130,7 +146,7 @@ class PoolModel(Model):
             noise: bool | Tensor = bool(observation_noise) or (idx < self._noisy if self._noisy else False)
             post = self._surrogate.pool_posterior(self._handle, idx, noise)
         if output_indices is not None:
-            post = _subset_outputs(post, list(output_indices), self._m)
+            post = subset_outputs(post, list(output_indices), self._m)
         if posterior_transform is not None:
             post = posterior_transform(post)
         return post
@@ -160,75 +176,3 @@ class PoolModel(Model):
 
     def __repr__(self) -> str:
         return f"PoolModel({type(self._surrogate).__name__}, N={len(self._pool)}, m={self._m})"
-
-
-def gaussian_posterior(mean: Tensor, cov: Tensor) -> GPyTorchPosterior:
-    """A Gaussian posterior with independent outputs and joint covariance over the ``q`` points.
-
-    Args:
-        mean: A ``batch x q x m``-dim tensor.
-        cov: A ``batch x m x q x q``-dim tensor, the covariance of each output across the q points.
-
-    Returns:
-        A ``GPyTorchPosterior`` wrapping a ``MultivariateNormal`` (``m = 1``) or a
-        ``MultitaskMultivariateNormal`` of ``m`` independent outputs.
-    """
-    m = mean.shape[-1]
-    # a linear operator keeps the distribution lazy: no eager Cholesky of a covariance that
-    # round-off made slightly indefinite (e.g. pool cells with identical features); gpytorch
-    # factorises it when sampling, adding jitter if needed
-    mvns = [MultivariateNormal(mean[..., j], DenseLinearOperator(cov[..., j, :, :])) for j in range(m)]
-    if m == 1:
-        return GPyTorchPosterior(mvns[0])
-    return GPyTorchPosterior(MultitaskMultivariateNormal.from_independent_mvns(mvns))
-
-
-def posterior_moments(post: Posterior) -> tuple[Tensor, Tensor]:
-    """Joint mean and per-output covariance of a Gaussian or ensemble posterior.
-
-    Args:
-        post: A ``GPyTorchPosterior`` or an ``EnsemblePosterior``.
-
-    Returns:
-        ``(mean, cov)``: a ``batch x q x m``-dim mean and a ``batch x m x q x q``-dim covariance
-        of each output across the q points (covariances between outputs are dropped; an
-        ensemble's covariance is the unbiased one, like ``EnsemblePosterior.variance``).
-
-    Raises:
-        TypeError: For any other posterior type.
-    """
-    if isinstance(post, EnsemblePosterior):
-        values = post.values  # batch x s x q x m
-        w = post.weights  # s
-        mean = post.mean  # batch x q x m
-        dev = (values - mean.unsqueeze(-3)).movedim(-1, -3)  # batch x m x s x q
-        cov = torch.einsum("s,...sq,...sr->...qr", w, dev, dev)
-        s = values.shape[-3]
-        cov = cov / (1 - (w**2).sum()) if s > 1 else torch.zeros_like(cov)
-        return mean, cov
-    if isinstance(post, GPyTorchPosterior):
-        dist = post.distribution
-        if isinstance(dist, MultitaskMultivariateNormal):
-            mean = dist.mean  # batch x q x m
-            q, m = mean.shape[-2], mean.shape[-1]
-            full = dist.covariance_matrix
-            if dist._interleaved:
-                blocks = [full[..., j::m, j::m] for j in range(m)]
-            else:
-                blocks = [full[..., j * q : (j + 1) * q, j * q : (j + 1) * q] for j in range(m)]
-            return mean, torch.stack(blocks, dim=-3)
-        return dist.mean.unsqueeze(-1), dist.covariance_matrix.unsqueeze(-3)
-    raise TypeError(
-        f"Cannot take moments of a {type(post).__name__}; expected a GPyTorchPosterior or EnsemblePosterior."
-    )
-
-
-def _subset_outputs(post: Posterior, idx: list[int], m: int) -> Posterior:
-    if any(not 0 <= i < m for i in idx) or not idx:
-        raise InputError(f"output_indices must be a non-empty list of indices in 0..{m - 1}, got {idx}.")
-    if idx == list(range(m)):
-        return post
-    if isinstance(post, EnsemblePosterior):
-        return EnsemblePosterior(post.values[..., idx])
-    mean, cov = posterior_moments(post)
-    return gaussian_posterior(mean[..., idx], cov[..., idx, :, :])

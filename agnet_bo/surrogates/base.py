@@ -21,12 +21,12 @@ from agnet_bo._validation import check_int, check_seed
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError
 from agnet_bo.spaces.base import SearchSpace
+from agnet_bo.surrogates.adapter import PoolModel
+from agnet_bo.surrogates.posteriors import gaussian_posterior, posterior_moments
 from agnet_bo.surrogates.transforms import CopulaTransform, check_target_transform, make_target_transform
 
 if TYPE_CHECKING:
     from typing_extensions import Self
-
-    from agnet_bo.surrogates.adapter import PoolModel
 
 __all__ = ["Surrogate", "STATE_VERSION"]
 
@@ -279,8 +279,6 @@ class Surrogate(ABC):
             >>> X.shape, len(set(X.squeeze(-1).tolist()))
             (torch.Size([4, 1]), 4)
         """
-        from agnet_bo.surrogates.adapter import PoolModel
-
         self._check_fitted("as_botorch_model")
         archs_l = self._validate_archs(pool, allow_empty=False, name="pool")
         with torch_threads(self.num_threads):
@@ -395,16 +393,12 @@ class Surrogate(ABC):
         observation noise to add (surrogates without a noise model ignore it). The default is an
         independent Gaussian per point and output from :meth:`predict`.
         """
-        from agnet_bo.surrogates.adapter import gaussian_posterior
-
         mean, var = handle
         return gaussian_posterior(mean[idx], torch.diag_embed(var[idx].transpose(-1, -2)))
 
     def pool_moments(self, handle: Any, idx: Tensor, observation_noise: bool | Tensor = False) -> tuple[Tensor, Tensor]:
         """Joint mean (``batch x q x m``) and covariance (``batch x m x q x q``) of pool members
         ``idx``, with ``observation_noise`` as for :meth:`pool_posterior`."""
-        from agnet_bo.surrogates.adapter import posterior_moments
-
         return posterior_moments(self.pool_posterior(handle, idx, observation_noise))
 
     # -- internals ----------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from torch import Tensor
 
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
-from agnet_bo.surrogates.adapter import gaussian_posterior
 from agnet_bo.surrogates.base import Surrogate
+from agnet_bo.surrogates.posteriors import gaussian_posterior
 
 __all__ = ["EnsembleSurrogate"]
 

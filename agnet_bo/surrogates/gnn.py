@@ -22,9 +22,9 @@ from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates._functional import check_zero_ops, functional_graph
-from agnet_bo.surrogates.adapter import posterior_moments
 from agnet_bo.surrogates.base import Surrogate
 from agnet_bo.surrogates.layers import MemberLinear
+from agnet_bo.surrogates.posteriors import posterior_moments
 
 __all__ = ["GNNSurrogate"]
 

@@ -287,7 +287,7 @@ class GPSurrogate(Surrogate):
     def pool_posterior(
         self, handle: tuple[Tensor, Tensor, Tensor], idx: Tensor, observation_noise: bool | Tensor = False
     ) -> Posterior:
-        from agnet_bo.surrogates.adapter import gaussian_posterior
+        from agnet_bo.surrogates.posteriors import gaussian_posterior
 
         mean, cov, noise = handle
         sub = cov[:, idx.unsqueeze(-1), idx.unsqueeze(-2)]  # m x batch x q x q

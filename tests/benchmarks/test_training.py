@@ -116,6 +116,43 @@ def test_any_space_with_a_builder():
     assert bench.evaluate(archs[0], "params")["params"] == 40 * 12 + 12 + 12 * 10 + 10
 
 
+class Widths(ab.spaces.SearchSpace):
+    """A space of one's own that says how to build its networks: one hidden layer of a chosen width."""
+
+    node_types = ("input", "w4", "w16", "output")
+    max_nodes = 3
+
+    def validate(self, arch):
+        if not isinstance(arch, ab.Architecture) or arch.num_nodes != 3 or arch.ops[1] not in ("w4", "w16"):
+            raise ab.exceptions.InvalidArchitectureError(f"not a Widths cell: {arch!r}")
+
+    def sample(self, n, seed=None):
+        return [ab.Architecture(["input", op, "output"], np.eye(3, k=1, dtype=int)) for op in ("w4", "w16")][:n]
+
+    def build_network(self, arch, *, inputs, num_classes=10, in_channels=1):
+        width = int(arch.ops[1][1:])
+        return nn.Sequential(nn.Flatten(), nn.Linear(inputs, width), nn.ReLU(), nn.Linear(width, num_classes))
+
+    def default_network_options(self):
+        return {"inputs": 48}
+
+
+def test_a_space_with_its_own_network_hooks_needs_no_builder():
+    space = Widths()
+    bench = MNIST1D(space, **TINY)
+    assert bench.network_options == {"inputs": 48, "in_channels": 1, "num_classes": 10}
+    small, large = (bench.evaluate(a, "params")["params"] for a in space.sample(2))
+    assert small == 48 * 4 + 4 + 4 * 10 + 10 and large == 48 * 16 + 16 + 16 * 10 + 10
+
+
+def test_a_candidate_space_trains_its_base_spaces_network():
+    base = ab.spaces.NB101Space()
+    zoo = ab.spaces.CandidateSpace(base.sample(3, seed=0), base=base)
+    bench = MNIST1D(zoo, network=NB101_TINY, **TINY)
+    arch = zoo.members()[0]
+    assert bench.evaluate(arch, "params") == MNIST1D(base, network=NB101_TINY, **TINY).evaluate(arch, "params")
+
+
 def test_user_data_and_bad_input():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(30, 1, 4, 4)), rng.integers(0, 3, 30)

@@ -5,7 +5,7 @@ import torch
 from agnet_bo import Architecture
 from agnet_bo.exceptions import InputError, InvalidArchitectureError, NotFittedError, SamplingError
 from agnet_bo.generator import Generator, GeneratorConfig, rank_weights
-from agnet_bo.spaces import DAGSpace, DARTSSpace, NB101Space, NB201Space
+from agnet_bo.spaces import CandidateSpace, DAGSpace, DARTSSpace, NB101Space, NB201Space
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +247,26 @@ def test_no_pretrained_state_for_a_user_space():
         Generator.from_pretrained(DAGSpace(ops=["a"], num_nodes=3))
     with pytest.raises(InputError, match="cannot be overridden"):
         Generator.from_pretrained(NB201Space(), hidden_dim=8)
+
+
+def test_the_shipped_state_is_the_one_the_space_names():
+    zoo = CandidateSpace(NB101Space().sample(5, seed=0), base=NB101Space())
+    assert zoo.pretrained_generator_name == "nb101"
+    assert Generator.from_pretrained(zoo, "paper").is_trained
+
+    class MyNB201(NB201Space):  # inherits the name, but the shipped state was trained for NB201Space
+        pass
+
+    with pytest.raises(InputError, match="No pretrained generator is shipped for MyNB201"):
+        Generator.from_pretrained(MyNB201())
+
+    class Named(DAGSpace):  # names a state that does not exist
+        @property
+        def pretrained_generator_name(self):
+            return "mine"
+
+    with pytest.raises(InputError, match="No pretrained generator is shipped for Named"):
+        Generator.from_pretrained(Named(["a"], num_nodes=3))
 
 
 @pytest.mark.parametrize("space", [NB201Space(), DAGSpace(ops=["a", "b", "c"], num_nodes=(3, 6))], ids=["nb201", "dag"])

@@ -16,7 +16,7 @@ from agnet_bo.networks import (
     NB201Network,
     build_network,
 )
-from agnet_bo.spaces import DAGSpace, DARTSSpace, NB101Space, NB201Space, SearchSpace
+from agnet_bo.spaces import CandidateSpace, DAGSpace, DARTSSpace, NB101Space, NB201Space, SearchSpace
 
 TINY = {
     "NB201Space": {"channels": 4, "cells_per_stage": 1},
@@ -99,3 +99,56 @@ def test_seed_gives_the_same_weights_without_touching_global_state():
     assert not torch.equal(a.stem[0].weight, c.stem[0].weight)
     with pytest.raises(InputError, match="`seed` must be a non-negative int"):
         build_network(space, arch, seed=-1)
+
+
+class Chain3(SearchSpace):
+    """A space of one's own: 3 nodes in a chain, one hidden operation (`wide` or `narrow`)."""
+
+    node_types = ("input", "wide", "narrow", "output")
+    max_nodes = 3
+
+    def validate(self, arch):
+        if not isinstance(arch, Architecture) or arch.num_nodes != 3 or arch.ops[1] not in ("wide", "narrow"):
+            raise InvalidArchitectureError(f"not a Chain3 cell: {arch!r}")
+
+    def sample(self, n, seed=None):
+        archs = [Architecture(["input", op, "output"], np.eye(3, k=1, dtype=int)) for op in ("wide", "narrow")]
+        return archs[:n]
+
+    def build_network(self, arch, *, features=6, num_classes=10, **options):
+        width = 16 if arch.ops[1] == "wide" else 2
+        return nn.Sequential(nn.Flatten(), nn.LazyLinear(width), nn.ReLU(), nn.Linear(width, num_classes))
+
+
+def test_a_space_of_ones_own_builds_through_its_build_network_hook():
+    space = Chain3()
+    wide, narrow = space.sample(2)
+    net = build_network(space, wide, num_classes=3, seed=0)
+    assert net(torch.randn(2, 6)).shape == (2, 3) and net[3].in_features == 16
+    assert build_network(space, narrow)[3].in_features == 2
+    with pytest.raises(InvalidArchitectureError, match="not a Chain3 cell"):
+        build_network(space, NB201Space().sample(1, seed=0)[0])
+    space.check_network_options({"anything": 1})  # it overrides build_network: nothing is required
+    with pytest.raises(InputError, match=r"no builder for Chain3; .*override Chain3.build_network"):
+        SearchSpace.build_network(space, wide)
+
+
+def test_a_candidate_space_builds_its_base_spaces_networks():
+    base = NB201Space()
+    zoo = CandidateSpace(base.sample(5, seed=0), base=base, name="zoo")
+    net = build_network(zoo, zoo.members()[0], seed=1, **TINY["NB201Space"])
+    assert type(net) is NB201Network
+    same = build_network(base, zoo.members()[0], seed=1, **TINY["NB201Space"])
+    for p, q in zip(net.state_dict().values(), same.state_dict().values(), strict=True):
+        assert torch.equal(p, q)
+    with pytest.raises(InvalidArchitectureError, match="not one of the 5 candidates"):
+        build_network(zoo, next(a for a in base.sample(20, seed=1) if not zoo.is_valid(a)))
+    with pytest.raises(InputError, match=r"Unknown option\(s\) \['C'\]"):
+        build_network(zoo, zoo.members()[0], C=4)
+    # over a DAGSpace: the base's rules, ops required
+    dag = DAGSpace(ops=["conv", "skip"], num_nodes=(2, 5))
+    cells = CandidateSpace(dag.sample(4, seed=0), base=dag)
+    with pytest.raises(InputError, match="needs module factories for its operations"):
+        build_network(cells, cells.members()[0])
+    ops = {"conv": conv, "skip": lambda c: nn.Identity()}
+    assert type(build_network(cells, cells.members()[0], ops=ops, channels=4)) is DAGNetwork
