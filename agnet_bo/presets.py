@@ -30,7 +30,6 @@ from agnet_bo.exceptions import InputError, unknown_name
 from agnet_bo.objectives import Problem
 from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, make_proposer
 from agnet_bo.spaces.base import SearchSpace
-from agnet_bo.spaces.nb101 import NB101Space
 from agnet_bo.strategy import Strategy
 from agnet_bo.surrogates import JointMLPSurrogate, Surrogate, make_surrogate
 
@@ -198,7 +197,7 @@ def paper(
     Components given by the user replace the protocol's.
     """
     if proposer is None:
-        epochs = 15 if isinstance(space.base_space, NB101Space) else 30  # the paper's, per space
+        epochs = space.paper_generator_epochs  # the paper's, per space (15 on NAS-Bench-101, else 30)
         extra = {} if generator is None else {"generator": generator}
         proposer = make_proposer(
             "agnet", space, seed=seed, mode="paper", epochs=epochs, rank_k=0.01, alpha=0.9, lr=1e-3, **extra
