@@ -169,7 +169,7 @@ def state_from(opt: Optimizer, facade: Mapping[str, Any], trials: list[dict[str,
             "seed": opt.seed,
             "refit_every": opt.refit_every,
             "prefetch": opt.prefetch,
-            "pruner": _describe_pruner(opt.pruner),
+            "pruner": None if opt.pruner is None else opt.pruner.to_config(),
             "refit_in_background": opt.refit_in_background,
         }),
         **facade,
@@ -208,7 +208,7 @@ def build_from_state(
         if acq is None and cfg["acquisition"] is not None:
             acq = acquisition_from_config(cfg["acquisition"])
         if pruner is None and cfg.get("pruner") is not None:
-            pruner = _pruner_from_config(cfg["pruner"], source)
+            pruner = Pruner.from_config(cfg["pruner"])
         opt = cls(
             space,
             cfg["objectives"],
@@ -244,25 +244,3 @@ def read_facade(state: Mapping[str, Any]) -> dict[str, Any]:
         "told_since_refit": int(state.get("told_since_refit", 0)),
         "reserve": [Architecture.from_dict(a) for a in state.get("reserve", [])],
     }
-
-
-def _describe_pruner(pruner: Pruner | None) -> dict[str, Any] | None:
-    if pruner is None:
-        return None
-    from agnet_bo import pruners
-
-    cls = type(pruner)
-    builtin = getattr(pruners, cls.__name__, None) is cls
-    return {"type": cls.__name__, "params": pruner.get_params() if builtin else None}
-
-
-def _pruner_from_config(cfg: Mapping[str, Any], path: str) -> Pruner:
-    from agnet_bo import pruners
-
-    cls = getattr(pruners, str(cfg["type"]), None)
-    if cfg.get("params") is None or not (isinstance(cls, type) and issubclass(cls, Pruner)):
-        raise StateFileError(
-            f"{path} was searched with a pruner of your own class ({cfg['type']}); pass it again: "
-            "Optimizer.load(path, pruner=YourPruner(...))."
-        )
-    return cls(**cfg["params"])

@@ -111,8 +111,6 @@ def parse_method(spec: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             value = raw.strip()
         settings[key] = value
-        if key == "surrogate" and value == "paper" and settings["preset"] == "agnet":
-            settings["preset"] = "agnet-mlp"  # the paper's MLP is trained with the paper-mode generator
     return settings
 
 

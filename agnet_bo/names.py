@@ -1,28 +1,29 @@
-"""The names of the built-in components, presets and methods: one list each, shared by the
-registries, their error messages, the docstrings and the command line's ``--help``.
+"""The command line's names of components, presets, methods and benchmarks.
 
-This module imports nothing, so the command line can describe its options and refuse a bad
-argument before torch and BoTorch are loaded. ``tests/test_names.py`` checks that every
-registry knows exactly these names.
+Part of the command-line layer (imported by :mod:`agnet_bo.cli` and :mod:`agnet_bo.experiment`
+only): inside the library, components name themselves (``config_name``, :mod:`agnet_bo._config`)
+and each kind keeps the registry of its classes. This module imports nothing, so the command
+line can describe its options and refuse a bad argument before torch and BoTorch are loaded;
+``tests/test_names.py`` checks that it offers exactly what the registries build.
 """
 
 __all__ = ["SURROGATES", "PROPOSERS", "ACQUISITIONS", "PRESETS", "METHODS", "BENCHMARKS", "SURROGATE_CHOICES"]
 
 SURROGATES: tuple[str, ...] = ("gnn", "gp", "mlp", "ensemble")
-"""Surrogates built by name (:func:`agnet_bo.surrogates.make_surrogate`)."""
+"""Surrogates built by name (:data:`agnet_bo.surrogates.SURROGATES`)."""
 
 SURROGATE_CHOICES: tuple[str, ...] = ("gp", "gnn", "mlp", "ensemble", "paper", "none")
 """What a preset accepts as ``surrogate=``: :data:`SURROGATES`, ``"paper"`` (the jointly
 trained MLP) and ``"none"`` (pick by the proposer alone)."""
 
 PROPOSERS: tuple[str, ...] = ("agnet", "random", "mutation", "evolution", "local")
-"""Proposers built by name (:func:`agnet_bo.proposers.make_proposer`)."""
+"""Proposers built by name (:data:`agnet_bo.presets.PROPOSERS`)."""
 
 ACQUISITIONS: tuple[str, ...] = (
-    "ucb", "ts", "greedy", "qlogei", "qlognei", "qlogehvi", "qlognehvi", "parego", "qlogehvi+parego", "rank-sum",
+    "greedy", "ucb", "ts", "qlogei", "qlognei", "qlogehvi", "qlognehvi", "parego", "qlogehvi+parego", "rank-sum",
     "rank-constrained",
 )
-"""Acquisitions built by name (:func:`agnet_bo.acquisition.make_acquisition`)."""
+"""Acquisitions built by name (:data:`agnet_bo.acquisition.ACQUISITIONS`)."""
 
 PRESETS: tuple[str, ...] = ("agnet", "paper", "agnet-mlp", "bananas", "evolution", "local", "random")
 """Presets by name (:data:`agnet_bo.presets.PRESETS`)."""

@@ -19,16 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from agnet_bo._validation import check_int
-from agnet_bo.acquisition import (
-    DEFAULT_ANCHOR_SHARE,
-    Acquisition,
-    GreedyMean,
-    ParEGO,
-    make_acquisition,
-)
+from agnet_bo.acquisition import Acquisition, GreedyMean, ParEGO, make_acquisition
 from agnet_bo.exceptions import InputError, unknown_name
 from agnet_bo.objectives import Problem
-from agnet_bo.proposers import AGNET_LOCAL_FRACTION, Proposer, make_proposer
+from agnet_bo.proposers import Proposer
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.strategy import Strategy
 from agnet_bo.surrogates import JointMLPSurrogate, Surrogate, make_surrogate
@@ -39,7 +33,13 @@ __all__ = [
     "Preset",
     "PRESETS",
     "DEFAULT_POOL_SIZE",
+    "DEFAULT_KAPPA",
+    "DEFAULT_ANCHOR_SHARE",
+    "AGNET_RETRAIN_EPOCHS",
+    "AGNET_LOCAL_FRACTION",
+    "PROPOSERS",
     "default_n_initial",
+    "make_proposer",
     "agnet",
     "paper",
     "agnet_mlp",
@@ -52,6 +52,74 @@ __all__ = [
 
 DEFAULT_POOL_SIZE = 300
 """Candidates scored per round by the default preset."""
+
+DEFAULT_KAPPA: tuple[float, ...] = (0.5, 2.0, 3.5)
+"""UCB's exploration weights in the default preset, one per pick in turn: a greedy pick, a
+balanced one and an exploratory one in every three (on NB201 it found the CIFAR-100 optimum
+within 96 queries more often than a constant 2.0, bench/RESULTS.md). Every ``"ucb"`` a preset
+resolves gets it; :class:`~agnet_bo.acquisition.UCB` itself defaults to 2.0."""
+
+DEFAULT_ANCHOR_SHARE = 0.25
+"""The default preset's ParEGO ``anchor_share``: a quarter of the picks maximise one objective
+alone (on NB201 accuracy vs latency it lowered the hypervolume shortfall on pixel3 and fpga,
+bench/RESULTS.md). :class:`~agnet_bo.acquisition.ParEGO` itself defaults to ``0``."""
+
+AGNET_RETRAIN_EPOCHS = 10
+"""Retraining epochs per round of the autoregressive generator when a preset builds the
+``"agnet"`` proposer (:func:`make_proposer`; the generator's own default is the paper's 30).
+Retrained for 30 epochs on the first 16-32 results with sharp rank weights, it memorises the best
+few cells and its pools become their neighbourhoods: on NB201 tuning seeds 10-29 the optimum was
+found at 96 queries in 45 % / 20 % of seeds (CIFAR-10 / CIFAR-100) with 30 epochs and 75 % / 60 %
+with 10 (bench/RESULTS.md)."""
+
+AGNET_LOCAL_FRACTION = 0.25
+"""Share of single edits of the best architectures in each pool of the default preset's
+``"agnet"`` proposer with a surrogate (``local_fraction`` of
+:class:`~agnet_bo.proposers.GeneratorProposer`). On NB201 tuning seeds 30-59 the optimum was found
+at 96 queries in 93 / 83 / 60 % of seeds (CIFAR-10 / CIFAR-100 / ImageNet16-120) with it and
+87 / 77 / 60 % without (on evaluation seeds 1000-1019: 75 / 65 / 70 % with, 85 / 65 / 50 %
+without, and 100 % at 192 on all three with it). With several objectives (and a ParEGO
+acquisition) the parents are the front found so far; on NB201 accuracy vs latency, together with
+ParEGO's anchors, it lowered the mean hypervolume shortfall at 192 queries on two devices of
+three, on tuning seeds 0-9 and on evaluation seeds 1000-1009 alike, and at 96 queries on pixel3
+and fpga both times (bench/RESULTS.md)."""
+
+
+def _proposer_names() -> tuple[str, ...]:
+    return (*Proposer.registered(), "local")
+
+
+PROPOSERS: tuple[str, ...] = _proposer_names()
+"""The proposer names a preset resolves: every registered proposer (``config_name``) and
+``"local"`` (local search)."""
+
+
+def make_proposer(name: str | Proposer, space: SearchSpace, seed: int = 0, **kwargs: Any) -> Proposer:
+    """A proposer by name, with the measured settings; instances pass through.
+
+    ``"agnet"`` (:class:`~agnet_bo.proposers.GeneratorProposer`; the autoregressive generator is
+    retrained for :data:`AGNET_RETRAIN_EPOCHS` epochs per round unless ``epochs`` is given),
+    ``"random"``, ``"mutation"``, ``"evolution"`` (their classes' defaults) or ``"local"`` (local
+    search: random single-edit neighbours of the best architecture so far, a
+    :class:`~agnet_bo.proposers.MutationProposer` with one parent; once the best one's
+    neighbourhood is used up the pool is padded with random architectures, a restart).
+
+    Raises:
+        UnknownNameError: If ``name`` is not one of :data:`PROPOSERS`.
+    """
+    if isinstance(name, Proposer):
+        return name
+    if name == "local":
+        name, kwargs = "mutation", {"n_parents": 1, **kwargs}
+    classes = Proposer.registered()
+    if not isinstance(name, str) or name not in classes:
+        raise unknown_name("proposer", name, PROPOSERS, "Or pass a Proposer instance.")
+    if name == "agnet":
+        if kwargs.get("mode", "autoregressive") == "autoregressive" and "generator" not in kwargs:
+            kwargs.setdefault("epochs", AGNET_RETRAIN_EPOCHS)
+        kwargs["seed"] = seed
+    out: Proposer = classes[name](space, **kwargs)
+    return out
 
 
 def default_n_initial(space: SearchSpace) -> int:
@@ -94,6 +162,8 @@ def _acquisition(name_or_obj: Component, default: str, multi: bool) -> Acquisiti
         if multi and acq in ("parego", "qlogehvi+parego"):
             # a quarter of ParEGO's picks maximise one objective alone (DEFAULT_ANCHOR_SHARE)
             return make_acquisition(acq, anchor_share=DEFAULT_ANCHOR_SHARE)
+        if acq == "ucb":
+            return make_acquisition(acq, kappa=DEFAULT_KAPPA)
         return make_acquisition(acq)
     raise InputError(
         f"`acquisition` must be a name (e.g. 'ucb') or an agnet_bo.acquisition.Acquisition, got {type(acq).__name__} {acq!r}."
@@ -148,25 +218,28 @@ def agnet(
     - Surrogate ``"gp"`` (Weisfeiler-Lehman kernel, copula targets); with several objectives it
       also sees cells as spelled (``spelled=True``).
     - Acquisition: :class:`~agnet_bo.acquisition.UCB` with the per-pick kappa spread
-      :data:`~agnet_bo.acquisition.DEFAULT_KAPPA` for one objective, qLogNEI with constraints,
-      ParEGO with a quarter of anchor picks (:data:`~agnet_bo.acquisition.DEFAULT_ANCHOR_SHARE`)
+      :data:`DEFAULT_KAPPA` for one objective, qLogNEI with constraints,
+      ParEGO with a quarter of anchor picks (:data:`DEFAULT_ANCHOR_SHARE`)
       for several objectives (it left a smaller hypervolume shortfall than qLogEHVI on NB201
       accuracy vs latency, bench/RESULTS.md).
     - Proposer ``"agnet"``: the generator, retrained 10 epochs per round
-      (:data:`~agnet_bo.proposers.AGNET_RETRAIN_EPOCHS`); with a surrogate, a quarter of each pool
+      (:data:`AGNET_RETRAIN_EPOCHS`); with a surrogate, a quarter of each pool
       is single edits of the best architectures (of the front, with ParEGO)
-      (:data:`~agnet_bo.proposers.AGNET_LOCAL_FRACTION`).
+      (:data:`AGNET_LOCAL_FRACTION`).
     - 300 candidates per round; 16 random trials first, fewer in small spaces
       (:func:`default_n_initial`).
     """
     multi = len(objectives) > 1
-    acq = _acquisition(acquisition, "parego" if multi else ("qlognei" if constraints else "ucb"), multi)
+    default_acq = "parego" if multi else ("qlognei" if constraints else "ucb")
+    acq = _acquisition(acquisition, "greedy" if surrogate == "paper" else default_acq, multi)  # the paper's MLP has no variance
     sur = _surrogate(surrogate, space, seed, multi)
     prop = "agnet" if proposer is None else proposer
     if generator is not None and prop != "agnet":
         raise InputError(f'`generator` is the proposal distribution of proposer="agnet"; got proposer={prop!r}.')
     if isinstance(prop, str):
         kwargs: dict[str, Any] = {} if generator is None else {"generator": generator}
+        if prop == "agnet" and sur == "paper" and proposer is None and generator is None:
+            kwargs["mode"] = "paper"  # the paper's MLP is trained jointly with a paper-mode generator
         if prop == "agnet" and sur not in (None, "paper") and (not multi or isinstance(acq, ParEGO)):
             kwargs["local_fraction"] = AGNET_LOCAL_FRACTION  # measured with ParEGO's anchors
         prop = make_proposer(prop, space, seed=seed, **kwargs)

@@ -15,13 +15,13 @@ import threading
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from agnet_bo import names
+from agnet_bo._config import Configurable
 from agnet_bo.architecture import INPUT, OUTPUT, Architecture
-from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingError, unknown_name
+from agnet_bo.exceptions import InputError, InvalidArchitectureError, SamplingError
 from agnet_bo.generator import Generator, rank_weights, space_fingerprint
 from agnet_bo.spaces.base import SearchSpace, make_rng
 
@@ -31,13 +31,11 @@ __all__ = [
     "RandomProposer",
     "MutationProposer",
     "EvolutionProposer",
-    "make_proposer",
     "mutate",
-    "PROPOSERS",
 ]
 
 
-class Proposer(ABC):
+class Proposer(Configurable, ABC):
     """Base class of proposal distributions.
 
     Subclasses implement :meth:`propose`; :meth:`fit` (default: nothing to learn) and the
@@ -46,6 +44,13 @@ class Proposer(ABC):
     Args:
         space: The search space.
     """
+
+    _registry: ClassVar[dict[str, type[Any]]] = {}
+    config_kind: ClassVar[str] = "proposer"
+
+    @classmethod
+    def _from_params(cls, params: dict[str, Any], **context: Any) -> Any:
+        return cls(context["space"], **params)
 
     def __init__(self, space: SearchSpace) -> None:
         if not isinstance(space, SearchSpace):
@@ -96,6 +101,8 @@ class RandomProposer(Proposer):
     :meth:`~agnet_bo.spaces.SearchSpace.members`), it returns all that are left; otherwise, when
     the space's sampler gives up, what it found.
     """
+
+    config_name = "random"
 
     def propose(self, n: int, seed: int, exclude: Iterable[str] = ()) -> list[Architecture]:
         excluded = set(exclude)
@@ -295,6 +302,8 @@ class MutationProposer(Proposer):
     are used up or excluded), the rest of the pool is uniform random architectures.
     """
 
+    config_name = "mutation"
+
     def __init__(
         self, space: SearchSpace, n_parents: int = 10, max_edits: int = 1, random_fraction: float = 0.0,
         incumbent_share: float = 0.0,
@@ -380,6 +389,8 @@ class EvolutionProposer(Proposer):
         tournament: Members compared per selection (default 3).
     """
 
+    config_name = "evolution"
+
     def __init__(self, space: SearchSpace, population: int = 10, tournament: int = 3) -> None:
         super().__init__(space)
         if not 1 <= tournament <= population:
@@ -463,6 +474,20 @@ class GeneratorProposer(Proposer):
     Elsewhere, whatever the generator cannot fill (it may concentrate on evaluated
     architectures) is filled with uniform random architectures.
     """
+
+    config_name = "agnet"
+
+    @classmethod
+    def _from_params(cls, params: dict[str, Any], **context: Any) -> Any:
+        """A generator passed in at construction is rebuilt untrained from ``generator_config``
+        (its weights come with :meth:`load_state_dict`)."""
+        space = context["space"]
+        gen_cfg = params.pop("generator_config", None)
+        if gen_cfg is not None:
+            from agnet_bo.generator import GeneratorConfig
+
+            params["generator"] = Generator(space, GeneratorConfig.from_dict(gen_cfg), seed=params.get("seed", 0))
+        return cls(space, **params)
 
     def __init__(
         self,
@@ -586,52 +611,3 @@ FINITE_POOL_LIMIT = 5000
 """A space that lists at most this many members has its generator proposals drawn from the members
 left (:meth:`~agnet_bo.generator.Generator.sample_from`). Scoring 5,000 architectures' likelihood
 takes well under a second; NAS-Bench-201 (15,625 cells) keeps the generator's own draws."""
-
-
-PROPOSERS: tuple[str, ...] = names.PROPOSERS
-
-AGNET_RETRAIN_EPOCHS = 10
-"""Retraining epochs per round of the autoregressive generator when ``make_proposer("agnet")``
-builds it (the generator's own default is the paper's 30). Retrained for 30 epochs on the first
-16-32 results with sharp rank weights, it memorises the best few cells and its pools become their
-neighbourhoods: on NB201 tuning seeds 10-29 the optimum was found at 96 queries in 45 % / 20 %
-of seeds (CIFAR-10 / CIFAR-100) with 30 epochs and 75 % / 60 % with 10 (bench/RESULTS.md)."""
-
-
-AGNET_LOCAL_FRACTION = 0.25
-"""Share of single edits of the best architectures in each pool of ``Optimizer(proposer="agnet")``
-with a surrogate (``local_fraction`` of :class:`GeneratorProposer`). On NB201
-tuning seeds 30-59 the optimum was found at 96 queries in 93 / 83 / 60 % of seeds (CIFAR-10 /
-CIFAR-100 / ImageNet16-120) with it and 87 / 77 / 60 % without (on evaluation seeds 1000-1019:
-75 / 65 / 70 % with, 85 / 65 / 50 % without, and 100 % at 192 on all three with it). With
-several objectives (and a ParEGO acquisition) the parents are the front found so far; on NB201
-accuracy vs latency, together with ParEGO's anchors, it lowered the mean hypervolume shortfall
-at 192 queries on two devices of three, on tuning seeds 0-9 and on evaluation seeds 1000-1009
-alike, and at 96 queries on pixel3 and fpga both times (bench/RESULTS.md)."""
-
-
-def make_proposer(name: str | Proposer, space: SearchSpace, seed: int = 0, **kwargs: Any) -> Proposer:
-    """A proposer by name; instances pass through.
-
-    ``"agnet"`` (:class:`GeneratorProposer`; the autoregressive generator is retrained for
-    :data:`AGNET_RETRAIN_EPOCHS` epochs per round unless ``epochs`` is given), ``"random"`` (:class:`RandomProposer`),
-    ``"mutation"`` (:class:`MutationProposer`), ``"evolution"`` (:class:`EvolutionProposer`) or
-    ``"local"`` (local search: random single-edit neighbours of the best architecture so far,
-    a :class:`MutationProposer` with one parent; once the best one's neighbourhood is used up the
-    pool is padded with random architectures, a restart).
-    """
-    if isinstance(name, Proposer):
-        return name
-    if name == "agnet":
-        if kwargs.get("mode", "autoregressive") == "autoregressive" and "generator" not in kwargs:
-            kwargs.setdefault("epochs", AGNET_RETRAIN_EPOCHS)
-        return GeneratorProposer(space, seed=seed, **kwargs)
-    if name == "random":
-        return RandomProposer(space)
-    if name == "mutation":
-        return MutationProposer(space, **kwargs)
-    if name == "evolution":
-        return EvolutionProposer(space, **kwargs)
-    if name == "local":
-        return MutationProposer(space, **{"n_parents": 1, **kwargs})
-    raise unknown_name("proposer", name, PROPOSERS, "Or pass a Proposer instance.")

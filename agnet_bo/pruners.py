@@ -27,20 +27,24 @@ import math
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
+from agnet_bo._config import Configurable
 from agnet_bo.exceptions import InputError
 from agnet_bo.trial import Trial, TrialState
 
 __all__ = ["Pruner", "SuccessiveHalving", "Hyperband", "MedianPruner"]
 
 
-class Pruner(ABC):
+class Pruner(Configurable, ABC):
     """Decides whether a running trial should stop, from the values reported so far.
 
     Subclasses implement :meth:`prune`; :meth:`get_params` (constructor arguments) lets the
     optimizer save and rebuild the pruner.
     """
+
+    _registry: ClassVar[dict[str, type[Any]]] = {}
+    config_kind: ClassVar[str] = "pruner"
 
     @abstractmethod
     def prune(self, trial: Trial, trials: Sequence[Trial], direction: str) -> bool:
@@ -89,6 +93,8 @@ class SuccessiveHalving(Pruner):
         min_trials: Do not prune at a rung until this many trials reached it (a warm-up so that
             the first trials are not compared with almost nobody). Default 1.
     """
+
+    config_name = "SuccessiveHalving"  # state files of format 3 name pruners by class
 
     def __init__(self, min_step: int = 1, reduction_factor: int = 3, max_step: int | None = None, min_trials: int = 1) -> None:
         self.min_step = _positive("min_step", min_step)
@@ -173,6 +179,8 @@ class Hyperband(Pruner):
         [1, 3, 20]
     """
 
+    config_name = "Hyperband"  # state files of format 3 name pruners by class
+
     def __init__(
         self, min_step: int = 1, max_step: int | None = None, reduction_factor: int = 3, min_trials: int = 1, seed: int = 0
     ) -> None:
@@ -236,6 +244,8 @@ class MedianPruner(Pruner):
         warmup_steps: Steps before which nothing is pruned. Default 0.
         min_trials: Other trials needed at a step before pruning there. Default 5.
     """
+
+    config_name = "MedianPruner"  # state files of format 3 name pruners by class
 
     def __init__(self, warmup_steps: int = 0, min_trials: int = 5) -> None:
         self.warmup_steps = _positive("warmup_steps", warmup_steps, minimum=0)

@@ -32,8 +32,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             space = ab.spaces.DAGSpace(["conv", "pool", "skip", "gru"], num_nodes=6, in_degree=1, output_reads="leaves")
             def kw(space: ab.spaces.SearchSpace, tmp: str = tmp, run: int = run) -> dict:
-                return {"proposer": ab.proposers.make_proposer(
-                    "agnet", space, seed=run, cache_dir=str(Path(tmp) / "cache"), local_fraction=ab.proposers.AGNET_LOCAL_FRACTION
+                return {"proposer": ab.presets.make_proposer(
+                    "agnet", space, seed=run, cache_dir=str(Path(tmp) / "cache"), local_fraction=ab.presets.AGNET_LOCAL_FRACTION
                 )}
 
             t0 = time.perf_counter()

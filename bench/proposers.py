@@ -33,7 +33,7 @@ def main() -> None:
     import torch
 
     import agnet_bo as ab
-    from agnet_bo import proposers
+    from agnet_bo import presets, proposers
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=5)
@@ -50,7 +50,7 @@ def main() -> None:
         util = np.random.default_rng(0).random(len(archs))
         exclude = [space.key(a) for a in archs]
         for kind in ("mutation", "evolution"):
-            prop = proposers.make_proposer(kind, space, seed=0)
+            prop = presets.make_proposer(kind, space, seed=0)
             prop.fit(archs, util)
             times: dict[str, list[float]] = {"memo": [], "none": []}
             pools: dict[str, list[str]] = {}

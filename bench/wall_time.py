@@ -34,7 +34,7 @@ def main() -> None:
     space = ab.spaces.NB201Space()
     valid = ab.benchmarks.NB201(args.dataset).table("valid-accuracy")
     load0 = os.getloadavg()[0]
-    kappa = ab.acquisition.DEFAULT_KAPPA if args.kappa is None else tuple(args.kappa)
+    kappa = ab.presets.DEFAULT_KAPPA if args.kappa is None else tuple(args.kappa)
     walls, cpus, asks = [], [], []
     for seed in range(args.runs):
         w0, c0, in_ask = time.perf_counter(), time.process_time(), 0.0

@@ -85,9 +85,9 @@ def search(space: ab.spaces.DAGSpace, method: str, budget: int, batch: int, seed
     if method == "agnet":
         # a generator for a new space is pretrained on random samples of it when the optimizer is built
         # (the default preset's proposer, with a smaller pretraining sample when fast)
-        kwargs["proposer"] = ab.proposers.make_proposer(
+        kwargs["proposer"] = ab.presets.make_proposer(
             "agnet", space, seed=seed, pretrain_samples=500 if fast else 3000, pretrain_epochs=1 if fast else 3,
-            local_fraction=ab.proposers.AGNET_LOCAL_FRACTION,
+            local_fraction=ab.presets.AGNET_LOCAL_FRACTION,
         )
     else:
         kwargs.update(proposer="random", surrogate="none")

@@ -13,14 +13,16 @@ from agnet_bo.optimizer import StateFileError
 
 def agp(space, **settings):
     """AG-Net's proposer with the default's share of single edits and the given settings."""
-    from agnet_bo.proposers import AGNET_LOCAL_FRACTION, GeneratorProposer
+    from agnet_bo.presets import AGNET_LOCAL_FRACTION
+    from agnet_bo.proposers import GeneratorProposer
 
     return GeneratorProposer(space, **{"local_fraction": AGNET_LOCAL_FRACTION, **settings})
 
 
 def fast(space, **proposer_settings):
     """Small pools and a generator retrained 2 epochs a round, with the default's share of edits."""
-    from agnet_bo.proposers import AGNET_LOCAL_FRACTION, GeneratorProposer
+    from agnet_bo.presets import AGNET_LOCAL_FRACTION
+    from agnet_bo.proposers import GeneratorProposer
 
     settings = {"epochs": 2, "local_fraction": AGNET_LOCAL_FRACTION, **proposer_settings}
     return dict(n_initial=4, pool_size=40, proposer=GeneratorProposer(space, **settings))
@@ -239,7 +241,7 @@ def test_constraints_keep_best_trial_feasible(space):
         (dict(proposer="bayes"), UnknownNameError, "proposer"),
         (dict(n_initial=0), InputError, "n_initial"),
         (dict(seed=-1), InputError, "seed"),
-        (dict(surrogate="paper"), InputError, "paper-mode generator"),
+        (dict(surrogate="paper", proposer="random"), InputError, "paper-mode generator"),
         (dict(kappa=2.0), InputError, r"UCB\(kappa=\.\.\.\)"),
         (dict(acquisition_kwargs={"mc_samples": 8}), InputError, "Acquisition instance"),
         (dict(surrogate_kwargs={"kernel": "rbf"}), InputError, "Surrogate instance"),
@@ -258,6 +260,15 @@ def test_a_misspelt_optimizer_argument_suggests_the_right_one(space):
     with pytest.raises(InputError) as info:
         Optimizer(space, "valid-accuracy", n_init=4)
     assert str(info.value) == "Optimizer got unexpected argument(s) ['n_init']. Did you mean 'n_initial' for 'n_init'?"
+
+
+def test_the_papers_surrogate_by_name_comes_with_its_paper_mode_generator_and_greedy_picks(space):
+    from agnet_bo.acquisition import GreedyMean
+    from agnet_bo.surrogates import JointMLPSurrogate
+
+    opt = Optimizer(space, "valid-accuracy", surrogate="paper", seed=0)
+    assert isinstance(opt.surrogate, JointMLPSurrogate) and isinstance(opt.acquisition, GreedyMean)
+    assert opt.proposer.generator.config.mode == "paper" and opt.surrogate.generator is opt.proposer.generator
 
 
 def test_paper_preset_runs_a_round(space, table):
@@ -301,12 +312,13 @@ def test_find_add_failed_and_state_dict_round_trip(space, table):
 def test_the_default_preset_resolves_names_with_their_measured_settings(space):
     """Tuning policy lives in agnet_bo.presets: names and defaults get the settings measured for
     them there; an instance passes through untouched."""
-    from agnet_bo.acquisition import DEFAULT_ANCHOR_SHARE, UCB, ParEGO, QLogEHVI, QLogNEI
-    from agnet_bo.proposers import AGNET_LOCAL_FRACTION, AGNET_RETRAIN_EPOCHS, GeneratorProposer
+    from agnet_bo.acquisition import UCB, ParEGO, QLogEHVI, QLogNEI
+    from agnet_bo.presets import AGNET_LOCAL_FRACTION, AGNET_RETRAIN_EPOCHS, DEFAULT_ANCHOR_SHARE, DEFAULT_KAPPA
+    from agnet_bo.proposers import GeneratorProposer
     from agnet_bo.surrogates import GPSurrogate
 
     one = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0)
-    assert isinstance(one.acquisition, UCB) and one.acquisition.kappa == ab.acquisition.DEFAULT_KAPPA
+    assert isinstance(one.acquisition, UCB) and one.acquisition.kappa == DEFAULT_KAPPA
     assert one.proposer.local_fraction == AGNET_LOCAL_FRACTION > 0 and not one.surrogate.spelled
     assert one.proposer.generator.config.epochs == AGNET_RETRAIN_EPOCHS and one.n_initial == 16 and one.pool_size == 300
     two = Optimizer(space, {"a": "maximize", "b": "maximize"}, seed=0)

@@ -3,12 +3,11 @@ import pytest
 
 from agnet_bo import proposers
 from agnet_bo.exceptions import InputError, UnknownNameError
+from agnet_bo.presets import PROPOSERS, make_proposer
 from agnet_bo.proposers import (
-    PROPOSERS,
     EvolutionProposer,
     MutationProposer,
     RandomProposer,
-    make_proposer,
     mutate,
 )
 from agnet_bo.spaces import DAGSpace, NB101Space, NB201Space
@@ -96,7 +95,7 @@ def test_generator_proposer_random_fraction(space):
 
 
 def test_agnet_proposer_retrains_the_autoregressive_generator_briefly(space):
-    from agnet_bo.proposers import AGNET_RETRAIN_EPOCHS
+    from agnet_bo.presets import AGNET_RETRAIN_EPOCHS
 
     assert make_proposer("agnet", space).generator.config.epochs == AGNET_RETRAIN_EPOCHS == 10
     assert make_proposer("agnet", space, epochs=30).generator.config.epochs == 30

@@ -9,7 +9,7 @@ entering as ``X_pending``. Your own acquisition subclasses :class:`Acquisition` 
 """
 
 from agnet_bo.acquisition.base import Acquisition, AcquisitionContext
-from agnet_bo.acquisition.multi import DEFAULT_ANCHOR_SHARE, PAREGO_WEIGHTS, EHVIParEGO, ParEGO, QLogEHVI, QLogNEHVI
+from agnet_bo.acquisition.multi import PAREGO_WEIGHTS, EHVIParEGO, ParEGO, QLogEHVI, QLogNEHVI
 from agnet_bo.acquisition.rank import GreedyMean, RankConstrained, RankSum
 from agnet_bo.acquisition.registry import (
     ACQUISITION_CLASSES,
@@ -18,7 +18,7 @@ from agnet_bo.acquisition.registry import (
     SINGLE_OBJECTIVE,
     make_acquisition,
 )
-from agnet_bo.acquisition.single import DEFAULT_KAPPA, UCB, QLogEI, QLogNEI, ThompsonSampling
+from agnet_bo.acquisition.single import UCB, QLogEI, QLogNEI, ThompsonSampling
 
 __all__ = [
     "Acquisition",
@@ -39,7 +39,5 @@ __all__ = [
     "ACQUISITIONS",
     "SINGLE_OBJECTIVE",
     "MULTI_OBJECTIVE",
-    "DEFAULT_KAPPA",
-    "DEFAULT_ANCHOR_SHARE",
     "PAREGO_WEIGHTS",
 ]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import Tensor
 
+from agnet_bo._config import Configurable
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
 
@@ -64,7 +65,7 @@ class AcquisitionContext:
         return ok
 
 
-class Acquisition(ABC):
+class Acquisition(Configurable, ABC):
     """Chooses ``q`` architectures from a pool of candidates, given a fitted surrogate.
 
     Subclass it and implement :meth:`select`; give the class a ``name`` and say which searches
@@ -87,6 +88,8 @@ class Acquisition(ABC):
     name: ClassVar[str] = ""
     objectives: ClassVar[str] = "single"
     handles_constraints: ClassVar[bool] = False
+    _registry: ClassVar[dict[str, type[Any]]] = {}
+    config_kind: ClassVar[str] = "acquisition"
 
     @abstractmethod
     def select(self, surrogate: Surrogate, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:

@@ -17,15 +17,10 @@ from agnet_bo.acquisition.base import AcquisitionContext
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import unknown_name
 
-__all__ = ["PAREGO_WEIGHTS", "DEFAULT_ANCHOR_SHARE", "ParEGO", "QLogEHVI", "QLogNEHVI", "EHVIParEGO"]
+__all__ = ["PAREGO_WEIGHTS", "ParEGO", "QLogEHVI", "QLogNEHVI", "EHVIParEGO"]
 
 PAREGO_WEIGHTS = ("random", "sobol")
 """How ParEGO picks draw their scalarisation weights."""
-
-DEFAULT_ANCHOR_SHARE = 0.25
-"""The default preset's ParEGO ``anchor_share``: a quarter of the picks maximise one objective
-alone (on NB201 accuracy vs latency it lowered the hypervolume shortfall on pixel3 and fpga,
-bench/RESULTS.md). :class:`ParEGO` itself defaults to ``0``."""
 
 
 def _parego_weights(m: int, g: int, scheme: str, seed: int) -> Tensor:
@@ -101,6 +96,7 @@ class QLogEHVI(_Hypervolume):
     """
 
     name = "qlogehvi"
+    config_name = "qlogehvi"
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         p = _pool.pool_problem(surrogate, pool, context, self.observation_noise)
@@ -121,6 +117,7 @@ class QLogNEHVI(_Hypervolume):
     """
 
     name = "qlognehvi"
+    config_name = "qlognehvi"
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
@@ -153,6 +150,7 @@ class ParEGO(_pool.SampledAcquisition):
     """
 
     name = "parego"
+    config_name = "parego"
     objectives = "multi"
     handles_constraints = True
     _ehvi_every = 0  # 2 in EHVIParEGO: even picks are qLogEHVI
@@ -218,6 +216,7 @@ class EHVIParEGO(ParEGO):
     """
 
     name = "qlogehvi+parego"
+    config_name = "qlogehvi+parego"
     _ehvi_every = 2
 
     def __init__(

@@ -35,6 +35,7 @@ class GreedyMean(Acquisition):
     selection); a predicted constraint violation sends a candidate to the back."""
 
     name = "greedy"
+    config_name = "greedy"
     handles_constraints = True
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
@@ -46,6 +47,7 @@ class RankSum(Acquisition):
     rank sums; a predicted constraint violation multiplies the rank by 1000."""
 
     name = "rank-sum"
+    config_name = "rank-sum"
     objectives = "any"
     handles_constraints = True
 
@@ -58,6 +60,7 @@ class RankConstrained(Acquisition):
     multiplies the rank by 1000 (the other objectives are left to the constraints)."""
 
     name = "rank-constrained"
+    config_name = "rank-constrained"
     objectives = "any"
     handles_constraints = True
 

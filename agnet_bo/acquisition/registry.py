@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from agnet_bo.acquisition import multi, rank, single  # noqa: F401  (defining the built-ins registers them)
 from agnet_bo.acquisition.base import Acquisition
-from agnet_bo.acquisition.multi import EHVIParEGO, ParEGO, QLogEHVI, QLogNEHVI
-from agnet_bo.acquisition.rank import GreedyMean, RankConstrained, RankSum
-from agnet_bo.acquisition.single import UCB, QLogEI, QLogNEI, ThompsonSampling
 from agnet_bo.exceptions import InputError, unknown_name
 
 __all__ = ["ACQUISITION_CLASSES", "ACQUISITIONS", "SINGLE_OBJECTIVE", "MULTI_OBJECTIVE", "make_acquisition"]
 
-ACQUISITION_CLASSES: dict[str, type[Acquisition]] = {
-    cls.name: cls
-    for cls in (UCB, ThompsonSampling, GreedyMean, QLogEI, QLogNEI, QLogEHVI, QLogNEHVI, ParEGO, EHVIParEGO, RankSum, RankConstrained)
-}
-"""The built-in acquisition classes by name."""
+ACQUISITION_CLASSES: dict[str, type[Acquisition]] = dict(
+    sorted(Acquisition.registered().items(), key=lambda item: item[1].objectives != "single")
+)
+"""The built-in acquisition classes by name, single-objective ones first: each names itself
+(``config_name``) and is registered when its module is imported (``single``, ``rank``,
+``multi``, above)."""
 
 ACQUISITIONS: tuple[str, ...] = tuple(ACQUISITION_CLASSES)
 SINGLE_OBJECTIVE: tuple[str, ...] = tuple(n for n, c in ACQUISITION_CLASSES.items() if c.objectives == "single")

@@ -14,12 +14,7 @@ from agnet_bo.acquisition.base import Acquisition, AcquisitionContext
 from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError
 
-__all__ = ["DEFAULT_KAPPA", "UCB", "ThompsonSampling", "QLogEI", "QLogNEI"]
-
-DEFAULT_KAPPA: tuple[float, ...] = (0.5, 2.0, 3.5)
-"""UCB's default exploration weights, one per pick in turn: a greedy pick, a balanced one and an
-exploratory one in every three (on NB201 it found the CIFAR-100 optimum within 96 queries more
-often than a constant 2.0, bench/RESULTS.md)."""
+__all__ = ["UCB", "ThompsonSampling", "QLogEI", "QLogNEI"]
 
 
 def _objective(ctx: AcquisitionContext) -> Any:
@@ -38,15 +33,18 @@ class UCB(_pool.SampledAcquisition):
         kappa: The exploration weight, or one weight per pick in turn: the search's pick ``g``
             (:meth:`AcquisitionContext.pick_index`: counted over every trial asked, so a batch,
             workers asking one at a time and a loop that tells each result before the next ask
-            all cycle) uses ``kappa[g % len(kappa)]``. Default :data:`DEFAULT_KAPPA`.
+            all cycle) uses ``kappa[g % len(kappa)]``. Default 2.0; the default preset's measured
+            spread is :data:`agnet_bo.presets.DEFAULT_KAPPA` (what
+            ``Optimizer(..., acquisition="ucb")`` gets).
         mc_samples: Quasi-Monte-Carlo samples of the joint q-batch value.
         observation_noise: Score candidates by the posterior of their measurement (the
             surrogate's observation noise included) rather than of the latent function.
     """
 
     name = "ucb"
+    config_name = "ucb"
 
-    def __init__(self, kappa: float | Sequence[float] = DEFAULT_KAPPA, mc_samples: int = 256, observation_noise: bool = False) -> None:
+    def __init__(self, kappa: float | Sequence[float] = 2.0, mc_samples: int = 256, observation_noise: bool = False) -> None:
         values: list[Any] = list(kappa) if isinstance(kappa, (list, tuple)) else [kappa]
         if not values or not all(is_number(v) and math.isfinite(float(v)) and float(v) >= 0 for v in values):
             raise InputError(
@@ -88,6 +86,7 @@ class ThompsonSampling(Acquisition):
     replacement). Pending trials need no special handling: each call draws anew."""
 
     name = "ts"
+    config_name = "ts"
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         import torch
@@ -113,6 +112,7 @@ class QLogEI(_ImprovementBase):
     """
 
     name = "qlogei"
+    config_name = "qlogei"
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         from botorch.acquisition.logei import qLogExpectedImprovement
@@ -139,6 +139,7 @@ class QLogNEI(_ImprovementBase):
     """
 
     name = "qlognei"
+    config_name = "qlognei"
 
     def select(self, surrogate: Any, pool: Sequence[Architecture], q: int, context: AcquisitionContext) -> list[int]:
         from botorch.acquisition.logei import qLogNoisyExpectedImprovement

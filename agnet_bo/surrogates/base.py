@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
@@ -16,6 +16,7 @@ from botorch.models.transforms.outcome import OutcomeTransform, Standardize
 from botorch.posteriors import Posterior
 from torch import Tensor
 
+from agnet_bo._config import Configurable
 from agnet_bo._threads import torch_threads
 from agnet_bo._validation import check_int, check_seed
 from agnet_bo.architecture import Architecture
@@ -34,7 +35,7 @@ STATE_VERSION = 1
 """Version of the :meth:`Surrogate.state_dict` layout."""
 
 
-class Surrogate(ABC):
+class Surrogate(Configurable, ABC):
     r"""A model of ``m`` objectives of architectures: ``fit`` on evaluated ones, ``predict`` new ones.
 
     Subclasses implement three methods on already validated inputs: :meth:`_fit`,
@@ -80,6 +81,14 @@ class Surrogate(ABC):
             ``num_threads`` is invalid.
         UnknownNameError: If ``target_transform`` is not a known name.
     """
+
+    _registry: ClassVar[dict[str, type[Any]]] = {}
+    config_kind: ClassVar[str] = "surrogate"
+
+    @classmethod
+    def _from_params(cls, params: dict[str, Any], **context: Any) -> Any:
+        return cls(context["space"], **params)
+
 
     def __init__(
         self,

@@ -55,6 +55,20 @@ class EnsembleSurrogate(Surrogate):
         torch.Size([3, 1])
     """
 
+    config_name = "ensemble"
+
+    def to_config(self) -> dict[str, Any]:
+        """The members' descriptions (a class of your own when any member is one)."""
+        members = [s.to_config() for s in self.surrogates]
+        if any(m["type"] is None for m in members):
+            return {"type": None, "class": f"{type(self).__module__}.{type(self).__qualname__}"}
+        return {"type": "ensemble", "params": {"members": members, "num_threads": self.num_threads}}
+
+    @classmethod
+    def _from_params(cls, params: dict[str, Any], **context: Any) -> Any:
+        members = [Surrogate.from_config(m, **context) for m in params["members"]]
+        return cls(members, num_threads=params.get("num_threads", 1))
+
     def __init__(self, surrogates: Sequence[Surrogate], *, num_threads: int | None = 1) -> None:
         if isinstance(surrogates, Surrogate) or not isinstance(surrogates, Sequence) or len(surrogates) == 0:
             raise InputError(

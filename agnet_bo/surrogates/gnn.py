@@ -146,6 +146,8 @@ class GNNSurrogate(Surrogate):
         (torch.Size([5, 2]), torch.Size([5, 2]))
     """
 
+    config_name = "gnn"
+
     def __init__(
         self,
         space: SearchSpace,

@@ -150,6 +150,8 @@ class GPSurrogate(Surrogate):
         (torch.Size([5, 1]), torch.Size([5, 1]), True)
     """
 
+    config_name = "gp"
+
     def __init__(
         self,
         space: SearchSpace,

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from agnet_bo.architecture import Architecture
-from agnet_bo.exceptions import InputError
+from agnet_bo.exceptions import InputError, StateFileError
 from agnet_bo.surrogates.base import Surrogate
 
 __all__ = ["JointMLPSurrogate"]
@@ -40,6 +40,15 @@ class JointMLPSurrogate(Surrogate):
     """
 
     VARIANCE = 1e-6
+    config_name = "joint-mlp"
+    by_name = False  # needs the generator of a paper-mode proposer
+
+    @classmethod
+    def _from_params(cls, params: dict[str, Any], **context: Any) -> Any:
+        generator = getattr(context.get("proposer"), "generator", None)
+        if generator is None:
+            raise StateFileError("The search's JointMLPSurrogate needs its GeneratorProposer, which the file does not describe.")
+        return cls(generator)
 
     def __init__(self, generator: _Predicts) -> None:
         if getattr(generator, "surrogate_head", None) is None or not callable(getattr(generator, "predict", None)):

@@ -151,6 +151,8 @@ class MLPSurrogate(GNNSurrogate):
         torch.Size([4, 1])
     """
 
+    config_name = "mlp"
+
     def __init__(
         self,
         space: SearchSpace,

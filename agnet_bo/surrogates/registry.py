@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from agnet_bo import names
 from agnet_bo._validation import check_seed
 from agnet_bo.exceptions import InputError, unknown_name
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates.base import Surrogate
 from agnet_bo.surrogates.ensemble import EnsembleSurrogate
-from agnet_bo.surrogates.gnn import GNNSurrogate
-from agnet_bo.surrogates.gp import GPSurrogate
-from agnet_bo.surrogates.mlp import MLPSurrogate
 
 __all__ = ["SURROGATES", "DEFAULT_ENSEMBLE", "make_surrogate"]
 
-SURROGATES: tuple[str, ...] = names.SURROGATES
-"""The names :func:`make_surrogate` knows."""
+SURROGATES: tuple[str, ...] = tuple(sorted(Surrogate.registered(), key=lambda n: Surrogate.registered()[n] is EnsembleSurrogate))
+"""The names :func:`make_surrogate` knows: the surrogates that name themselves (``config_name``)
+and need nothing but the space, as registered when ``agnet_bo.surrogates`` is imported."""
 
 MemberSpec = str | tuple[str, Mapping[str, Any]]
 
@@ -32,7 +29,6 @@ training size (Kendall tau 0.70 at n = 32, 0.78 at n = 128) with 74-78 % of held
 one standard deviation; it costs about a GNN fit (bench/RESULTS.md). The cheaper pair
 ``[("gp", {"kernel": "wl"}), ("gp", {"kernel": "hamming"})]`` ranks like the WL GP alone."""
 
-_CLASSES: dict[str, Callable[..., Surrogate]] = {"gnn": GNNSurrogate, "gp": GPSurrogate, "mlp": MLPSurrogate}
 
 
 def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
@@ -91,8 +87,9 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
             member_name, member_kwargs = spec[0], dict(spec[1])
         else:
             raise InputError(f"An ensemble member must be a name or a (name, kwargs) pair, got {spec!r}.")
-        if member_name not in _CLASSES:
-            raise unknown_name("ensemble member", member_name, tuple(_CLASSES))
+        members_known = [n for n in Surrogate.registered() if n != "ensemble"]
+        if member_name not in members_known:
+            raise unknown_name("ensemble member", member_name, members_known)
         for key in ("seed", "target_transform", "num_threads"):
             if key in member_kwargs:
                 raise InputError(f"Set `{key}` on the ensemble, not on member {spec!r}: members share it.")
@@ -102,7 +99,7 @@ def make_surrogate(name: str, space: SearchSpace, **kwargs: Any) -> Surrogate:
 
 
 def _build(name: str, space: SearchSpace, kwargs: dict[str, Any]) -> Surrogate:
-    cls = _CLASSES[name]
+    cls = Surrogate.registered()[name]
     accepted = [p for p in inspect.signature(cls).parameters if p != "space"]
     unexpected = sorted(set(kwargs) - set(accepted))
     if unexpected:
