@@ -51,3 +51,29 @@ def test_unknown_names_suggest_the_closest_one():
 
     with pytest.raises(UnknownNameError, match="Did you mean 'qlognei'"):
         make_acquisition("qlogneii")
+
+
+def test_a_user_component_that_names_itself_is_rebuilt_on_load_without_being_passed(tmp_path):
+    import agnet_bo as ab
+    from agnet_bo.proposers import RandomProposer
+
+    class EveryOther(RandomProposer):
+        """A user's proposer with a name of its own (registered when the class is defined)."""
+
+        config_name = "test-every-other"
+
+        def __init__(self, space, skip: int = 2):
+            super().__init__(space)
+            self.skip = skip
+
+        def get_params(self):
+            return {"skip": self.skip}
+
+    opt = ab.Optimizer(ab.spaces.NB201Space(), "acc", proposer=EveryOther(ab.spaces.NB201Space(), skip=3),
+                       surrogate="none", n_initial=2, seed=0)
+    for t in opt.ask(3):
+        opt.tell(t, float(len(set(t.arch.ops))))
+    opt.save(tmp_path / "s.json")
+    back = ab.Optimizer.load(tmp_path / "s.json")
+    assert type(back.proposer) is EveryOther and back.proposer.skip == 3
+    assert [t.key for t in back.ask(2)] == [t.key for t in opt.ask(2)]
