@@ -6,7 +6,10 @@ the single-objective default, the multi-objective default, a latency-constrained
 paper preset. ``tests/data/traces/<scenario>.v1.json`` is the same search saved by agnet-bo 0.1.0
 (state format version 1) after its first batches (recorded at commit 81a032b, never rewritten);
 loaded now, it must hold the recorded history (``v1_before``) and continue with the recorded picks
-(``v1_after``). The traces were recorded with ``python tests/test_traces.py --record``, last after
+(``v1_after``). ``tests/data/traces/<scenario>.v2.json`` is the same for state format version 2
+(written at commit 2cdde87^, the last with format 2, after the ``before`` batches; ``v2_before``);
+its ``v2_after`` picks were recorded by loading it with the code before the core was split into a
+trial store, a strategy and a dispatcher (commit 0729c0e). The traces were recorded with ``python tests/test_traces.py --record``, last after
 the per-search pick index of UCB's kappa spread and ParEGO's anchors (AcquisitionContext.n_asked),
 which changed which kappa each pick of a batch gets; an intended change of picks is recorded
 again, with the reason in the commit message.
@@ -84,6 +87,14 @@ def test_a_version_1_file_loads_and_continues_exactly(name, bench):
     assert run_batches(opt, SCENARIOS[name]["after"], bench) == trace["v1_after"]
 
 
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_a_version_2_file_loads_and_continues_exactly(name, bench):
+    trace = json.loads((DATA / f"{name}.json").read_text())
+    opt = ab.Optimizer.load(DATA / f"{name}.v2.json")
+    assert [t.key for t in opt.trials] == [k for batch in trace["v2_before"] for k in batch]
+    assert run_batches(opt, SCENARIOS[name]["after"], bench) == trace["v2_after"]
+
+
 def _record() -> None:  # pragma: no cover - run by hand, see the module docstring
     bench = ab.benchmarks.NB201("cifar10")
     for name, sc in SCENARIOS.items():
@@ -94,7 +105,12 @@ def _record() -> None:  # pragma: no cover - run by hand, see the module docstri
         it = iter(t.key for t in old.trials)
         v1_before = [[next(it) for _ in range(q)] for q in sc["before"]]
         v1_after = run_batches(old, sc["after"], bench)
-        record = {"before": before, "after": after, "v1_before": v1_before, "v1_after": v1_after}
+        v2 = ab.Optimizer.load(DATA / f"{name}.v2.json")  # format 2, kept as it is
+        it = iter(t.key for t in v2.trials)
+        v2_before = [[next(it) for _ in range(q)] for q in sc["before"]]
+        v2_after = run_batches(v2, sc["after"], bench)
+        record = {"before": before, "after": after, "v1_before": v1_before, "v1_after": v1_after,
+                  "v2_before": v2_before, "v2_after": v2_after}
         (DATA / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
         print(name, "recorded")
 
