@@ -133,14 +133,25 @@ class Dispatcher:
                     f"Every one of the {size} architectures of {self.space.name} has been asked; nothing is left to "
                     "propose. The search is complete: see best_trial / pareto_front()."
                 )
-            need = self._fixed_part(q, picked, seed, me)
-            if need:
-                if self.background and self.dirty and self.job is None and any(not self.taken(self.key(a)) for a in self.reserve):
-                    self._start_background(max(need, self.prefetch), seed)
-                if self.dirty and self.job is None:
-                    self.reserve.clear()
-                need = self._serve(picked, need, me)
+            while self.queue and len(picked) < q:  # enqueued architectures first, in order
+                self._claim(self.queue.pop(0), "enqueued", picked, me)
+            n_random = self._n_random(q - len(picked))
+            exclude = self.store.keys() | set(self._claimed) if n_random else set()
         try:
+            need = q - len(picked)
+            if n_random:  # the initial design, outside the lock (a design of your own may take its time)
+                design = self.strategy.initial_design(self.space, n_random, seed, exclude)
+                with self.lock:
+                    for a in design:
+                        self._claim(a, "initial", picked, me)
+                need = 0 if len(design) < n_random else q - len(picked)  # short: the space ran out
+            if need:
+                with self.lock:
+                    if self.background and self.dirty and self.job is None and any(not self.taken(self.key(a)) for a in self.reserve):
+                        self._start_background(max(need, self.prefetch), seed)
+                    if self.dirty and self.job is None:
+                        self.reserve.clear()
+                    need = self._serve(picked, need, me)
             for _ in range(1000):  # each pass serves picks, or finds the space exhausted
                 if not need:
                     break
@@ -166,24 +177,17 @@ class Dispatcher:
             )
         return out
 
-    def _fixed_part(self, q: int, picked: Picked, seed: int, me: int) -> int:
-        """Enqueued architectures, then the initial design; how many the models must pick (0 if
-        the initial design fell short: the space ran out)."""
-        while self.queue and len(picked) < q:  # enqueued architectures first, in order
-            self._claim(self.queue.pop(0), "enqueued", picked, me)
-        n_fixed, q_left = len(picked), q - len(picked)
+    def _n_random(self, q_left: int) -> int:
+        """How many of ``q_left`` the initial design draws (under the lock): all of them while
+        fewer than two results are modelled, else up to ``n_initial`` trials in all."""
         if not q_left:
             return 0
-        n_done = len(self.store.model_data(self.problem).trials)
+        n_done = self.store.count_modelled()
         n_asked = len(self.store) + len(self._claimed)
         n_initial = int(self.strategy.n_initial or 0)
-        n_random = 0
-        if n_done < 2 or n_asked < n_initial:
-            n_random = q_left if n_done < 2 else min(q_left, n_initial - n_asked)
-            exclude = self.store.keys() | set(self._claimed)
-            for a in self.strategy.initial_design(self.space, n_random, seed, exclude):
-                self._claim(a, "initial", picked, me)
-        return q - len(picked) if len(picked) == n_fixed + n_random else 0
+        if n_done < 2:
+            return q_left
+        return max(0, min(q_left, n_initial - n_asked))
 
     def _round(self, picked: Picked, need: int, seed: int, me: int) -> tuple[int, bool]:
         """``need`` more picks: from the round running in the background, or from a round of our
@@ -194,32 +198,37 @@ class Dispatcher:
             self.raise_error()
             with self.lock:
                 return self._serve(picked, need, me), False
-        with self._round_lock:  # one round at a time; the one we waited for may have left picks
-            with self.lock:
-                need = self._serve(picked, need, me)
-                if not need or self.job is not None:
-                    return need, False
-                refit = self.dirty
-                if refit:
-                    self.reserve.clear()
-                    self.dirty, self.told_since_refit = False, 0
-                data = self._snapshot(seed, refit, me)
-            with torch_threads(self.num_threads):
-                if refit:
-                    try:
-                        self.strategy.refit(data)
-                    except BaseException:
-                        self.dirty = True  # retried by the next ask
-                        raise
-                    with self.lock:
-                        self.rounds += 1
-                    self._on_round()
-                else:
-                    self.strategy.ensure_fitted(data)
-                picks = self.strategy.pick(self.strategy.models, data, max(need, self.prefetch))
-            with self.lock:
-                self.reserve = list(picks)
-                return self._serve(picked, need, me), not picks
+        refitted = False
+        try:
+            with self._round_lock:  # one round at a time; the one we waited for may have left picks
+                with self.lock:
+                    need = self._serve(picked, need, me)
+                    if not need or self.job is not None:
+                        return need, False
+                    refit = self.dirty
+                    if refit:
+                        self.reserve.clear()
+                        self.dirty, self.told_since_refit = False, 0
+                    data = self._snapshot(seed, refit, me)
+                with torch_threads(self.num_threads):
+                    if refit:
+                        try:
+                            self.strategy.refit(data)
+                        except BaseException:
+                            self.dirty = True  # retried by the next ask
+                            raise
+                        with self.lock:
+                            self.rounds += 1
+                        refitted = True
+                    else:
+                        self.strategy.ensure_fitted(data)
+                    picks = self.strategy.pick(self.strategy.models, data, max(need, self.prefetch))
+                with self.lock:
+                    self.reserve = list(picks)
+                    return self._serve(picked, need, me), not picks
+        finally:
+            if refitted:
+                self._on_round()  # outside the locks: a callback may ask, tell or save
 
     # -- refits in the background ---------------------------------------------------------------
     def _start_background(self, q: int, seed: int) -> None:

@@ -246,6 +246,14 @@ class TrialStore:
         with self.lock:
             return [t for t in self._trials if t._state is state]
 
+    def count_modelled(self) -> int:
+        """How many trials the models learn from: complete ones and pruned ones with values."""
+        with self.lock:
+            return sum(
+                t._state is TrialState.COMPLETE or (t._state is TrialState.PRUNED and t._values is not None)
+                for t in self._trials
+            )
+
     def resolve(self, trial: Trial | int) -> Trial:
         """This store's trial for a :class:`Trial` or a trial id.
 
