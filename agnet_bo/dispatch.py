@@ -65,6 +65,7 @@ class Dispatcher:
         self.lock = store.lock
         self._round_lock = threading.Lock()
         self._claimed: dict[str, tuple[Architecture, int]] = {}  # key -> (arch, ask) handed out, not yet a trial
+        self._keys: dict[Architecture, str] = {}  # memo of key(): the picks and claims seen
         self._asks = 0
         self.queue: list[Architecture] = []
         self.reserve: list[Architecture] = []  # picks of the last round not handed out yet
@@ -76,8 +77,12 @@ class Dispatcher:
 
     # -- bookkeeping (under the lock) ---------------------------------------------------------
     def key(self, arch: Architecture) -> str:
-        """The key of an architecture as a trial would have it."""
-        return self.space.key(self.space.simplify(arch))
+        """The key of an architecture as a trial would have it (memoised: askers check the
+        same picks again and again, and a key is a canonical labelling)."""
+        key = self._keys.get(arch)
+        if key is None:
+            key = self._keys[arch] = self.space.key(self.space.simplify(arch))
+        return key
 
     def taken(self, key: str) -> bool:
         """Whether ``key`` is a trial or being handed out."""
@@ -138,13 +143,15 @@ class Dispatcher:
             n_random = self._n_random(q - len(picked))
             exclude = self.store.keys() | set(self._claimed) if n_random else set()
         try:
-            need = q - len(picked)
-            if n_random:  # the initial design, outside the lock (a design of your own may take its time)
-                design = self.strategy.initial_design(self.space, n_random, seed, exclude)
+            short, draw_seed = False, seed
+            while n_random and not short:  # the initial design, outside the lock (a design of your own may take its time)
+                design = self.strategy.initial_design(self.space, n_random, draw_seed, exclude)
                 with self.lock:
-                    for a in design:
-                        self._claim(a, "initial", picked, me)
-                need = 0 if len(design) < n_random else q - len(picked)  # short: the space ran out
+                    short = len(design) < n_random  # the space ran out
+                    n_random -= sum(self._claim(a, "initial", picked, me) for a in design)  # others may have taken some
+                    exclude = self.store.keys() | set(self._claimed)
+                draw_seed += 1
+            need = 0 if short else q - len(picked)
             if need:
                 with self.lock:
                     if self.background and self.dirty and self.job is None and any(not self.taken(self.key(a)) for a in self.reserve):
@@ -223,6 +230,8 @@ class Dispatcher:
                     else:
                         self.strategy.ensure_fitted(data)
                     picks = self.strategy.pick(self.strategy.models, data, max(need, self.prefetch))
+                    for a in picks:  # keys outside the lock
+                        self.key(a)
                 with self.lock:
                     self.reserve = list(picks)
                     return self._serve(picked, need, me), not picks
@@ -242,6 +251,8 @@ class Dispatcher:
                 with self._round_lock, torch_threads(self.num_threads):
                     self.strategy.refit(data)
                     picks = self.strategy.pick(self.strategy.models, data, q)
+                    for a in picks:  # keys outside the lock
+                        self.key(a)
                 with self.lock:
                     self.reserve = list(picks)
                     self.rounds += 1
