@@ -69,6 +69,7 @@ class Dispatcher:
         self._asks = 0
         self.queue: list[Architecture] = []
         self.reserve: list[Architecture] = []  # picks of the last round not handed out yet
+        self.spares: list[Architecture] = []  # with background refits: the rest of the last pool, best first
         self.dirty = True
         self.told_since_refit = 0
         self.rounds = 0
@@ -200,7 +201,13 @@ class Dispatcher:
         """``need`` more picks: from the round running in the background, or from a round of our
         own; how many are still needed, and whether a round found nothing new (the space ran out)."""
         job = self.job
-        if job is not None:  # no stale pick was left: wait for the refit
+        if job is not None:  # no pick was left: the rest of the last pool, else wait for the refit
+            with self.lock:
+                while self.spares and need:
+                    if self._claim(self.spares.pop(0), "spare", picked, me):
+                        need -= 1
+            if not need:
+                return need, False
             job.join()
             self.raise_error()
             with self.lock:
@@ -230,10 +237,11 @@ class Dispatcher:
                     else:
                         self.strategy.ensure_fitted(data)
                     picks = self.strategy.pick(self.strategy.models, data, max(need, self.prefetch))
-                    for a in picks:  # keys outside the lock
+                    spares = self.strategy.spares(self.strategy.models, data, picks) if self.background else []
+                    for a in picks + spares:  # keys outside the lock
                         self.key(a)
                 with self.lock:
-                    self.reserve = list(picks)
+                    self.reserve, self.spares = list(picks), list(spares)
                     return self._serve(picked, need, me), not picks
         finally:
             if refitted:
@@ -251,10 +259,11 @@ class Dispatcher:
                 with self._round_lock, torch_threads(self.num_threads):
                     self.strategy.refit(data)
                     picks = self.strategy.pick(self.strategy.models, data, q)
-                    for a in picks:  # keys outside the lock
+                    spares = self.strategy.spares(self.strategy.models, data, picks)
+                    for a in picks + spares:  # keys outside the lock
                         self.key(a)
                 with self.lock:
-                    self.reserve = list(picks)
+                    self.reserve, self.spares = list(picks), list(spares)
                     self.rounds += 1
                     self.job = None
                 installed = True

@@ -100,10 +100,11 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             condition each pick either way). Default 0: every ask runs its own round.
         refit_in_background: With ``prefetch``, a refit due after new results runs in a
             background thread while :meth:`ask` keeps handing out the last round's picks (which
-            skip every architecture asked since); the refitted round's picks replace them when it
-            is done, and an ask waits only when no pick is left. Askers are then never blocked
-            by a refit, but which architectures are asked depends on when results arrive
-            relative to the refit (not reproducible run to run). Default ``False``.
+            skip every architecture asked since), then the rest of that round's pool, best first
+            (``source="spare"``); the refitted round's picks replace them when it is done. An
+            ask waits only for the first round, or when the whole pool was handed out. Askers
+            are then not blocked by refits, but which architectures are asked depends on when
+            results arrive relative to the refit (not reproducible run to run). Default ``False``.
         pruner: A :class:`~agnet_bo.pruners.Pruner` (e.g.
             :class:`~agnet_bo.pruners.SuccessiveHalving`) that :meth:`should_prune` consults
             with the values given to :meth:`report`. Default ``None``: never prune.

@@ -239,6 +239,32 @@ class Strategy:
         )
         return [pool[i] for i in picks]
 
+    def spares(self, models: Models, data: RoundData, picks: list[Architecture]) -> list[Architecture]:
+        """The rest of the round's pool, best first: what askers get, with refits in the
+        background, when every pick was handed out and the next round is still running (a
+        slightly worse architecture now rather than an idle worker).
+
+        The default re-proposes the pool (the same seed gives the same pool) and orders the
+        candidates that were not picked by the surrogate's predicted means: by the first
+        objective, or by non-dominated rank with several; predicted constraint violations last.
+        Without a surrogate, the proposer's order.
+        """
+        taken = {data.space.key(a) for a in picks}
+        size = data.space.size
+        n_pool = max(int(self.pool_size or 0) if size is None else min(int(self.pool_size or 0), size - len(data.exclude)), 1)
+        rest = [a for a in self.propose(models, data, n_pool) if data.space.key(a) not in taken]
+        surrogate = models.surrogate
+        if surrogate is None or len(rest) < 2:
+            return rest
+        mean = surrogate.predict(rest)[0].numpy()
+        n_obj = data.problem.n_objectives
+        score = -mean[:, 0] if n_obj == 1 else non_dominated_ranks(mean[:, :n_obj]) - 1e-6 * mean[:, 0]
+        bad = np.zeros(len(rest), dtype=bool)
+        for col, bound, sign in data.problem.model_constraints(surrogate.transform_targets):
+            bad |= sign * (mean[:, col] - bound) > 0
+        order = np.lexsort((score, bad))  # feasible first, then by score
+        return [rest[i] for i in order]
+
     # -- a round --------------------------------------------------------------------------------
     def refit(self, data: RoundData) -> None:
         """Train a copy of the current models on ``data``, then install it whole.

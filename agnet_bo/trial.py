@@ -49,7 +49,9 @@ class Trial:
         state: :class:`TrialState`.
         values: The objective values told (``None`` until complete), keyed by objective name.
         source: Where the architecture came from: ``"initial"``, ``"proposed"``, ``"enqueued"``
-            (:meth:`Optimizer.enqueue <agnet_bo.Optimizer.enqueue>`) or ``"user"``.
+            (:meth:`Optimizer.enqueue <agnet_bo.Optimizer.enqueue>`), ``"user"``, or
+            ``"spare"`` (with refits in the background: the rest of the last round's pool, handed
+            out while a refit was still running and every pick was taken).
         round: The search round (number of model refits before it was asked).
         info: Extra data told with the result (JSON-serialisable, e.g. test accuracy).
         intermediate: Values of the first objective reported during training, ``{step: value}``
@@ -91,7 +93,7 @@ class Trial:
 
     @property
     def source(self) -> str:
-        """``"initial"``, ``"proposed"`` or ``"user"``."""
+        """``"initial"``, ``"proposed"``, ``"enqueued"``, ``"user"`` or ``"spare"``."""
         return self._source
 
     @property

@@ -789,6 +789,30 @@ def test_a_failed_background_refit_reaches_the_asker_and_loses_nothing(monkeypat
     assert got.arch == queued and calls == [5]  # refitted by the real fit, in the foreground
 
 
+def test_refit_in_background_hands_out_the_rest_of_the_pool_instead_of_waiting(monkeypatch):
+    import threading
+
+    opt = _background_opt()
+    for t in opt.ask(4):
+        _tell_nb201(opt, t)
+    first = opt.ask(1)[0]  # the first round, in the foreground: 5 picks kept, the rest of the pool spare
+    spares = list(opt._dispatch.spares)
+    assert first.source == "proposed" and len(opt._dispatch.reserve) == 5 and len(spares) >= 30
+    _tell_nb201(opt, first)
+    gate = threading.Event()
+    real_fit = opt.strategy.fit
+    monkeypatch.setattr(opt.strategy, "fit", lambda models, data: (gate.wait(60), real_fit(models, data)))
+    kept = opt.ask(5)  # starts the refit (held at the gate) and takes the 5 kept picks
+    more = opt.ask(3)  # no pick left and the refit still running: spares, at once
+    assert [t.source for t in kept] == ["proposed"] * 5 and opt._dispatch.job.is_alive()
+    assert [t.source for t in more] == ["spare"] * 3 and [t.arch for t in more] == spares[:3]
+    gate.set()
+    opt._dispatch.job.join()
+    assert opt.ask(1)[0].source == "proposed" and opt.rounds == 2
+    keys = [t.key for t in opt.trials]
+    assert len(keys) == len(set(keys))
+
+
 def test_refit_in_background_needs_prefetch():
     with pytest.raises(InputError, match="prefetch"):
         ab.Optimizer(ab.spaces.NB201Space(), "valid-accuracy", refit_in_background=True)
