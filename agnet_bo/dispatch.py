@@ -110,6 +110,10 @@ class Dispatcher:
                 need -= 1
         return need
 
+    def _something_to_serve(self) -> bool:
+        """Whether a pick or a spare of the last round is still free (under the lock)."""
+        return any(not self.taken(self.key(a)) for a in (*self.reserve, *self.spares))
+
     def _snapshot(self, seed: int, refit: bool, me: int) -> RoundData:
         data = self.store.model_data(self.problem)
         pending = [t.arch for t in self.store.with_state(TrialState.PENDING)]
@@ -155,7 +159,7 @@ class Dispatcher:
             need = 0 if short else q - len(picked)
             if need:
                 with self.lock:
-                    if self.background and self.dirty and self.job is None and any(not self.taken(self.key(a)) for a in self.reserve):
+                    if self.background and self.dirty and self.job is None and self._something_to_serve():
                         self._start_background(max(need, self.prefetch), seed)
                     if self.dirty and self.job is None:
                         self.reserve.clear()
