@@ -14,8 +14,10 @@ call it:
   each on a :class:`~agnet_bo.strategy.RoundData` snapshot and on a copy of the models that it
   installs whole (:meth:`Strategy.refit <agnet_bo.strategy.Strategy.refit>`). An asker that finds
   no pick waits for the running round and takes its picks, or runs the next one.
-- With ``background=True`` a due refit runs in a thread while askers take the last round's picks;
-  it installs its picks itself, and an error it raises reaches the next asker.
+- With ``background=True`` a due refit runs in a thread while askers take the last round's picks,
+  then the rest of its pool (:meth:`Strategy.spares <agnet_bo.strategy.Strategy.spares>`), then
+  more of the initial design: nobody waits for a round. The thread installs its picks itself,
+  and an error it raises reaches the next asker.
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ class Dispatcher:
             need = 0 if short else q - len(picked)
             if need:
                 with self.lock:
-                    if self.background and self.dirty and self.job is None and self._something_to_serve():
+                    if self.background and self.dirty and self.job is None:
                         self._start_background(max(need, self.prefetch), seed)
                     if self.dirty and self.job is None:
                         self.reserve.clear()
@@ -205,17 +207,22 @@ class Dispatcher:
         """``need`` more picks: from the round running in the background, or from a round of our
         own; how many are still needed, and whether a round found nothing new (the space ran out)."""
         job = self.job
-        if job is not None:  # no pick was left: the rest of the last pool, else wait for the refit
+        if job is not None:  # no pick was left: the rest of the last pool, else more of the initial design
             with self.lock:
                 while self.spares and need:
                     if self._claim(self.spares.pop(0), "spare", picked, me):
                         need -= 1
-            if not need:
-                return need, False
-            job.join()
-            self.raise_error()
-            with self.lock:
-                return self._serve(picked, need, me), False
+                exclude = self.store.keys() | set(self._claimed)
+            if need:  # never wait for a refit: a random architecture now (the first round, a used-up pool)
+                design = self.strategy.initial_design(self.space, need, seed + len(exclude), exclude)
+                with self.lock:
+                    need -= sum(self._claim(a, "initial", picked, me) for a in design)
+                if need and not design:  # the space ran out: wait for the refit's picks
+                    job.join()
+                    self.raise_error()
+                    with self.lock:
+                        need = self._serve(picked, need, me)
+            return need, False
         refitted = False
         try:
             with self._round_lock:  # one round at a time; the one we waited for may have left picks

@@ -98,13 +98,13 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             rest for the next asks, until the models are refitted: the sequential greedy batch
             that one ``ask(prefetch)`` would return, handed out one ask at a time (pending trials
             condition each pick either way). Default 0: every ask runs its own round.
-        refit_in_background: With ``prefetch``, a refit due after new results runs in a
-            background thread while :meth:`ask` keeps handing out the last round's picks (which
+        refit_in_background: With ``prefetch``, every model round runs in a background thread
+            (the first one too) while :meth:`ask` keeps handing out the last round's picks (which
             skip every architecture asked since), then the rest of that round's pool, best first
-            (``source="spare"``); the refitted round's picks replace them when it is done. An
-            ask waits only for the first round, or when the whole pool was handed out. Askers
-            are then not blocked by refits, but which architectures are asked depends on when
-            results arrive relative to the refit (not reproducible run to run). Default ``False``.
+            (``source="spare"``), and before the first round more of the initial design; the
+            refitted round's picks replace them when it is done. Askers never wait for a model
+            round, but which architectures are asked depends on when results arrive relative to
+            the refit (not reproducible run to run). Default ``False``.
         pruner: A :class:`~agnet_bo.pruners.Pruner` (e.g.
             :class:`~agnet_bo.pruners.SuccessiveHalving`) that :meth:`should_prune` consults
             with the values given to :meth:`report`. Default ``None``: never prune.

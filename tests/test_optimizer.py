@@ -728,47 +728,52 @@ def _tell_nb201(opt, trial):
 NB201_BENCH = ab.benchmarks.NB201("cifar10")
 
 
-def test_refit_in_background_serves_the_last_picks_then_the_refitted_ones():
-    opt = _background_opt()
+def _first_round_in_background(opt):
+    """4 results told, then the first model round: it runs in the background while the asker
+    gets more of the initial design; returns that trial once the round is done."""
     for t in opt.ask(4):
         _tell_nb201(opt, t)
-    first = opt.ask(1)[0]  # a round in the foreground (no picks yet): 5 picks kept
+    first = opt.ask(1)[0]
+    assert first.source == "initial" and opt._dispatch.job is not None  # nobody waits for a round
+    opt._dispatch.job.join()
+    assert opt.rounds == 1 and len(opt._dispatch.reserve) == 6 and len(opt._dispatch.spares) >= 30
+    return first
+
+
+def test_refit_in_background_serves_the_last_picks_then_the_refitted_ones():
+    opt = _background_opt()
+    first = _first_round_in_background(opt)
     stale = list(opt._dispatch.reserve)
-    assert first.source == "proposed" and len(stale) == 5 and opt._dispatch.job is None
     _tell_nb201(opt, first)
     second = opt.ask(1)[0]  # the refit starts in the background; a kept pick is handed out
-    assert second.arch == stale[0] and second.round == first.round
+    assert second.arch == stale[0] and second.round == 1 and second.source == "proposed"
     assert opt._dispatch.job is not None
     opt._dispatch.job.join()
     third = opt.ask(1)[0]  # the refitted round's picks replace the stale ones
-    assert third.round == first.round + 1 and third.arch not in stale[1:]
+    assert third.round == 2 and third.arch not in stale[1:]
     assert opt._dispatch.job is None and not opt._dispatch.dirty
     keys = [t.key for t in opt.trials]
     assert len(keys) == len(set(keys))
 
 
-def test_refit_in_background_waits_when_no_pick_is_left_and_saves_consistently(tmp_path):
+def test_refit_in_background_never_waits_and_saves_consistently(tmp_path):
     opt = _background_opt()
-    for t in opt.ask(4):
-        _tell_nb201(opt, t)
-    batch = opt.ask(6)  # takes every pick of the round: nothing is kept
-    assert opt._dispatch.reserve == []
-    _tell_nb201(opt, batch[0])
-    nxt = opt.ask(1)[0]  # no stale pick: a foreground round
-    assert nxt.round == batch[0].round + 1 and opt._dispatch.job is None
-    _tell_nb201(opt, nxt)
-    opt.ask(1)  # starts a background refit
-    opt.save(tmp_path / "opt.json")  # waits for it
+    first = _first_round_in_background(opt)
+    batch = opt.ask(6)  # takes every pick of the round
+    assert opt._dispatch.reserve == [] and [t.source for t in batch] == ["proposed"] * 6
+    _tell_nb201(opt, first)
+    nxt = opt.ask(1)[0]  # no pick left: a refit starts in the background, the asker gets the best spare
+    assert nxt.source == "spare" and nxt.round == 1
+    opt.save(tmp_path / "opt.json")  # waits for the refit
     assert opt._dispatch.job is None
     back = ab.Optimizer.load(tmp_path / "opt.json")
     assert back.refit_in_background and back.prefetch == 6 and len(back.trials) == len(opt.trials)
+    assert [t.source for t in back.trials] == [t.source for t in opt.trials]
 
 
 def test_a_failed_background_refit_reaches_the_asker_and_loses_nothing(monkeypatch):
     opt = _background_opt()
-    for t in opt.ask(4):
-        _tell_nb201(opt, t)
-    _tell_nb201(opt, opt.ask(1)[0])
+    _tell_nb201(opt, _first_round_in_background(opt))
     calls = []
 
     def broken(archs, Y):
@@ -782,29 +787,26 @@ def test_a_failed_background_refit_reaches_the_asker_and_loses_nothing(monkeypat
     opt.enqueue(queued)
     n = len(opt.trials)
     with pytest.raises(RuntimeError, match="fit exploded"):
-        opt.ask(2)  # the enqueued one, then the failure is collected
+        opt.ask(2)  # the failure reaches the next asker
     assert len(opt.trials) == n and opt.queued == [queued] and opt._dispatch.dirty
     monkeypatch.undo()
     got = opt.ask(1)[0]
-    assert got.arch == queued and calls == [5]  # refitted by the real fit, in the foreground
+    assert got.arch == queued and calls == [5]  # the failing fit saw the 5 results told
 
 
 def test_refit_in_background_hands_out_the_rest_of_the_pool_instead_of_waiting(monkeypatch):
     import threading
 
     opt = _background_opt()
-    for t in opt.ask(4):
-        _tell_nb201(opt, t)
-    first = opt.ask(1)[0]  # the first round, in the foreground: 5 picks kept, the rest of the pool spare
+    first = _first_round_in_background(opt)
     spares = list(opt._dispatch.spares)
-    assert first.source == "proposed" and len(opt._dispatch.reserve) == 5 and len(spares) >= 30
     _tell_nb201(opt, first)
     gate = threading.Event()
     real_fit = opt.strategy.fit
     monkeypatch.setattr(opt.strategy, "fit", lambda models, data: (gate.wait(60), real_fit(models, data)))
-    kept = opt.ask(5)  # starts the refit (held at the gate) and takes the 5 kept picks
+    kept = opt.ask(6)  # starts the refit (held at the gate) and takes the 6 kept picks
     more = opt.ask(3)  # no pick left and the refit still running: spares, at once
-    assert [t.source for t in kept] == ["proposed"] * 5 and opt._dispatch.job.is_alive()
+    assert [t.source for t in kept] == ["proposed"] * 6 and opt._dispatch.job.is_alive()
     assert [t.source for t in more] == ["spare"] * 3 and [t.arch for t in more] == spares[:3]
     gate.set()
     opt._dispatch.job.join()
