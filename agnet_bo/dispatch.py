@@ -53,7 +53,8 @@ class Dispatcher:
         num_threads: torch threads during a round (``None``: leave torch's setting).
         refit_every: Results told between refits.
         prefetch: Picks made per round at least; the rest are kept for the next asks.
-        background: Refit in a thread while askers take the last round's picks.
+        background: Run rounds in a thread while askers take the last round's picks, its spares
+            or more of the initial design.
         on_round: Called after every refit, outside the locks.
     """
 
@@ -111,10 +112,6 @@ class Dispatcher:
             if self._claim(self.reserve.pop(0), "proposed", picked, me):
                 need -= 1
         return need
-
-    def _something_to_serve(self) -> bool:
-        """Whether a pick or a spare of the last round is still free (under the lock)."""
-        return any(not self.taken(self.key(a)) for a in (*self.reserve, *self.spares))
 
     def _snapshot(self, seed: int, refit: bool, me: int) -> RoundData:
         data = self.store.model_data(self.problem)
