@@ -299,6 +299,22 @@ class Dispatcher:
         if job is not None:
             job.join()
 
+    # -- pickling (Ray pickles searchers that hold an optimizer) ---------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        self.wait()  # a refit running in the background lands first
+        with self.lock:
+            state = dict(self.__dict__)
+        for name in ("lock", "_round_lock", "job", "_error"):
+            state.pop(name, None)
+        state["_claimed"] = {}  # asks in flight end in this process
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = self.store.lock
+        self._round_lock = threading.Lock()
+        self.job, self._error = None, None
+
     # -- the queue --------------------------------------------------------------------------------
     def enqueue(self, archs: list[Architecture]) -> list[str]:
         """Queue architectures not yet trials, queued or handed out; what was skipped, as text."""

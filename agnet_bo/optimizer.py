@@ -177,7 +177,7 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         self._dispatch = Dispatcher(
             space, self.problem, self._store, self.strategy, seed=self.seed, num_threads=num_threads,
             refit_every=self.refit_every, prefetch=self.prefetch, background=self.refit_in_background,
-            on_round=lambda: self._run_callbacks("round"),
+            on_round=self._round_done,
         )
 
     # -- what the search is -------------------------------------------------------------------
@@ -354,6 +354,20 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             raise InputError(f'`when` must be "tell" or "round", got {when!r}.')
         with self._lock:
             self._callbacks.append((when, fn))
+
+    def _round_done(self) -> None:
+        self._run_callbacks("round")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without locks or threads (Ray Tune pickles a searcher that holds an optimizer);
+        prefer :meth:`save` for keeping a search."""
+        state = dict(self.__dict__)
+        state.pop("_lock")
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = self._store.lock
 
     def _run_callbacks(self, when: str, *args: Any) -> None:
         with self._lock:

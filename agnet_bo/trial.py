@@ -358,6 +358,17 @@ class TrialStore:
             trial._finish(state, None if values is None else dict(values), dict(info or {}))
 
     # -- state ----------------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its lock (Ray pickles searchers that hold an optimizer)."""
+        with self.lock:
+            state = dict(self.__dict__)
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+
     def to_dicts(self) -> list[dict[str, Any]]:
         """Every trial as :meth:`Trial.to_dict`, in order."""
         with self.lock:

@@ -104,3 +104,20 @@ def test_sixteen_threads_call_everything_at_random(setting, tmp_path):
             assert t.values["valid-accuracy"] == pytest.approx(expected)
             assert t.intermediate == opt.trials[t.id].intermediate
     assert back.ask(1)[0].key not in set(keys)  # and the search goes on
+
+
+def test_an_optimizer_pickles_without_its_locks_and_goes_on(tmp_path):
+    """Ray Tune pickles its searcher, and the searcher holds an optimizer: locks and the refit
+    thread are left out and made anew."""
+    import pickle
+
+    opt = _optimizer(prefetch=4, refit_in_background=True)
+    for t in opt.ask(6):
+        opt.tell(t, BENCH.evaluate(t.arch, ["valid-accuracy"])["valid-accuracy"])
+    opt.ask(1)  # a refit starts in the background
+    back = pickle.loads(pickle.dumps(opt))
+    assert back._dispatch.job is None and back._lock is back._store.lock is back._dispatch.lock
+    assert [t.key for t in back.trials] == [t.key for t in opt.trials] and back.rounds == opt.rounds
+    errors, asked, _ = _hammer(back, tmp_path, n_ops=2, seed=2)
+    assert errors == [] and len(asked) == len(set(asked))
+    assert not {t.key for t in back.trials[7:]} & {t.key for t in opt.trials[:7]}
