@@ -20,7 +20,7 @@ N_THREADS = 16
 SETTINGS = {  # settings, operations per thread (the default runs a round per ask: fewer)
     "default": ({}, 2),
     "prefetch": ({"prefetch": 8, "refit_every": 4}, 4),
-    "background": ({"prefetch": 8, "refit_every": 2, "refit_in_background": True}, 4),
+    "background": ({"prefetch": 8, "refit_every": 2, "refit_in_background": True}, 6),
 }
 
 
