@@ -9,13 +9,18 @@ processes' trials overlap as they would with real training. The workers wait for
 time (after their imports), so they start together.
 
     python bench/optuna_processes.py --storages journal sqlite --repetitions 5
+    python bench/optuna_processes.py --storages journal --repetitions 3 --seed-mode distinct
     python bench/optuna_processes.py --report bench/results/optuna_processes.jsonl
+
+To measure other code (e.g. the sampler before a fix) while this checkout is edited, run a copy:
+``git archive <commit> agnet_bo | tar -x -C /tmp/old``, then from another directory
+``PYTHONPATH=/tmp/old python /path/to/bench/optuna_processes.py --code-commit <commit> --label old``.
 
 Each run appends a row to ``--out``: commit, versions, ``os.cpu_count()``, the full config, the
 seed, the wall time, the trials per state, the duplicate architectures (``duplicates``: trials
 minus distinct architectures, among trials with one), the trials without an architecture, and
 per worker its sampler's ``collisions`` (architectures it gave way on; ``null`` for a sampler
-without the counter).
+without the counter), and the 1-minute load average before and after the run.
 """
 
 from __future__ import annotations
@@ -110,6 +115,7 @@ def run(args: argparse.Namespace, kind: str, rep: int, workdir: str, commit: str
     import agnet_bo as ab
     from agnet_bo.integrations.optuna import architecture_of
 
+    load_before = os.getloadavg()
     path = os.path.join(workdir, f"{kind}-{rep}.{'log' if kind == 'journal' else 'db'}")
     optuna.create_study(study_name=STUDY, storage=_storage(kind, path), direction="maximize")
     seed = args.seed + rep
@@ -146,6 +152,7 @@ def run(args: argparse.Namespace, kind: str, rep: int, workdir: str, commit: str
                    "sleep": args.sleep, "optimizer": json.loads(args.optimizer), "seed_mode": args.seed_mode,
                    "objective": "NB201('cifar10') valid-accuracy + sleep"},
         "seed": seed, "repetition": rep, "wall_seconds": wall,
+        "loadavg_1min_before_after": [load_before[0], os.getloadavg()[0]],
         "trials": len(study.trials), "states": dict(states), "with_arch": len(keys), "without_arch": no_arch,
         "distinct": len(counts), "duplicates": len(keys) - len(counts),
         "duplicated_trial_numbers": [[n for n, key in keys.items() if key == k] for k, c in counts.items() if c > 1],
@@ -184,6 +191,8 @@ def main() -> None:
     p.add_argument("--optimizer", default="{}", help="JSON of Optimizer arguments passed through the sampler")
     p.add_argument("--startup", type=float, default=15.0, help="seconds the workers get for their imports")
     p.add_argument("--label", default="", help="a name for the code measured (e.g. old, new)")
+    p.add_argument("--code-commit", help="the commit of the agnet_bo measured, when it is a copy on PYTHONPATH "
+                   "(default: git rev-parse HEAD of this checkout)")
     p.add_argument("--out", default="bench/results/optuna_processes.jsonl")
     p.add_argument("--report")
     p.add_argument("--workdir", help="where the storages go (default: a temporary directory)")
@@ -200,7 +209,7 @@ def main() -> None:
         args.storage = args.storages[0]
         worker(args)
         return
-    commit = _commit()  # once: the code may be edited while the runs go on (run a copy via PYTHONPATH)
+    commit = args.code_commit or _commit()  # once: the code may be edited while the runs go on
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or tmp
         os.makedirs(workdir, exist_ok=True)
