@@ -231,6 +231,8 @@ class AGNetSampler(BaseSampler):
     Raises:
         InputError: On malformed arguments; when the sampler is first used, if the objectives
             disagree with the study or the storage holds architectures not in the space.
+        SamplingError: From ``study.ask`` (``study.optimize``), when a trial gave way on
+            :attr:`max_claims` architectures in a row (the trial is marked FAIL).
 
     Example:
         >>> import optuna
