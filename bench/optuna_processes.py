@@ -30,7 +30,6 @@ import collections
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -165,16 +164,20 @@ def report(path: str) -> None:
     groups: dict[tuple, list[dict]] = collections.defaultdict(list)
     for r in rows:
         c = r["config"]
-        groups[(r["label"], r["commit"][:7], c["storage"], c["processes"], c["trials"], c["threads"])].append(r)
-    print("| code | commit | storage | processes x trials (threads) | runs | duplicates per run | trials without an architecture | collisions given way (total per run) | wall time per run (median s) |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for (label, commit, kind, procs, trials, threads), rs in groups.items():
+        groups[(r["label"], r["commit"][:7], c["storage"], c["processes"], c["trials"], c["threads"], c["seed_mode"],
+                json.dumps(c["optimizer"]))].append(r)
+    print("| code | commit | storage | processes x trials (threads) | seeds | optimizer | runs | duplicates per run | "
+          "trials without an architecture | collisions given way (per run) | wall time per run (s) | load before |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (label, commit, kind, procs, trials, threads, seed_mode, optimizer), rs in groups.items():
         coll = [sum(w["collisions"] for w in r["workers"]) if all(w["collisions"] is not None for w in r["workers"]) else None
                 for r in rs]
         coll_s = " ".join("-" if c is None else str(c) for c in coll)
-        print(f"| {label} | {commit} | {kind} | {procs} x {trials} ({threads}) | {len(rs)} | "
+        walls = " ".join(f"{r['wall_seconds']:.0f}" for r in rs)
+        loads = " ".join(f"{r['loadavg_1min_before_after'][0]:.1f}" if "loadavg_1min_before_after" in r else "-" for r in rs)
+        print(f"| {label} | {commit} | {kind} | {procs} x {trials} ({threads}) | {seed_mode} | `{optimizer}` | {len(rs)} | "
               f"{' '.join(str(r['duplicates']) for r in rs)} | {' '.join(str(r['without_arch']) for r in rs)} | "
-              f"{coll_s} | {statistics.median(r['wall_seconds'] for r in rs):.1f} |")
+              f"{coll_s} | {walls} | {loads} |")
 
 
 def main() -> None:
