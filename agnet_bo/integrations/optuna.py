@@ -41,8 +41,20 @@ The study's storage is the sampler's memory: before each trial, the sampler read
 trials it does not know yet (finished ones are added with
 :meth:`~agnet_bo.Optimizer.add_evaluated`, running ones become pending trials that are never
 asked again). So ``optuna.load_study(..., sampler=AGNetSampler(space))`` continues a search
-after a crash or on another day, and several processes sharing one storage (an RDB or a journal
-file) do not evaluate the same architecture twice.
+after a crash or on another day.
+
+Several processes (or machines) may run one study, each with its own ``AGNetSampler``, on a
+storage they share: a journal file (``optuna.storages.JournalStorage`` with a
+``JournalFileBackend``) or an RDB (an SQLite file, PostgreSQL, MySQL). The sampler never hands
+one architecture to two trials, whichever processes run them: before it stores an architecture
+on a trial, it claims it in the storage (the system attribute :data:`CLAIM_ATTR`) and reads the
+study's trials back; if another trial holds it, or claimed it at the same time with a lower trial
+number, the trial gives way and asks the optimizer again (the architecture stays pending there,
+for the other trial's result). That costs one storage write and one read of the study's trials
+per trial, and one more ask per collision. An ``InMemoryStorage`` lives in one process: there,
+the threads of ``study.optimize(..., n_jobs=4)`` share one sampler, which serves them one at a
+time. Architectures a trial carries from the start (:func:`enqueue_architecture`, a retry by
+``RetryFailedTrialCallback``) are evaluated as given, even if known.
 
 This module imports Optuna; without it, importing it raises an ``ImportError`` naming the extra
 (``pip install 'agnet-bo[optuna]'``).
@@ -54,6 +66,7 @@ import json
 import logging
 import math
 import threading
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -87,6 +100,7 @@ __all__ = [
     "enqueue_architecture",
     "ARCH_ATTR",
     "ARCH_STR_ATTR",
+    "CLAIM_ATTR",
 ]
 
 logger = logging.getLogger(__name__)
@@ -97,6 +111,11 @@ ARCH_ATTR = "agnet_bo_arch"
 ARCH_STR_ATTR = "agnet_bo_arch_str"
 """User attribute with the space's readable string of the architecture (NAS-Bench-201 string,
 DARTS compact form), for spaces that have one."""
+
+CLAIM_ATTR = "agnet_bo_claim"
+"""System attribute of an Optuna trial: the key (``space.key``) of the architecture its sampler is
+claiming for it, or ``None`` after giving it way. Written before the architecture is stored in
+:data:`ARCH_ATTR`; see :class:`AGNetSampler` ("Several processes")."""
 
 _PRUNED_CHOICES = ("value", "fail")
 
@@ -164,6 +183,23 @@ class AGNetSampler(BaseSampler):
     finished (e.g. failed by Optuna's heartbeat, ``fail_stale_trials``, or by
     ``study.tell(number, state=optuna.trial.TrialState.FAIL)``).
 
+    Several processes: to hand an architecture ``K`` to trial ``n``, the sampler writes the claim
+    ``K`` (system attribute :data:`CLAIM_ATTR`), then reads all the study's trials. It gives way
+    (writes the claim ``None``, keeps ``K`` pending in its optimizer for the other trial, and asks
+    again) if another trial holds ``K`` (:data:`ARCH_ATTR`, in any state) or a running trial
+    numbered below ``n`` claims ``K``. If only running trials numbered above ``n`` claim ``K``, it
+    reads again until each of them has kept ``K`` (then it gives way) or given it up (then it keeps
+    it), for at most :attr:`claim_timeout` seconds (then it gives way); else it keeps ``K`` and
+    stores it. Why exactly one of two trials that claim ``K`` at the same time keeps it: each
+    writes its claim before it reads, so the one that reads last sees the other's claim; the
+    higher-numbered one gives way as soon as it sees the lower one's, without waiting, and keeps
+    ``K`` only if it did not see it -- and only then does the lower-numbered one give way. This
+    uses only what every Optuna storage guarantees: trial numbers are unique within a study, and
+    an attribute written is seen by every later read. (If a process dies between its claim and its
+    decision, the trials waiting for it give way after the timeout: that architecture is then
+    evaluated by no trial rather than by two.) After :attr:`max_claims` collisions in a row the
+    trial is marked FAIL and a :class:`~agnet_bo.exceptions.SamplingError` is raised.
+
     Each architecture is told once. A trial that carries an architecture already known to the
     optimizer (a retry of a failed trial by ``RetryFailedTrialCallback``, or an
     :func:`enqueue_architecture` of a known one) evaluates it, but its result stays in Optuna only.
@@ -195,6 +231,8 @@ class AGNetSampler(BaseSampler):
     Raises:
         InputError: On malformed arguments; when the sampler is first used, if the objectives
             disagree with the study or the storage holds architectures not in the space.
+        SamplingError: From ``study.ask`` (``study.optimize``), when a trial gave way on
+            :attr:`max_claims` architectures in a row (the trial is marked FAIL).
 
     Example:
         >>> import optuna
@@ -208,6 +246,14 @@ class AGNetSampler(BaseSampler):
         >>> len(sampler.optimizer.trials), sorted(study.best_trial.user_attrs)
         (6, ['agnet_bo_arch', 'agnet_bo_arch_str'])
     """
+
+    max_claims: int = 20
+    """Architectures a trial may give way on in a row before the sampler gives up (the trial is
+    marked FAIL and a :class:`~agnet_bo.exceptions.SamplingError` raised)."""
+
+    claim_timeout: float = 30.0
+    """Seconds a trial waits for a higher-numbered trial that claimed the same architecture to
+    decide (it does so right after one storage read) before giving the architecture way."""
 
     def __init__(
         self,
@@ -259,6 +305,9 @@ class AGNetSampler(BaseSampler):
         self._pending: dict[int, Trial] = {}  # Optuna trial id -> optimizer trial not told yet
         self._seen: set[int] = set()  # Optuna trial ids with nothing more to do
         self._archs: dict[int, Architecture] = {}  # Optuna trial id -> architecture, for this process's trials
+        self._yielded: dict[str, Trial] = {}  # key -> pending optimizer trial given way to another Optuna trial
+        self._keys: dict[str, str | None] = {}  # ARCH_ATTR value -> its key (None: not an architecture)
+        self._collisions = 0
         self._exhausted = False
 
     # -- views ----------------------------------------------------------------------------------
@@ -266,6 +315,13 @@ class AGNetSampler(BaseSampler):
     def space(self) -> SearchSpace:
         """The search space."""
         return self._space
+
+    @property
+    def collisions(self) -> int:
+        """How many architectures this sampler gave way on: it had asked its optimizer for them,
+        but another trial of the study (of another process) had claimed them first, so it asked
+        again. Those architectures stay pending in the optimizer until that trial is told."""
+        return self._collisions
 
     @property
     def optimizer(self) -> Optimizer:
@@ -329,7 +385,11 @@ class AGNetSampler(BaseSampler):
             pinned = self._pinned(trial)
             if pinned is not None:  # enqueued with an architecture, or a retry
                 known = opt.find(pinned)
-                if known is None:
+                given = self._yielded.pop(opt.space.key(opt.space.simplify(pinned)), None)
+                if given is not None:  # this sampler gave it way to this very trial: its result is told
+                    t = self._pending[tid] = given
+                    arch = t.arch
+                elif known is None:
                     t = self._pending[tid] = self._ask_for(pinned)
                     arch = t.arch
                 else:
@@ -341,12 +401,10 @@ class AGNetSampler(BaseSampler):
                     self._seen.add(tid)
                     arch = known.arch
             else:
-                try:
-                    t = opt.ask(1)[0]
-                except SamplingError as exc:
-                    self._space_exhausted(study, exc)
+                claimed = self._ask_and_claim(study, trial)
+                if claimed is None:
                     return
-                self._pending[tid] = t
+                t = self._pending[tid] = claimed
                 arch = t.arch
             self._archs[tid] = arch
             self._store(study, trial, arch)
@@ -431,6 +489,80 @@ class AGNetSampler(BaseSampler):
             study._storage.set_trial_user_attr(trial._trial_id, key, value)
             trial.user_attrs[key] = value  # the objective's trial.user_attrs reads this cached copy
 
+    def _ask_and_claim(self, study: Study, trial: FrozenTrial) -> Trial | None:
+        """Ask the optimizer for an architecture and claim it for ``trial`` in the storage; on a
+        collision give it way (it stays pending in the optimizer) and ask again.
+
+        ``None`` if the space is exhausted (the study is stopped)."""
+        opt = self.optimizer
+        for _ in range(self.max_claims):
+            try:
+                t = opt.ask(1)[0]
+            except SamplingError as exc:
+                self._space_exhausted(study, exc)
+                return None
+            winner = self._claim(study, trial, t.key)
+            if winner is None:
+                return t
+            self._yielded[t.key] = t  # told when the storage shows the winner's result (_sync)
+            self._collisions += 1
+            logger.info(
+                "Optuna trial %d gives way on an architecture that trial %d claimed too (optimizer trial %d stays pending "
+                "for it); asking again", trial.number, winner.number, t.id,
+            )
+        study._storage.set_trial_state_values(trial._trial_id, OptunaState.FAIL)
+        raise SamplingError(
+            f"Optuna trial {trial.number} (marked FAIL): each of the {self.max_claims} architectures the optimizer "
+            "proposed in a row was claimed by another trial of the study at the same time. Are many processes with "
+            "the same seed sharing the study? Give each AGNetSampler its own seed, or raise AGNetSampler.max_claims."
+        )
+
+    def _claim(self, study: Study, trial: FrozenTrial, key: str) -> FrozenTrial | None:
+        """Claim the architecture ``key`` for ``trial``: ``None`` if the trial keeps it, else the
+        trial it gives way to.
+
+        The claim (:data:`CLAIM_ATTR`) is written, then every trial of the study is read back.
+        The trial gives way if another trial holds the architecture (:data:`ARCH_ATTR`) or a
+        running trial with a lower number claims it too; while a running trial with a higher
+        number claims it undecided, it reads again (that trial decides without waiting: it gives
+        way if it saw this claim, else keeps it) -- see the class docstring for why exactly one
+        of two colliding trials keeps it. Giving way writes ``None`` as the claim.
+        """
+        storage = study._storage
+        storage.set_trial_system_attr(trial._trial_id, CLAIM_ATTR, key)
+        deadline = time.monotonic() + self.claim_timeout
+        pause = 0.005
+        while True:
+            verdict, other = _contest(key, trial, storage.get_all_trials(study._study_id, deepcopy=False), self._key_of)
+            if verdict == "keep":
+                return None
+            if verdict == "wait" and time.monotonic() < deadline:
+                time.sleep(pause)
+                pause = min(2 * pause, 0.2)
+                continue
+            if verdict == "wait":
+                logger.warning(
+                    "Optuna trial %d: trial %d claimed the same architecture and did not decide within %.0f s (its "
+                    "process may have died); trial %d gives it way", trial.number, other.number if other else -1,
+                    self.claim_timeout, trial.number,
+                )
+            storage.set_trial_system_attr(trial._trial_id, CLAIM_ATTR, None)
+            return other
+
+    def _key_of(self, ft: FrozenTrial) -> str | None:
+        """The key of the architecture a trial holds (:data:`ARCH_ATTR`), or ``None``."""
+        raw = ft.user_attrs.get(ARCH_ATTR)
+        if not isinstance(raw, str):
+            return None
+        if raw not in self._keys:
+            try:
+                arch = _parse_arch(raw, ft.number)
+                self._space.validate(arch)
+                self._keys[raw] = self._space.key(self._space.simplify(arch))
+            except (InputError, ValueError, TypeError, KeyError):
+                self._keys[raw] = None
+        return self._keys[raw]
+
     def _space_exhausted(self, study: Study, exc: SamplingError) -> None:
         self._exhausted = True
         logger.warning("no architecture left for this trial, the study is stopped: %s", exc)
@@ -479,6 +611,14 @@ class AGNetSampler(BaseSampler):
                     f"{opt.space.name}: {exc}. Use the search space the study was run with."
                 ) from exc
             self._seen.add(tid)
+            given = self._yielded.pop(opt.space.key(opt.space.simplify(arch)), None)
+            if given is not None:  # this sampler gave the architecture way to this trial
+                if finished:
+                    self._tell(given, ft, ft.state, ft.values)
+                else:
+                    self._seen.discard(tid)
+                    self._pending[tid] = given
+                continue
             if opt.find(arch) is not None:  # already known: nothing to tell
                 continue
             if finished:
@@ -548,6 +688,28 @@ class AGNetSampler(BaseSampler):
             f"AGNetSampler({self._space!r}, study={self._study_name!r}, pruned={self.pruned!r}, "
             f"trials={len(self._optimizer.trials) if self._optimizer is not None else 0})"
         )
+
+
+def _contest(
+    key: str, trial: FrozenTrial, trials: Sequence[FrozenTrial], key_of: Any
+) -> tuple[str, FrozenTrial | None]:
+    """The give-way rule, on one read of the study's trials after ``trial`` claimed ``key``.
+
+    Returns ``("yield", other)`` if another trial holds ``key`` (its :data:`ARCH_ATTR`; any
+    state, a queued one too) or a running trial with a lower number claims it; else ``("wait",
+    other)`` if a running trial with a higher number claims it undecided; else ``("keep", None)``.
+    """
+    wait = None
+    for ft in trials:
+        if ft._trial_id == trial._trial_id:
+            continue
+        if key_of(ft) == key:
+            return "yield", ft
+        if ft.state == OptunaState.RUNNING and ft.system_attrs.get(CLAIM_ATTR) == key:
+            if ft.number < trial.number:
+                return "yield", ft
+            wait = ft
+    return ("keep", None) if wait is None else ("wait", wait)
 
 
 def _names_of(objectives: str | Sequence[str] | Mapping[str, str]) -> list[str]:

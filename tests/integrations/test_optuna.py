@@ -420,3 +420,197 @@ def test_many_worker_settings_reach_the_sampler_optimizer():
     proposed = [t for t in sampler.optimizer.trials if t.source == "proposed"]
     assert sampler.optimizer.prefetch == 8 and sampler.optimizer.refit_every == 4
     assert len(proposed) == 24 - FAST["n_initial"] and 0 < len(rounds) < len(proposed)
+
+
+# -- (7) several processes on one storage: an architecture is handed to one trial only -------------
+def _twin_first_key(**kwargs) -> str:
+    """The key the first ask of a fresh optimizer with the test samplers' settings returns."""
+    return ab.Optimizer(SPACE, {"objective_0": "maximize"}, **{**FAST, "seed": 0, **kwargs}).ask(1)[0].key
+
+
+def test_a_trial_gives_way_when_another_claimed_its_architecture_in_between(monkeypatch):
+    """Two samplers with the same seed pick the same architecture for their first trials; the
+    second one's whole ask runs between the first one's ask and its claim (as another process
+    may). The first then finds the architecture held by trial 1 and asks again."""
+    storage = optuna.storages.InMemoryStorage()
+    opt_a = ab.Optimizer(SPACE, {"objective_0": "maximize"}, **FAST, seed=0)
+    a = optuna.create_study(study_name="s", storage=storage, direction="maximize", sampler=AGNetSampler(optimizer=opt_a))
+    b = optuna.load_study(study_name="s", storage=storage, sampler=_sampler())
+    ask = opt_a.ask
+    other = []
+
+    def ask_then_b_asks(q=1):
+        trials = ask(q)
+        if not other:
+            other.append(b.ask())  # trial 1, between a's ask and a's claim
+        return trials
+
+    monkeypatch.setattr(opt_a, "ask", ask_then_b_asks)
+    first = a.ask()  # trial 0
+    assert (first.number, other[0].number) == (0, 1)
+    k0, k1 = SPACE.key(architecture_of(first)), SPACE.key(architecture_of(other[0]))
+    assert k1 == _twin_first_key(), "trial 1 keeps the architecture both picked"
+    assert k0 != k1, "one architecture was handed to two trials"
+    assert a.sampler.collisions == 1 and b.sampler.collisions == 0
+    given = next(t for t in opt_a.trials if t.key == k1)  # a's record: pending for trial 1, never asked again
+    assert given.state is TrialState.PENDING and opt_a.find(architecture_of(first)).state is TrialState.PENDING
+    assert storage.get_trial(first._trial_id).system_attrs["agnet_bo_claim"] == k0
+
+    b.tell(other[0], _accuracy(other[0]))  # trial 1 ends: a learns its result on its next read of the storage
+    a.tell(first, _accuracy(first))
+    a.ask()
+    assert given.state is TrialState.COMPLETE and given.info["optuna_trial"] == 1
+    assert given.values == {"objective_0": a.trials[1].value}
+    keys = _keys(a)
+    assert len(keys) == 3 and len(set(keys)) == 3
+    assert {t.key for t in opt_a.trials} == set(keys)
+
+
+def test_a_trial_that_claims_while_a_lower_numbered_trial_claims_the_same_gives_way(monkeypatch):
+    """The other order: trial 1 claims the architecture while trial 0 has claimed it but not yet
+    read the claims back. Trial 1 sees the lower number's claim and gives way; trial 0 keeps it."""
+    storage = optuna.storages.InMemoryStorage()
+    a = optuna.create_study(study_name="s", storage=storage, direction="maximize", sampler=_sampler())
+    b = optuna.load_study(study_name="s", storage=storage, sampler=_sampler())
+    write = storage.set_trial_system_attr
+    other: list = []
+    started = []
+
+    def write_then_b_asks(trial_id, key, value):
+        write(trial_id, key, value)
+        if key == "agnet_bo_claim" and not started:
+            started.append(True)
+            other.append(b.ask())  # trial 1, between trial 0's claim and its read
+
+    monkeypatch.setattr(storage, "set_trial_system_attr", write_then_b_asks)
+    first = a.ask()
+    assert SPACE.key(architecture_of(first)) == _twin_first_key()
+    assert SPACE.key(architecture_of(other[0])) != _twin_first_key()
+    assert (a.sampler.collisions, b.sampler.collisions) == (0, 1)
+    assert b.sampler.optimizer.find(architecture_of(first)).state is TrialState.PENDING
+
+
+@pytest.mark.parametrize("decision", ["keeps", "gives way", "never decides"])
+def test_a_lower_numbered_claim_waits_for_a_higher_numbered_undecided_one(decision):
+    """Trial 1 (another process, simulated in the storage) claimed the architecture trial 0 wants
+    and has not decided yet: trial 0 reads again until it has, and gives way only if trial 1 kept
+    it (or never decides)."""
+    import threading
+
+    storage = optuna.storages.InMemoryStorage()
+    sampler = _sampler()
+    study = optuna.create_study(study_name="s", storage=storage, direction="maximize", sampler=sampler)
+    sampler.claim_timeout = 0.3
+    key = _twin_first_key()
+    t0 = storage.create_new_trial(study._study_id)  # trial 0: its sampler's ask comes later
+    t1 = storage.create_new_trial(study._study_id)
+    storage.set_trial_system_attr(t1, "agnet_bo_claim", key)
+    twin = ab.Optimizer(SPACE, {"objective_0": "maximize"}, **FAST, seed=0).ask(1)[0]
+
+    def decide():
+        if decision == "keeps":
+            storage.set_trial_user_attr(t1, ARCH_ATTR, json.dumps(twin.arch.to_dict()))
+        elif decision == "gives way":
+            storage.set_trial_system_attr(t1, "agnet_bo_claim", None)
+
+    timer = threading.Timer(0.1, decide)
+    timer.start()
+    sampler.before_trial(study, storage.get_trial(t0))
+    timer.join()
+    got = SPACE.key(sampler.architecture(storage.get_trial(t0)))
+    if decision == "gives way":
+        assert got == key and sampler.collisions == 0
+    else:
+        assert got != key and sampler.collisions == 1
+        assert sampler.optimizer.find(twin.arch).state is TrialState.PENDING
+
+
+def test_the_give_way_rule():
+    from optuna.trial import create_trial
+
+    from agnet_bo.integrations.optuna import _contest
+
+    def trial(number, state=OptunaState.RUNNING, claim=None, holds=None):
+        ft = create_trial(state=state, value=0.0 if state is OptunaState.COMPLETE else None,
+                          user_attrs={} if holds is None else {"k": holds},
+                          system_attrs={} if claim is None else {"agnet_bo_claim": claim})
+        ft.number, ft._trial_id = number, 100 + number
+        return ft
+
+    key_of = lambda ft: ft.user_attrs.get("k")  # noqa: E731
+    me = trial(5, claim="K")
+    assert _contest("K", me, [me], key_of) == ("keep", None)
+    for others, verdict, who in [
+        ([trial(3, claim="K")], "yield", 3),  # a lower number claims it: give way
+        ([trial(7, claim="K")], "wait", 7),  # a higher number claims it, undecided: read again
+        ([trial(7, claim="K", holds="K")], "yield", 7),  # ... and kept it: give way
+        ([trial(7, claim=None)], "keep", None),  # ... and gave it way
+        ([trial(3, claim="J"), trial(7, claim="J")], "keep", None),  # other architectures
+        ([trial(3, state=OptunaState.FAIL, claim="K")], "keep", None),  # died before deciding
+        ([trial(1, state=OptunaState.COMPLETE, holds="K")], "yield", 1),  # evaluated already
+        ([trial(9, state=OptunaState.WAITING, holds="K")], "yield", 9),  # queued with it
+        ([trial(7, claim="K"), trial(3, claim="K")], "yield", 3),
+    ]:
+        v, other = _contest("K", me, [me, *others], key_of)
+        assert (v, None if other is None else other.number) == (verdict, who), others
+
+
+_WORKER = """
+import json, os, sys, time, warnings
+import optuna
+import agnet_bo as ab
+from agnet_bo.integrations.optuna import AGNetSampler, suggest_architecture
+
+folder, me = sys.argv[1], sys.argv[2]
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+warnings.simplefilter("ignore")
+bench = ab.benchmarks.NB201("cifar10")
+bench.evaluate(ab.spaces.NB201Space().sample(1, seed=0)[0])
+
+
+def objective(trial):
+    arch = suggest_architecture(trial)
+    time.sleep(0.02)
+    return bench.evaluate(arch, ["valid-accuracy"])["valid-accuracy"]
+
+
+collisions = {}
+for kind in ("journal", "sqlite"):
+    if kind == "journal":
+        storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(folder + "/journal.log"))
+    else:
+        storage = optuna.storages.RDBStorage("sqlite:///" + folder + "/study.db",
+                                             engine_kwargs={"connect_args": {"timeout": 60}})
+    sampler = AGNetSampler(ab.spaces.NB201Space(), seed=0, preset="random")  # the same seed in both: the same picks
+    study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
+    open(folder + "/ready-" + kind + me, "w").close()  # both start together
+    while not all(os.path.exists(folder + "/ready-" + kind + i) for i in "01"):
+        time.sleep(0.005)
+    study.optimize(objective, n_trials=8, n_jobs=2)
+    collisions[kind] = getattr(sampler, "collisions", None)
+print(json.dumps(collisions))
+"""
+
+
+def test_two_processes_on_one_storage_never_evaluate_an_architecture_twice(tmp_path):
+    """2 processes x 8 trials (2 threads each), the same seed, on a journal file, then on an SQLite file."""
+    import os
+    import subprocess
+
+    storages = {"journal": _journal(tmp_path / "journal.log"),
+                "sqlite": optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'study.db'}")}
+    for storage in storages.values():
+        optuna.create_study(study_name="shared", storage=storage, direction="maximize")
+    root = os.path.dirname(os.path.dirname(ab.__file__))  # this checkout's agnet_bo, in the workers too
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path), str(i)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+    collisions = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
+    for kind, storage in storages.items():
+        study = optuna.load_study(study_name="shared", storage=storage)
+        assert len(study.trials) == 16 and all(t.state is OptunaState.COMPLETE for t in study.trials)
+        keys = _keys(study)  # every trial has an architecture
+        assert len(set(keys)) == 16, f"{kind}: an architecture was handed to two trials (collisions: {collisions})"
