@@ -16,7 +16,9 @@ call it:
   no pick waits for the running round and takes its picks, or runs the next one.
 - With ``background=True`` a due refit runs in a thread while askers take the last round's picks,
   then the rest of its pool (:meth:`Strategy.spares <agnet_bo.strategy.Strategy.spares>`), then
-  up to ``n_initial`` more of the initial design, and only then waits. The thread installs its picks itself,
+  more of the initial design: nobody waits for a round (a bounded allowance of random draws made
+  askers wait seconds for the first round under load and found nothing better, measured in
+  bench/RESULTS.md, "Many workers: real threads"). The thread installs its picks itself,
   and an error it raises reaches the next asker.
 """
 
@@ -70,7 +72,6 @@ class Dispatcher:
         self._claimed: dict[str, tuple[Architecture, int]] = {}  # key -> (arch, ask) handed out, not yet a trial
         self._keys: dict[Architecture, str] = {}  # memo of key(): the picks and claims seen
         self._asks = 0
-        self._extra_initial = 0  # initial-design architectures handed out while waiting for a round
         self.queue: list[Architecture] = []
         self.reserve: list[Architecture] = []  # picks of the last round not handed out yet
         self.spares: list[Architecture] = []  # with background refits: the rest of the last pool, best first
@@ -211,19 +212,15 @@ class Dispatcher:
                     if self._claim(self.spares.pop(0), "spare", picked, me):
                         need -= 1
                 exclude = self.store.keys() | set(self._claimed)
-                n_extra = max(0, min(need, int(self.strategy.n_initial or 0) - self._extra_initial))
-                self._extra_initial += n_extra  # reserved now: threads share the allowance
-            if n_extra:  # rather than wait: more of the initial design, up to n_initial more in all
-                design = self.strategy.initial_design(self.space, n_extra, seed + len(exclude), exclude)
+            if need:  # never wait for a refit: a random architecture now (the first round, a used-up pool)
+                design = self.strategy.initial_design(self.space, need, seed + len(exclude), exclude)
                 with self.lock:
-                    got = sum(self._claim(a, "initial", picked, me) for a in design)
-                    self._extra_initial -= n_extra - got
-                need -= got
-            if need:  # the allowance is used up (or the space ran out): wait for the refit's picks
-                job.join()
-                self.raise_error()
-                with self.lock:
-                    need = self._serve(picked, need, me)
+                    need -= sum(self._claim(a, "initial", picked, me) for a in design)
+                if need and not design:  # the space ran out: wait for the refit's picks
+                    job.join()
+                    self.raise_error()
+                    with self.lock:
+                        need = self._serve(picked, need, me)
             return need, False
         refitted = False
         try:

@@ -101,10 +101,11 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         refit_in_background: With ``prefetch``, every model round runs in a background thread
             (the first one too) while :meth:`ask` keeps handing out the last round's picks (which
             skip every architecture asked since), then the rest of that round's pool, best first
-            (``source="spare"``), then up to ``n_initial`` more of the initial design; only then
-            does an ask wait for the round. The refitted round's picks replace them when it is
-            done. Which architectures are asked depends on when results arrive relative to the
-            refit (not reproducible run to run). Default ``False``.
+            (``source="spare"``), then more of the initial design: an ask never waits for a
+            model round. The refitted round's picks replace them when it is done. When results
+            arrive faster than rounds run, more trials are spares or random ones (see
+            docs/guides/training-loop.md, "Many workers"); which architectures are asked depends
+            on when results arrive (not reproducible run to run). Default ``False``.
         pruner: A :class:`~agnet_bo.pruners.Pruner` (e.g.
             :class:`~agnet_bo.pruners.SuccessiveHalving`) that :meth:`should_prune` consults
             with the values given to :meth:`report`. Default ``None``: never prune.
