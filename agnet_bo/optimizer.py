@@ -148,7 +148,8 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         refit_in_background: bool = False,
         **moved: Any,
     ) -> None:
-        check_no_unexpected("Optimizer", moved, list(inspect.signature(Optimizer).parameters), _MOVED)
+        accepted = [p.name for p in inspect.signature(Optimizer).parameters.values() if p.kind is not p.VAR_KEYWORD]
+        check_no_unexpected("Optimizer", moved, accepted, _MOVED)
         if not isinstance(space, SearchSpace):
             raise InputError(f"`space` must be an agnet_bo.spaces.SearchSpace, got {type(space).__name__}.")
         self.seed: int = check_seed(seed)  # type: ignore[assignment]  # never None without allow_none
