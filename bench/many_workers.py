@@ -101,9 +101,12 @@ def provenance() -> dict:
     """Commit, package versions and machine of a result row."""
     from importlib.metadata import version
 
+    import agnet_bo
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(agnet_bo.__file__)))  # the checkout that is imported
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "agnet_bo"], capture_output=True, text=True).stdout.strip())
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", root, "status", "--porcelain", "agnet_bo"], capture_output=True, text=True).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = None, None
     versions = {}
@@ -112,8 +115,8 @@ def provenance() -> dict:
             versions[pkg] = version(pkg)
         except Exception:
             versions[pkg] = None
-    return {"commit": commit, "dirty": dirty, "versions": versions, "python": platform.python_version(),
-            "cpu_count": os.cpu_count()}
+    return {"commit": commit, "dirty": dirty, "agnet_bo_imported_from": root, "versions": versions,
+            "python": platform.python_version(), "cpu_count": os.cpu_count(), "load_average": os.getloadavg()[0]}
 
 
 def threaded_settings(config: str, threads: int) -> dict:
