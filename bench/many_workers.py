@@ -192,12 +192,15 @@ def run_threads(config: str, threads: int, budget: int, seed: int, train_time: t
 
 def report_threads(path: str) -> None:
     rows = [json.loads(line) for line in open(path)]
-    keys = sorted({(r["threads"], r["config"], r["budget"], str(r.get("commit"))[:7]) for r in rows})
-    print("| threads | config | budget | commit | runs | crashes | duplicates | lost | ask p50 (ms) | ask p90 (ms) | "
-          "ask max (s) | rounds | best at budget | seconds |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for th, c, b, commit in keys:
-        rs = [r for r in rows if (r["threads"], r["config"], r["budget"], str(r.get("commit"))[:7]) == (th, c, b, commit)]
+    def key(r: dict) -> tuple:
+        return r["threads"], r["config"], "-".join(f"{x:g}" for x in r["train_time"]), r["budget"], str(r.get("commit"))[:7]
+
+    keys = sorted({key(r) for r in rows})
+    print("| threads | config | training (s) | budget | commit | runs | crashes | duplicates | lost | ask p50 (ms) | "
+          "ask p90 (ms) | ask max (s) | rounds | best at budget | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for th, c, tt, b, commit in keys:
+        rs = [r for r in rows if key(r) == (th, c, tt, b, commit)]
         ok = [r for r in rs if r.get("returncode", 0) == 0 and "best" in r]
         crashes = sum(r.get("returncode", 0) != 0 for r in rs)
         bests = [r["best"] for r in ok]
@@ -206,7 +209,7 @@ def report_threads(path: str) -> None:
         def med(k: str, ok: list = ok) -> float:
             return statistics.median([r[k] for r in ok]) if ok else float("nan")
 
-        print(f"| {th} | {c} | {b} | {commit} | {len(rs)} | {crashes} | {sum(r['duplicates'] for r in ok)} | "
+        print(f"| {th} | {c} | {tt} | {b} | {commit} | {len(rs)} | {crashes} | {sum(r['duplicates'] for r in ok)} | "
               f"{sum(r['lost'] for r in ok)} | {1000 * med('ask_p50'):.1f} | {1000 * med('ask_p90'):.1f} | "
               f"{med('ask_max'):.2f} | {med('rounds'):.0f} | {statistics.mean(bests) if bests else float('nan'):.3f} ± {sd:.3f} | "
               f"{med('seconds'):.0f} |")
