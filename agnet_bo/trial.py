@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -390,12 +390,6 @@ class TrialStore:
 
     def __repr__(self) -> str:
         return f"TrialStore({len(self._trials)} trials)"
-
-
-def pending_archs(trials: Sequence[Trial], skip: Iterable[int] = ()) -> list[Architecture]:
-    """The architectures of the PENDING trials among ``trials``, except the ids in ``skip``."""
-    skipped = set(skip)
-    return [t.arch for t in trials if t._state is TrialState.PENDING and t.id not in skipped]
 
 
 def outcome(problem: Problem, trial: Trial, values: Any, state: TrialState | str) -> tuple[TrialState, dict[str, float] | None, list[str]]:

@@ -79,20 +79,13 @@ def test_same_seed_same_history_same_picks_as_recorded(name, bench):
     assert got == trace["before"] + trace["after"]
 
 
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_a_version_1_file_loads_and_continues_exactly(name, bench):
+def test_an_older_file_loads_and_continues_exactly(name, version, bench):
     trace = json.loads((DATA / f"{name}.json").read_text())
-    opt = ab.Optimizer.load(DATA / f"{name}.v1.json")
-    assert [t.key for t in opt.trials] == [k for batch in trace["v1_before"] for k in batch]
-    assert run_batches(opt, SCENARIOS[name]["after"], bench) == trace["v1_after"]
-
-
-@pytest.mark.parametrize("name", list(SCENARIOS))
-def test_a_version_2_file_loads_and_continues_exactly(name, bench):
-    trace = json.loads((DATA / f"{name}.json").read_text())
-    opt = ab.Optimizer.load(DATA / f"{name}.v2.json")
-    assert [t.key for t in opt.trials] == [k for batch in trace["v2_before"] for k in batch]
-    assert run_batches(opt, SCENARIOS[name]["after"], bench) == trace["v2_after"]
+    opt = ab.Optimizer.load(DATA / f"{name}.v{version}.json")
+    assert [t.key for t in opt.trials] == [k for batch in trace[f"v{version}_before"] for k in batch]
+    assert run_batches(opt, SCENARIOS[name]["after"], bench) == trace[f"v{version}_after"]
 
 
 def _record() -> None:  # pragma: no cover - run by hand, see the module docstring
