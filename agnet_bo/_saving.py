@@ -51,6 +51,17 @@ class SavingMixin:
         @property
         def proposer(self) -> Proposer: ...
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without locks or threads (Ray Tune pickles a searcher that holds an optimizer);
+        prefer :meth:`save` for keeping a search."""
+        state = dict(self.__dict__)
+        state.pop("_lock")
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = self._store.lock
+
     # -- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state as JSON-serialisable data (model states base64-encoded), format

@@ -360,17 +360,6 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
     def _round_done(self) -> None:
         self._run_callbacks("round")
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled without locks or threads (Ray Tune pickles a searcher that holds an optimizer);
-        prefer :meth:`save` for keeping a search."""
-        state = dict(self.__dict__)
-        state.pop("_lock")
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = self._store.lock
-
     def _run_callbacks(self, when: str, *args: Any) -> None:
         with self._lock:
             callbacks = [fn for kind, fn in self._callbacks if kind == when]
