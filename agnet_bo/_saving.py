@@ -177,6 +177,8 @@ def state_from(opt: Optimizer, facade: Mapping[str, Any], trials: list[dict[str,
             "acquisition": describe(opt.acquisition),
             "n_initial": opt.n_initial,
             "pool_size": opt.pool_size,
+            "max_model_trials": opt.max_model_trials,
+            "model_subset": opt.strategy.model_subset,
             "seed": opt.seed,
             "refit_every": opt.refit_every,
             "prefetch": opt.prefetch,
@@ -229,6 +231,7 @@ def build_from_state(
             acquisition=acq,
             n_initial=cfg["n_initial"],
             pool_size=cfg["pool_size"],
+            max_model_trials=cfg.get("max_model_trials"),  # files before it: the default
             seed=cfg["seed"],
             refit_every=cfg.get("refit_every", 1),
             prefetch=cfg.get("prefetch", 0),
@@ -236,6 +239,7 @@ def build_from_state(
             refit_in_background=cfg.get("refit_in_background", False),
         )
         opt.preset = cfg.get("preset")
+        opt.strategy.model_subset = _subset_rule(cfg.get("model_subset", "best+random"))
         raw = base64.b64decode(state["proposer_state"].encode("ascii"), validate=True)
         opt.proposer.load_state_dict(torch.load(io.BytesIO(raw), weights_only=True))
         opt._restore(read_facade(state), state["trials"], source)
@@ -255,3 +259,12 @@ def read_facade(state: Mapping[str, Any]) -> dict[str, Any]:
         "told_since_refit": int(state.get("told_since_refit", 0)),
         "reserve": [Architecture.from_dict(a) for a in state.get("reserve", [])],
     }
+
+
+def _subset_rule(rule: Any) -> str:
+    """A saved :attr:`Strategy.model_subset <agnet_bo.strategy.Strategy.model_subset>`, checked."""
+    from agnet_bo.strategy import MODEL_SUBSETS
+
+    if rule not in MODEL_SUBSETS:
+        raise StateFileError(f"Unknown model_subset {rule!r} in the state; expected one of {list(MODEL_SUBSETS)}.")
+    return str(rule)

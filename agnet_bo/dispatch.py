@@ -123,6 +123,7 @@ class Dispatcher:
             space=self.space, problem=self.problem, archs=data.archs, Y=data.Y, feasible=data.feasible,
             pending=pending, exclude=frozenset(self.store.keys() | set(self._claimed)),
             n_asked=len(self.store) + len(self._claimed), round=self.rounds + int(refit), seed=seed,
+            ids=np.array([t.id for t in data.trials], dtype=np.int64),
         )
 
     # -- ask ------------------------------------------------------------------------------------

@@ -80,6 +80,12 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         n_initial: Trials drawn at random by ``space.sample`` before the model takes over.
             Default: the preset's (16, or a tenth of a space smaller than 160, at least 2).
         pool_size: Candidates proposed per round. Default: the preset's (300).
+        max_model_trials: The most results a round's models train on. Past it the surrogate is
+            fitted on a subset (half the best results, half drawn at random from the rest; see
+            :attr:`Strategy.model_subset <agnet_bo.strategy.Strategy.model_subset>`) and the
+            generator draws at most this many per retraining epoch, so rounds stay fast with
+            thousands of results; below it every result is used. Default: the preset's
+            (:data:`agnet_bo.presets.DEFAULT_MAX_MODEL_TRIALS`); ``0``: no bound.
         seed: Seed of everything stochastic; same seed and same history give the same asks.
         preset: The tuning policy that turns names and defaults into components: a name of
             :data:`agnet_bo.presets.PRESETS` (default ``"agnet"``, :func:`agnet_bo.presets.agnet`;
@@ -138,6 +144,7 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         acquisition: Acquisition | str | None = None,
         n_initial: int | None = None,
         pool_size: int | None = None,
+        max_model_trials: int | None = None,
         seed: int = 0,
         preset: str | presets.Preset = "agnet",
         generator: Any = None,
@@ -158,6 +165,7 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         self.preset, self.strategy = presets.build(
             preset, space, self.problem, surrogate=surrogate, proposer=proposer, acquisition=acquisition,
             seed=self.seed, generator=generator, n_initial=n_initial, pool_size=pool_size,
+            max_model_trials=max_model_trials,
         )
         self.num_threads = num_threads
         self.refit_every = check_int("refit_every", refit_every, minimum=1)
@@ -217,6 +225,11 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
     def n_initial(self) -> int:
         """Architectures of the initial design."""
         return int(self.strategy.n_initial)  # type: ignore[arg-type]  # set in __init__
+
+    @property
+    def max_model_trials(self) -> int:
+        """The most results a round's models train on (``0``: no bound); see the argument."""
+        return int(self.strategy.max_model_trials or 0)
 
     @property
     def pool_size(self) -> int:

@@ -33,6 +33,7 @@ __all__ = [
     "Preset",
     "PRESETS",
     "DEFAULT_POOL_SIZE",
+    "DEFAULT_MAX_MODEL_TRIALS",
     "DEFAULT_KAPPA",
     "DEFAULT_ANCHOR_SHARE",
     "AGNET_RETRAIN_EPOCHS",
@@ -52,6 +53,13 @@ __all__ = [
 
 DEFAULT_POOL_SIZE = 300
 """Candidates scored per round by the default preset."""
+
+DEFAULT_MAX_MODEL_TRIALS = 300
+"""The most results a round's models train on (:attr:`Strategy.max_model_trials
+<agnet_bo.strategy.Strategy.max_model_trials>`): past it the surrogate is fitted on a subset
+(half the best results, half drawn at random from the rest) and the generator draws at most this
+many per retraining epoch, so a round costs about the same at 10,000 results as at 500. Below it
+every result is used, as before. Chosen by measurement (bench/RESULTS.md, "10,000 trials")."""
 
 DEFAULT_KAPPA: tuple[float, ...] = (0.5, 2.0, 3.5)
 """UCB's exploration weights in the default preset, one per pick in turn: a greedy pick, a
@@ -370,10 +378,12 @@ def build(
     generator: Any = None,
     n_initial: int | None = None,
     pool_size: int | None = None,
+    max_model_trials: int | None = None,
 ) -> tuple[str | None, Strategy]:
-    """``(name, strategy)``: the preset's strategy for a search, with ``n_initial`` and
-    ``pool_size`` (given, else the preset's, else :func:`default_n_initial` and
-    :data:`DEFAULT_POOL_SIZE`) checked and set. What :class:`~agnet_bo.Optimizer` does first.
+    """``(name, strategy)``: the preset's strategy for a search, with ``n_initial``,
+    ``pool_size`` and ``max_model_trials`` (given, else the preset's, else
+    :func:`default_n_initial`, :data:`DEFAULT_POOL_SIZE` and :data:`DEFAULT_MAX_MODEL_TRIALS`)
+    checked and set. What :class:`~agnet_bo.Optimizer` does first.
 
     Raises:
         InputError: An unknown preset, a preset that returns no Strategy, an untrained
@@ -402,6 +412,9 @@ def build(
         n_initial = strategy.n_initial if strategy.n_initial is not None else default_n_initial(space)
     if pool_size is None:
         pool_size = strategy.pool_size if strategy.pool_size is not None else DEFAULT_POOL_SIZE
+    if max_model_trials is None:
+        max_model_trials = strategy.max_model_trials if strategy.max_model_trials is not None else DEFAULT_MAX_MODEL_TRIALS
     strategy.n_initial = check_int("n_initial", n_initial)
     strategy.pool_size = check_int("pool_size", pool_size)
+    strategy.max_model_trials = check_int("max_model_trials", max_model_trials, minimum=0)
     return name, strategy

@@ -48,6 +48,13 @@ class Proposer(Configurable, ABC):
     _registry: ClassVar[dict[str, type[Any]]] = {}
     config_kind: ClassVar[str] = "proposer"
 
+    max_fit_size: int | None = None
+    """A bound on what :meth:`fit` trains on per pass, set by the
+    :class:`~agnet_bo.strategy.Strategy` before each fit (its ``max_model_trials``; ``None``: no
+    bound). A proposer whose fit grows with the history honours it (:class:`GeneratorProposer`
+    draws at most this many architectures per retraining epoch); one whose fit is cheap may
+    ignore it."""
+
     @classmethod
     def _from_params(cls, params: dict[str, Any], **context: Any) -> Any:
         return cls(context["space"], **params)
@@ -551,7 +558,7 @@ class GeneratorProposer(Proposer):
         u = np.asarray(utilities, dtype=float).reshape(-1)
         if weights is None:
             weights = rank_weights(u, self.generator.config.rank_k)
-        self.generator.update(archs, u, weights=weights)
+        self.generator.update(archs, u, weights=weights, max_draws=self.max_fit_size)
         self._local.fit(archs, u)
 
     def _finite_members(self) -> list[tuple[str, Architecture]] | None:

@@ -5,6 +5,8 @@ acquisition, the size of the initial design and of each pool) and runs the steps
 data it is handed:
 
 - :meth:`~Strategy.initial_design`: the first architectures, before any model (random draws);
+- :meth:`~Strategy.model_data`: the results the surrogate and the acquisition see (all of them,
+  or past :attr:`~Strategy.max_model_trials` a subset, so a round's cost stays bounded);
 - :meth:`~Strategy.fit`: refit the proposer and the surrogate on the results so far;
 - :meth:`~Strategy.propose`: a pool of new candidates;
 - :meth:`~Strategy.pick`: ``q`` of them, by the acquisition on the surrogate's predictions.
@@ -28,16 +30,20 @@ from typing import Any
 
 import numpy as np
 
+from agnet_bo._validation import check_int
 from agnet_bo.acquisition import Acquisition, AcquisitionContext
 from agnet_bo.architecture import Architecture
-from agnet_bo.exceptions import InputError, SamplingError
+from agnet_bo.exceptions import InputError, SamplingError, unknown_name
 from agnet_bo.objectives import Problem
 from agnet_bo.pareto import non_dominated_ranks
 from agnet_bo.proposers import Proposer, RandomProposer
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates import Surrogate
 
-__all__ = ["Strategy", "Models", "RoundData"]
+__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS"]
+
+MODEL_SUBSETS: tuple[str, ...] = ("best+random", "best+recent", "best", "random")
+"""The rules :meth:`Strategy.model_data` can choose a bounded subset of the results by."""
 
 logger = logging.getLogger("agnet_bo.optimizer")  # the round summary keeps the optimizer's logger name
 
@@ -57,6 +63,7 @@ class RoundData:
         n_asked: Trials asked before this round's picks (the per-search pick index).
         round: The round's number: the number of refits including its own.
         seed: The round's seed.
+        ids: ``n`` trial ids (creation order) of ``archs``; ``None``: their positions.
     """
 
     space: SearchSpace
@@ -69,6 +76,16 @@ class RoundData:
     n_asked: int
     round: int
     seed: int
+    ids: np.ndarray | None = None
+
+    def subset(self, idx: np.ndarray) -> RoundData:
+        """The same round on the results at positions ``idx`` only."""
+        keep = [int(i) for i in idx]
+        return dataclasses.replace(
+            self, archs=[self.archs[i] for i in keep], Y=self.Y[keep],
+            feasible=None if self.feasible is None else self.feasible[keep],
+            ids=None if self.ids is None else self.ids[keep],
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +123,16 @@ class Strategy:
         n_initial: Architectures of the initial design, before any model (``None``: the
             optimizer's default for the space, :func:`agnet_bo.presets.default_n_initial`).
         pool_size: Candidates per round (``None``: :data:`agnet_bo.presets.DEFAULT_POOL_SIZE`).
+        max_model_trials: The most results a round's surrogate is fitted on (and its
+            acquisition conditioned on), and the most architectures the proposer trains on per
+            pass: past it, :meth:`model_data` chooses a subset by ``model_subset``, so the cost of
+            a round stops growing with the history. ``None``: the optimizer's default,
+            :data:`agnet_bo.presets.DEFAULT_MAX_MODEL_TRIALS`; ``0``: no bound (every result, an
+            exact GP's cubic cost).
+        model_subset: How the subset is chosen, one of :data:`MODEL_SUBSETS`: ``"best+random"``
+            (half the bound the best results by the proposer's utility, the other half drawn
+            uniformly from the rest with the round's seed), ``"best+recent"`` (the other half the
+            latest results), ``"best"`` or ``"random"``.
 
     Example:
         >>> import agnet_bo as ab
@@ -124,6 +151,8 @@ class Strategy:
         acquisition: Acquisition | None,
         n_initial: int | None = None,
         pool_size: int | None = None,
+        max_model_trials: int | None = None,
+        model_subset: str = "best+random",
     ) -> None:
         if not isinstance(proposer, Proposer):
             raise InputError(f"`proposer` must be an agnet_bo.proposers.Proposer, got {type(proposer).__name__} {proposer!r}.")
@@ -135,6 +164,12 @@ class Strategy:
         self.acquisition = acquisition
         self.n_initial = n_initial
         self.pool_size = pool_size
+        if max_model_trials is not None:
+            max_model_trials = check_int("max_model_trials", max_model_trials, minimum=0)
+        self.max_model_trials = max_model_trials
+        if model_subset not in MODEL_SUBSETS:
+            raise unknown_name("model_subset", model_subset, MODEL_SUBSETS)
+        self.model_subset = model_subset
         self.copies_models = True  # False once a copy failed: rounds then train in place
 
     # -- the current models ---------------------------------------------------------------------
@@ -168,17 +203,46 @@ class Strategy:
             util = np.where(data.feasible, util, util.min() - 1.0 - (util.max() - util.min()))
         return util
 
+    def model_data(self, data: RoundData, utilities: np.ndarray | None = None) -> RoundData:
+        """The results the surrogate is fitted on and the acquisition conditioned on: all of them
+        up to :attr:`max_model_trials`, past it a subset of that many chosen by
+        :attr:`model_subset` (positions kept in order; ties in utility broken at random with the
+        round's seed). ``utilities``: :meth:`utilities` of ``data``, if already computed."""
+        cap, n = int(self.max_model_trials or 0), len(data.archs)
+        if cap == 0 or n <= cap:
+            return data
+        rule = self.model_subset
+        rng = np.random.default_rng([data.seed, n])
+        util = self.utilities(data) if utilities is None else np.asarray(utilities, dtype=float)
+        n_best = {"best": cap, "random": 0}.get(rule, cap // 2)
+        best = np.lexsort((rng.random(n), -util))[:n_best]  # best first, ties at random
+        rest = np.setdiff1d(np.arange(n), best)
+        k = cap - n_best
+        if rule == "best+recent":
+            age = rest if data.ids is None else data.ids[rest]
+            other = rest[np.argsort(age, kind="stable")[len(rest) - k :]] if k else rest[:0]
+        else:
+            other = rng.choice(rest, size=k, replace=False)
+        return data.subset(np.sort(np.concatenate([best, other])))
+
     def fit(self, models: Models, data: RoundData) -> None:
-        """Fit ``models`` (the round's own) on ``data``: the proposer first (a jointly trained
-        surrogate learns there), then the surrogate."""
+        """Fit ``models`` (the round's own) on ``data``: the proposer first, on every result (a
+        jointly trained surrogate learns there; :attr:`Proposer.max_fit_size
+        <agnet_bo.proposers.Proposer.max_fit_size>` bounds what it trains on per pass), then the
+        surrogate on :meth:`model_data`."""
         start = time.perf_counter()
-        models.proposer.fit(data.archs, self.utilities(data))
+        util = self.utilities(data)
+        models.proposer.max_fit_size = self.max_model_trials or None
+        models.proposer.fit(data.archs, util)
         fitted = time.perf_counter()
+        model_data = self.model_data(data, util)
         if models.surrogate is not None:
-            models.surrogate.fit(data.archs, data.Y)
+            models.surrogate.fit(model_data.archs, model_data.Y)
+        n, m = len(data.archs), len(model_data.archs)
+        path = "every result" if m == n else f"a subset of {m} ({self.model_subset}, max_model_trials={self.max_model_trials})"
         logger.info(
-            "round %d: refitted on %d results (proposer %.2f s, surrogate %.2f s)",
-            data.round, len(data.archs), fitted - start, time.perf_counter() - fitted,
+            "round %d: refitted on %d results, the surrogate on %s (proposer %.2f s, surrogate %.2f s)",
+            data.round, n, path, fitted - start, time.perf_counter() - fitted,
         )
 
     def propose(self, models: Models, data: RoundData, n: int) -> list[Architecture]:
@@ -209,7 +273,8 @@ class Strategy:
 
     def pick(self, models: Models, data: RoundData, q: int) -> list[Architecture]:
         """``q`` new architectures (fewer only when the space runs out): the proposer's first
-        ``q`` without a surrogate, else the acquisition's choice from a pool of :attr:`pool_size`."""
+        ``q`` without a surrogate, else the acquisition's choice from a pool of :attr:`pool_size`,
+        conditioned on :meth:`model_data`."""
         surrogate, acquisition = models.surrogate, self.acquisition
         if surrogate is None or acquisition is None:
             return self.propose(models, data, q)[:q]
@@ -222,9 +287,10 @@ class Strategy:
         q = min(q, len(pool))
         if q == 0:
             return []
+        seen = self.model_data(data)
         ctx = AcquisitionContext(
-            train_archs=data.archs,
-            train_Y=surrogate.transform_targets(data.Y),
+            train_archs=seen.archs,
+            train_Y=surrogate.transform_targets(seen.Y),
             pending=data.pending,
             objectives=list(range(data.problem.n_objectives)),
             constraints=data.problem.model_constraints(surrogate.transform_targets),
@@ -290,7 +356,8 @@ class Strategy:
             self.copies_models = False
             models = self._models
         assert models.surrogate is not None
-        models.surrogate.fit(data.archs, data.Y)
+        seen = self.model_data(data)
+        models.surrogate.fit(seen.archs, seen.Y)
         self._models = models
 
     def run_round(self, data: RoundData, q: int, refit: bool) -> list[Architecture]:

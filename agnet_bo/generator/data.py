@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -71,6 +72,15 @@ class GraphEncoder:
         self._dynamic_sources = type(space).allowed_sources is not SearchSpace.allowed_sources
         self._bounds: dict[tuple[int, str], tuple[int, int]] = {}
         self._records: dict[Architecture, Record] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> GraphEncoder:
+        """The encoder itself: it is a function of the space plus memo caches, never changed
+        otherwise, so copies of a generator (each model round trains one) share it and its
+        records instead of copying thousands of them. Each cached entry is computed from an
+        immutable architecture, and dict reads and writes are atomic, so sharing is thread safe
+        (two threads may compute one entry twice, with the same result)."""
+        memo[id(self)] = self
+        return self
 
     def bounds(self, t: int, op: str) -> tuple[int, int]:
         """``space.in_degree_bounds(t, op)``, memoised."""

@@ -305,11 +305,18 @@ class Generator:
         epochs = check_int("epochs", epochs, minimum=1)
         return self._train(archs, None, None, epochs, seed, progress, "pretraining generator")
 
-    def update(self, archs: Sequence[Architecture], values: Any = None, *, weights: Any = None, epochs: int | None = None, seed: SeedLike = None, progress: bool = False) -> dict[str, float]:
+    def update(
+        self, archs: Sequence[Architecture], values: Any = None, *, weights: Any = None, epochs: int | None = None,
+        seed: SeedLike = None, progress: bool = False, max_draws: int | None = None,
+    ) -> dict[str, float]:
         """Weighted retraining on evaluated architectures.
 
         Each epoch draws ``len(archs)`` architectures with replacement in proportion to the
         weights: the rank weights of ``values`` (larger is better) unless ``weights`` are given.
+        Past ``max_draws`` architectures, the retraining is one pass over ``max_draws`` such draws
+        instead, so its cost stops growing with the history: the generator is retrained from its
+        current weights, round after round, so a long history still reaches it in full over the
+        rounds, while the rank weights keep the best architectures the most frequent draws.
 
         Args:
             archs: ``N`` evaluated architectures.
@@ -320,6 +327,8 @@ class Generator:
             seed: Seed of the resampling (default: derived from the generator's seed and the
                 number of previous trainings, so repeated runs are reproducible).
             progress: Show a progress bar.
+            max_draws: The bound above (``None``: none). With at most ``max_draws``
+                architectures nothing changes.
 
         Raises:
             InputError: On empty input, mismatched lengths, NaN or negative weights.
@@ -330,8 +339,13 @@ class Generator:
         vals, probs = training.resampling_probabilities(len(archs), values, weights, self.config.rank_k)
         if self._loss.needs_values and vals is None:
             raise InputError("The paper mode trains its surrogate jointly and needs `values`.")
-        archs = self._encoder.prepare(archs, "archs")
         epochs = check_int("epochs", self.config.epochs if epochs is None else epochs, minimum=1)
+        if max_draws is not None and len(archs) > check_int("max_draws", max_draws, minimum=1):
+            # one pass over a weighted subsample: only the drawn architectures are prepared
+            draw = make_rng(self._seed + 7919 * self._steps + 1 if seed is None else seed)
+            idx = draw.choice(len(archs), size=max_draws, replace=True, p=probs)
+            archs, vals, probs, epochs = [archs[i] for i in idx], None if vals is None else vals[idx], None, 1
+        archs = self._encoder.prepare(archs, "archs")
         return self._train(archs, probs, vals, epochs, seed, progress, "updating generator")
 
     # -- the paper surrogate ------------------------------------------------------------------

@@ -329,3 +329,43 @@ def test_teacher_forcing_in_chunks_matches_each_step_on_the_whole_graph(space, m
             torch.testing.assert_close(type_logp, ref_t)
             torch.testing.assert_close(elog[:, below], ref_e[:, below])
             assert torch.equal(mask, present)
+
+
+def test_max_draws_bounds_a_long_history_and_changes_nothing_below_it():
+    space = NB201Space()
+    archs = space.sample(200, seed=0)
+    values = np.array([a.ops.count("nor_conv_3x3") for a in archs], dtype=float)
+    runs = []
+    for max_draws in (None, 200, 64):
+        gen = Generator(space, seed=4)
+        gen.pretrain(n_samples=128, epochs=1, progress=False)
+        out = gen.update(archs, values, epochs=2, max_draws=max_draws)
+        runs.append((out["batches"], gen.sample(10, seed=0)))
+    bs = GeneratorConfig().batch_size
+    assert runs[0][0] == runs[1][0] == 2 * np.ceil(200 / bs)  # at the bound: every epoch over every architecture
+    assert runs[0][1] == runs[1][1]  # ... and the same generator
+    assert runs[2][0] == np.ceil(64 / bs)  # past it: one pass of 64 weighted draws
+
+
+def test_max_draws_prepares_only_what_it_draws(monkeypatch):
+    space = NB201Space()
+    gen = Generator(space, seed=0)
+    gen.pretrain(n_samples=64, epochs=1, progress=False)
+    archs = space.sample(500, seed=1)
+    values = np.arange(500.0)  # the last architectures are the best: they dominate the rank weights
+    seen: list[int] = []
+    prepare = gen._encoder.prepare
+    monkeypatch.setattr(gen._encoder, "prepare", lambda a, what: seen.append(len(a)) or prepare(a, what))
+    gen.update(archs, values, max_draws=32)
+    assert seen == [32]
+    with pytest.raises(InputError, match="max_draws"):
+        gen.update(archs, values, max_draws=0)
+
+
+def test_copies_share_the_encoder_and_its_records(nb201_gen):
+    import copy
+
+    nb201_gen.update(nb201_gen.space.sample(8, seed=3), np.arange(8.0), epochs=1)
+    twin = copy.deepcopy(nb201_gen)
+    assert twin._encoder is nb201_gen._encoder and len(twin._encoder._records) >= 8
+    assert twin.model is not nb201_gen.model  # the weights are copied
