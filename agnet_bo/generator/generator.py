@@ -340,13 +340,14 @@ class Generator:
         if self._loss.needs_values and vals is None:
             raise InputError("The paper mode trains its surrogate jointly and needs `values`.")
         epochs = check_int("epochs", self.config.epochs if epochs is None else epochs, minimum=1)
+        weighted: np.ndarray | None = probs
         if max_draws is not None and len(archs) > check_int("max_draws", max_draws, minimum=1):
             # one pass over a weighted subsample: only the drawn architectures are prepared
             draw = make_rng(self._seed + 7919 * self._steps + 1 if seed is None else seed)
             idx = draw.choice(len(archs), size=max_draws, replace=True, p=probs)
-            archs, vals, probs, epochs = [archs[i] for i in idx], None if vals is None else vals[idx], None, 1
+            archs, vals, weighted, epochs = [archs[i] for i in idx], None if vals is None else vals[idx], None, 1
         archs = self._encoder.prepare(archs, "archs")
-        return self._train(archs, probs, vals, epochs, seed, progress, "updating generator")
+        return self._train(archs, weighted, vals, epochs, seed, progress, "updating generator")
 
     # -- the paper surrogate ------------------------------------------------------------------
     @_threads
