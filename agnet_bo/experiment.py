@@ -79,7 +79,7 @@ or plain strings; a list keeps its commas, ``"agnet:kappa=[0.5,2,3.5]"``);
 ``agnet:surrogate=none`` is the generator alone.
 """
 
-_OVERRIDABLE = ("surrogate", "proposer", "acquisition", "n_initial", "pool_size", "kappa")
+_OVERRIDABLE = ("surrogate", "proposer", "acquisition", "n_initial", "pool_size", "max_model_trials", "kappa")
 
 
 def parse_method(spec: str) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def parse_method(spec: str) -> dict[str, Any]:
     Raises:
         UnknownNameError: If the method name is not in :data:`METHODS`.
         InputError: If an override is malformed or not one of ``surrogate``, ``proposer``,
-            ``acquisition``, ``n_initial``, ``pool_size``, ``kappa``.
+            ``acquisition``, ``n_initial``, ``pool_size``, ``max_model_trials``, ``kappa``.
     """
     if not isinstance(spec, str) or not spec:
         raise InputError(f"A method must be a non-empty string like 'agnet' or 'agnet:surrogate=gnn', got {spec!r}.")

@@ -7,7 +7,8 @@
 as in ``agnet-bo compare``, e.g. ``agnet:pool_size=500``; ``--config NAME=JSON`` adds a method
 made of Optimizer keyword arguments on top of the defaults) for ``--seeds`` seeds and appends one
 JSON line per run to ``--raw`` (runs already there are skipped, so an interrupted suite resumes).
-``report`` prints, per task, the mean normalised regret and the share of seeds at the optimum at
+A ``--config`` may also set ``model_subset`` (the :class:`agnet_bo.strategy.Strategy` setting
+of the same name). ``report`` prints, per task, the mean normalised regret and the share of seeds at the optimum at
 25 / 50 / 100 % of the budget, the median number of queries to reach the optimum, then the
 aggregate: mean normalised regret over tasks and the mean rank of each method.
 
@@ -128,10 +129,13 @@ def run_one(task_name: str, method: str, seed: int, config: dict | None = None, 
     task = TASKS[task_name]
     space, values = build(task)
     settings = dict(config) if config is not None else parse_method(method)
+    subset_rule = settings.pop("model_subset", None)  # a Strategy setting, not an Optimizer argument
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         opt = ab.Optimizer(space, {"valid": "maximize"}, seed=seed, **optimizer_settings(settings, space, seed))
+        if subset_rule is not None:
+            opt.strategy.model_subset = subset_rule
         trace: list[float] = []
         error = None
         try:

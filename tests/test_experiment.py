@@ -9,6 +9,10 @@ def test_overrides_are_json_or_plain_strings():
     assert settings["surrogate"] == "gnn" and settings["pool_size"] == 500
 
 
+def test_the_model_bound_is_an_override():
+    assert parse_method("agnet:max_model_trials=64")["max_model_trials"] == 64
+
+
 def test_a_list_override_keeps_its_commas():
     settings = parse_method("agnet:kappa=[0.5,2,3.5],pool_size=300")
     assert settings["kappa"] == [0.5, 2, 3.5] and settings["pool_size"] == 300
