@@ -147,10 +147,14 @@ def run_one(task_name: str, method: str, seed: int, config: dict | None = None, 
                     trace.append(v)
         except Exception as exc:  # recorded, so the report shows it instead of a missing row
             error = f"{type(exc).__name__}: {exc}"
+    from _provenance import provenance
+
     return {
         "task": task_name, "method": method if batch is None else f"{method} q={batch}", "seed": seed, "trace": trace,
         "error": error,
         "seconds": time.perf_counter() - start, "keys_unique": len({t.key for t in opt.trials}) == len(opt.trials),
+        "config": {**settings, **({"model_subset": subset_rule} if subset_rule else {})}, "batch": q,
+        "max_model_trials": opt.max_model_trials, **provenance(),
     }
 
 
