@@ -14,6 +14,10 @@ number of architectures screened and completed.
     python bench/multi_fidelity_nb201.py --seeds 0 1 2 3 4 --budget 192 --batch 8   # 8 workers
     python bench/multi_fidelity_nb201.py --report bench/results/multi_fidelity_nb201.jsonl
     python bench/multi_fidelity_nb201.py --spearman 2000   # rank agreement of the two fidelities
+    python bench/multi_fidelity_nb201.py --methods asha --seeds 0 1 2 3 4 5 6 7 8 9 --batch 8   # issue 42's ten seeds
+
+``--max-model-trials N`` sets the optimizer's bound on the results a round's models train on
+(default: the optimizer's). Rows record the commit, versions, cores, load and the settings.
 """
 
 from __future__ import annotations
@@ -21,19 +25,26 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _provenance
 
 FULL, LOW = 200, 12
 
 
-def run(method: str, seed: int, budget: int, dataset: str, batch: int = 1) -> dict:
+def run(method: str, seed: int, budget: int, dataset: str, batch: int = 1, max_model_trials: int | None = None) -> dict:
     import agnet_bo as ab
 
     space = ab.spaces.NB201Space()
     full, low = ab.benchmarks.NB201(dataset, epochs=FULL), ab.benchmarks.NB201(dataset, epochs=LOW)
     pruner = ab.pruners.SuccessiveHalving(min_step=LOW, reduction_factor=3, max_step=FULL) if method == "asha" else None
-    opt = ab.Optimizer(space, "valid-accuracy", seed=seed, pruner=pruner)
+    kw = {} if max_model_trials is None else {"max_model_trials": max_model_trials}
+    opt = ab.Optimizer(space, "valid-accuracy", seed=seed, pruner=pruner, **kw)
     optimum = full.optimum("valid-accuracy")
     cost, limit = 0, budget * FULL
     trace, best = [], -1.0
@@ -64,7 +75,8 @@ def run(method: str, seed: int, budget: int, dataset: str, batch: int = 1) -> di
         "optimum": optimum,
         "found": best >= optimum - 1e-9, "best": best, "trace": trace,
         "screened": len(trace), "completed": sum(t.state.value == "COMPLETE" for t in opt.trials),
-        "seconds": time.perf_counter() - start,
+        "seconds": time.perf_counter() - start, "max_model_trials": opt.max_model_trials, "rounds": opt.rounds,
+        **_provenance.provenance(),
     }
 
 
@@ -78,31 +90,39 @@ def _epochs_to_optimum(r: dict) -> float | None:
     return next((x["cost"] for x in r["trace"] if x["best"] >= r["optimum"] - 1e-9), None)
 
 
+def _commit(r: dict) -> str:
+    return (r.get("commit") or "before")[:7]
+
+
 def report(path: str) -> None:
+    """Per (batch, method, commit): rows from before the rows recorded their commit are "before"."""
     rows = [json.loads(line) for line in open(path)]
-    print("| method | batch | seeds | optimum found | best valid at 25 % | 50 % | 100 % of the epochs | screened | trained to 200"
-          " | epochs to the optimum (mean, found runs) | s / run |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for batch, method in sorted({(r.get("batch", 1), r["method"]) for r in rows}, key=lambda k: (k[0], k[1] != "full")):
-        rs = [r for r in rows if r["method"] == method and r.get("batch", 1) == batch]
+    print("| method | batch | commit | seeds | optimum found | best valid at 25 % | 50 % | 100 % of the epochs | screened | trained to 200"
+          " | epochs to the optimum (mean, found runs) | s / run (median) | s / run (max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    groups = sorted({(r.get("batch", 1), r["method"], _commit(r)) for r in rows}, key=lambda k: (k[0], k[1] != "full", k[2] != "before", k[2]))
+    for batch, method, commit in groups:
+        rs = [r for r in rows if r["method"] == method and r.get("batch", 1) == batch and _commit(r) == commit]
         cells = []
         for frac in (0.25, 0.5, 1.0):
             vals = [_best_at(r["trace"], frac * r["budget"] * FULL) for r in rs]
             cells.append(f"{statistics.mean(vals):.3f} ± {statistics.stdev(vals) if len(vals) > 1 else 0:.3f}")
         to_opt = [e for r in rs if (e := _epochs_to_optimum(r)) is not None]
-        print(f"| {method} | {batch} | {len(rs)} | {sum(r['found'] for r in rs)} of {len(rs)} | " + " | ".join(cells)
+        print(f"| {method} | {batch} | {commit} | {len(rs)} | {sum(r['found'] for r in rs)} of {len(rs)} | " + " | ".join(cells)
               + f" | {statistics.mean(r['screened'] for r in rs):.0f} | {statistics.mean(r['completed'] for r in rs):.0f}"
-              f" | {statistics.mean(to_opt) if to_opt else float('nan'):.0f} | {statistics.median(r['seconds'] for r in rs):.0f} |")
-    paired = {}
-    for r in rows:
-        if r.get("batch", 1) > 1:
-            paired.setdefault(r["seed"], {})[r["method"]] = _epochs_to_optimum(r)
-    pairs = [(v["full"], v["asha"]) for v in paired.values() if v.get("full") is not None and v.get("asha") is not None]
-    if pairs:
-        sooner = sum(a < f for f, a in pairs)
-        ratio = statistics.median(a / f for f, a in pairs)
-        print(f"batch > 1, seeds where both found the optimum: {len(pairs)}; asha reached it with fewer total epochs in {sooner},"
-              f" median ratio of epochs asha / full {ratio:.2f}")
+              f" | {statistics.mean(to_opt) if to_opt else float('nan'):.0f} | {statistics.median(r['seconds'] for r in rs):.0f}"
+              f" | {max(r['seconds'] for r in rs):.0f} |")
+    for commit in sorted({_commit(r) for r in rows}):
+        paired: dict[int, dict[str, float | None]] = {}
+        for r in rows:
+            if r.get("batch", 1) > 1 and _commit(r) == commit:
+                paired.setdefault(r["seed"], {})[r["method"]] = _epochs_to_optimum(r)
+        pairs = [(v["full"], v["asha"]) for v in paired.values() if v.get("full") is not None and v.get("asha") is not None]
+        if pairs:
+            sooner = sum(a < f for f, a in pairs)
+            ratio = statistics.median(a / f for f, a in pairs)
+            print(f"{commit}, batch > 1, seeds where both found the optimum: {len(pairs)}; asha reached it with fewer total epochs"
+                  f" in {sooner}, median ratio of epochs asha / full {ratio:.2f}")
 
 
 def spearman(n: int, dataset: str) -> None:
@@ -125,6 +145,7 @@ def main() -> None:
     p.add_argument("--budget", type=int, default=192, help="full trainings' worth of epochs")
     p.add_argument("--dataset", default="cifar10")
     p.add_argument("--batch", type=int, default=1, help="architectures asked per round (parallel workers)")
+    p.add_argument("--max-model-trials", type=int, default=None)
     p.add_argument("--out", default="bench/results/multi_fidelity_nb201.jsonl")
     p.add_argument("--report")
     p.add_argument("--spearman", type=int, metavar="N", help="rank agreement of the two fidelities over N cells")
@@ -141,7 +162,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     for seed in args.seeds:
         for method in args.methods:
-            r = run(method, seed, args.budget, args.dataset, args.batch)
+            r = run(method, seed, args.budget, args.dataset, args.batch, args.max_model_trials)
+            r["command"] = "python bench/multi_fidelity_nb201.py " + " ".join(sys.argv[1:])
             print(f"{method} seed {seed}: best {r['best']:.3f} (optimum {r['optimum']:.3f}, found {r['found']}), "
                   f"{r['screened']} screened, {r['completed']} to 200 epochs, {r['seconds']:.0f} s", flush=True)
             with open(args.out, "a") as fh:
