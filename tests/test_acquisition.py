@@ -2,6 +2,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from agnet_bo.acquisition import ACQUISITIONS, SINGLE_OBJECTIVE, Acquisition, AcquisitionContext, make_acquisition
 from agnet_bo.benchmarks import NB201
@@ -340,3 +341,64 @@ def test_a_users_acquisition_is_checked_seeded_and_its_bad_output_refused(setup)
 
     with pytest.raises(InputError, match="distinct indices"):
         Broken().choose(gp, pool, 3, ctx)
+
+
+def test_conditioning_the_pool_is_gaussian_conditioning_and_composes(setup):
+    space, _archs, _Y, _gp, pool = setup
+    gp1 = GPSurrogate(space, seed=0).fit(_archs, _Y[:, :1])
+    handle = gp1.pool_handle(pool)
+    mean, cov, noise = handle
+    s = [3, 10, 20]
+    m2, c2, _ = gp1.pool_condition(handle, s)
+    torch_cov = cov[0]
+    k = torch_cov[s][:, s] + noise[0] * torch.eye(3, dtype=torch_cov.dtype)
+    expected = torch_cov - torch_cov[:, s] @ torch.linalg.solve(k, torch_cov[s, :])
+    assert torch.equal(m2, mean)  # believed at their means: the means do not move
+    torch.testing.assert_close(c2[0], expected)
+    assert (c2[0].diagonal()[s] < torch_cov.diagonal()[s]).all()
+    twice = gp1.pool_condition(gp1.pool_condition(handle, s[:1]), s[1:])
+    torch.testing.assert_close(twice[1], c2)  # one point at a time is all at once
+    model = gp1.as_botorch_model(pool)
+    cond = model.conditioned(s)
+    assert cond is not None and cond is not model and model.conditioned([]) is not None
+    torch.testing.assert_close(cond.posterior(torch.tensor([[3.0]])).variance.squeeze(), c2[0, 3, 3] + 1e-8)
+
+
+def test_many_pending_trials_are_conditioned_on_not_scored_jointly(setup, monkeypatch):
+    from agnet_bo.acquisition import MAX_JOINT, _pool
+
+    space, archs, Y, gp, pool = setup
+    pending = space.sample(MAX_JOINT + 12, seed=7)
+    seen = []  # per pick: the joint size and whether the model was conditioned
+    original = _pool.best_left
+
+    def spy(acq, n_pool, taken):
+        seen.append((0 if acq.X_pending is None else acq.X_pending.shape[0], acq.model))
+        return original(acq, n_pool, taken)
+
+    monkeypatch.setattr(_pool, "best_left", spy)
+    for name in ("ucb", "qlognei"):
+        seen.clear()
+        ctx = _ctx(gp, archs, Y, objectives=[0], mc_samples=16, pending=pending)
+        out = select(name, gp, pool, 5, ctx)
+        assert len(set(out)) == 5
+        if name == "ucb":  # (qLogNEI moves X_pending into its baseline)
+            assert [n for n, _ in seen] == [MAX_JOINT] * 5  # the joint never holds more than MAX_JOINT
+        models = [m for _, m in seen]
+        assert len({id(m) for m in models}) == 5  # a model conditioned on more older points at each pick
+    seen.clear()
+    few = _ctx(gp, archs, Y, objectives=[0], mc_samples=16, pending=pending[:4])
+    select("ucb", gp, pool, 3, few)
+    assert seen == []  # up to MAX_JOINT: BoTorch's joint sequential greedy, as before
+
+
+def test_a_surrogate_that_cannot_condition_sees_the_latest_pending_only(setup):
+    from agnet_bo.acquisition import MAX_JOINT
+    from agnet_bo.surrogates import MLPSurrogate
+
+    space, archs, Y, _gp, pool = setup
+    mlp = MLPSurrogate(space, n_members=3, steps=30, seed=0).fit(archs, Y[:, :1])
+    assert mlp.as_botorch_model(pool).conditioned([0]) is None
+    ctx = Case(AcquisitionContext(train_archs=archs, train_Y=mlp.transform_targets(Y[:, :1]),
+                                  pending=space.sample(MAX_JOINT + 5, seed=3)), {"mc_samples": 16})
+    assert len(set(select("ucb", mlp, pool, 4, ctx))) == 4

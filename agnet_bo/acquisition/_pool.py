@@ -50,6 +50,53 @@ def pool_problem(surrogate: Any, pool: Sequence[Architecture], ctx: AcquisitionC
     return PoolProblem(model, candidates, idx[:n_pool], idx[n_pool : n_pool + n_pend] if n_pend else None, idx[n_pool + n_pend :])
 
 
+MAX_JOINT = 16
+"""The most pending trials and earlier picks a pick is scored jointly with. Past it, the older
+ones are taken into account by conditioning the pool posterior on them at their posterior means
+(:meth:`PoolModel.conditioned <agnet_bo.surrogates.PoolModel.conditioned>`: GP-BUCB's rule for a
+Gaussian posterior, exact in the variances) instead of through the joint Monte-Carlo value, whose
+cost grows with the cube of the joint size (64 pending trials: about a second per pick). A
+surrogate that cannot condition only sees the latest ``MAX_JOINT``. Up to it nothing changes."""
+
+
+class Conditioning:
+    """The model and ``X_pending`` of each pick of a sequential greedy selection.
+
+    ``split(indices)`` takes the pending trials and earlier picks (pool indices, oldest first, a
+    list that only grows at its end): the latest :data:`MAX_JOINT` stay in ``X_pending``; the
+    model is conditioned on the rest, incrementally from one pick to the next.
+    """
+
+    def __init__(self, problem: PoolProblem) -> None:
+        self.model = problem.model
+        self._absorbed = 0  # leading indices the model is conditioned on
+        self._can = True
+
+    def split(self, indices: list[int]) -> tuple[Any, Tensor | None]:
+        older = len(indices) - MAX_JOINT
+        if older > self._absorbed and self._can:
+            conditioned = self.model.conditioned(indices[self._absorbed : older])
+            if conditioned is None:
+                self._can = False
+            else:
+                self.model, self._absorbed = conditioned, older
+        return self.model, as_x(indices[max(older, 0) :])
+
+
+def greedy_picks(make: Callable[[Any, Tensor | None], Any], problem: PoolProblem, q: int) -> list[int]:
+    """``q`` distinct pool indices by sequential greedy selection of the acquisition
+    ``make(model, X_pending)``: BoTorch's in one call (:func:`joint_picks`) while the pending
+    trials and picks fit in :data:`MAX_JOINT`, else one pick at a time under :class:`Conditioning`."""
+    pending = problem.pending_indices()
+    if len(pending) + q - 1 <= MAX_JOINT:
+        return joint_picks(make(problem.model, problem.x_pending), problem.choices, q)
+    cond = Conditioning(problem)
+    out: list[int] = []
+    for _ in range(q):
+        out.append(best_left(make(*cond.split(pending + out)), problem.n_pool, out))
+    return out
+
+
 def as_x(indices: list[int]) -> Tensor | None:
     """Candidate indices as a ``k x 1`` input tensor (``X_pending``), ``None`` when empty."""
     return torch.tensor(indices, dtype=torch.float64).unsqueeze(-1) if indices else None
@@ -106,14 +153,15 @@ def ref_point(Y: Tensor) -> Tensor:
 
 def lognei(
     problem: PoolProblem, sampler: Any, scalar: Callable[..., Tensor], x_pending: Tensor | None,
-    constraints: list[Callable[..., Tensor]] | None,
+    constraints: list[Callable[..., Tensor]] | None, model: Any = None,
 ) -> Any:
-    """BoTorch's qLogNEI of the objective ``scalar`` on the pool (baseline: the training archs)."""
+    """BoTorch's qLogNEI of the objective ``scalar`` on the pool (baseline: the training archs),
+    on ``model`` (default: the problem's)."""
     from botorch.acquisition.logei import qLogNoisyExpectedImprovement
     from botorch.acquisition.objective import GenericMCObjective
 
     return qLogNoisyExpectedImprovement(
-        problem.model, X_baseline=problem.x_base, sampler=sampler, objective=GenericMCObjective(scalar),
+        problem.model if model is None else model, X_baseline=problem.x_base, sampler=sampler, objective=GenericMCObjective(scalar),
         X_pending=x_pending, constraints=constraints, prune_baseline=True, cache_root=False,
     )
 

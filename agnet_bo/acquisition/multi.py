@@ -125,12 +125,16 @@ class QLogNEHVI(_Hypervolume):
 
         p = _pool.pool_problem(surrogate, pool, context, self.observation_noise)
         sampler = _pool.sampler_for(p.model, p.choices, self.mc_samples, context.seed)
-        acq = qLogNoisyExpectedHypervolumeImprovement(
-            p.model, ref_point=_pool.ref_point(context.train_Y[:, context.objectives]).tolist(), X_baseline=p.x_base,
-            sampler=sampler, objective=IdentityMCMultiOutputObjective(outcomes=list(context.objectives)),
-            constraints=_pool.constraint_callables(context), X_pending=p.x_pending, prune_baseline=True, cache_root=False,
+        ref = _pool.ref_point(context.train_Y[:, context.objectives]).tolist()
+        objective = IdentityMCMultiOutputObjective(outcomes=list(context.objectives))
+        constraints = _pool.constraint_callables(context)
+        return _pool.greedy_picks(
+            lambda model, xp: qLogNoisyExpectedHypervolumeImprovement(
+                model, ref_point=ref, X_baseline=p.x_base, sampler=sampler, objective=objective,
+                constraints=constraints, X_pending=xp, prune_baseline=True, cache_root=False,
+            ),
+            p, q,
         )
-        return _pool.joint_picks(acq, p.choices, q)
 
 
 class ParEGO(_pool.SampledAcquisition):
@@ -181,6 +185,7 @@ class ParEGO(_pool.SampledAcquisition):
         sampler = _pool.sampler_for(p.model, p.choices, self.mc_samples, context.seed)
         sampler_mo = self._ehvi_sampler(p, context.seed)
         constraints = _pool.constraint_callables(context)
+        cond = _pool.Conditioning(p)  # past MAX_JOINT pending trials and picks, the older ones condition the model
         out: list[int] = []
         for k in range(q):
             g = context.pick_index(k)  # the pick's place in the whole search
@@ -194,7 +199,8 @@ class ParEGO(_pool.SampledAcquisition):
                 w = _parego_weights(len(cols), g, self.weights, context.seed).to(Y)
                 cheb = get_chebyshev_scalarization(weights=w, Y=Y[:, cols])
                 scalar = lambda Z, X=None, cheb=cheb: cheb(Z[..., cols])  # noqa: E731
-            acq = _pool.lognei(p, sampler, scalar, _pool.as_x(pending + out), constraints)
+            model, x_pending = cond.split(pending + out)
+            acq = _pool.lognei(p, sampler, scalar, x_pending, constraints, model)
             with warnings.catch_warnings():  # an all-infeasible baseline sample: BoTorch's bound is used
                 warnings.simplefilter("ignore", BotorchWarning)
                 out.append(_pool.best_left(acq, p.n_pool, out))

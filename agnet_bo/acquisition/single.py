@@ -65,17 +65,18 @@ class UCB(_pool.SampledAcquisition):
         sampler = _pool.sampler_for(p.model, p.choices, self.mc_samples, context.seed)
         objective = _objective(context)
         if len(self.kappa) == 1:
-            acq = qUpperConfidenceBound(
-                p.model, beta=self.kappa[0] ** 2, sampler=sampler, objective=objective, X_pending=p.x_pending
+            beta = self.kappa[0] ** 2
+            return _pool.greedy_picks(
+                lambda model, xp: qUpperConfidenceBound(model, beta=beta, sampler=sampler, objective=objective, X_pending=xp),
+                p, q,
             )
-            return _pool.joint_picks(acq, p.choices, q)
         pending = p.pending_indices()
+        cond = _pool.Conditioning(p)  # past MAX_JOINT pending trials and picks, the older ones condition the model
         out: list[int] = []
         for k in range(q):  # each pick: the joint qUCB of itself, earlier picks and pending, under its kappa
             kappa = self.kappa[context.pick_index(k) % len(self.kappa)]
-            acq = qUpperConfidenceBound(
-                p.model, beta=kappa**2, sampler=sampler, objective=objective, X_pending=_pool.as_x(pending + out)
-            )
+            model, x_pending = cond.split(pending + out)
+            acq = qUpperConfidenceBound(model, beta=kappa**2, sampler=sampler, objective=objective, X_pending=x_pending)
             out.append(_pool.best_left(acq, p.n_pool, out))
         return out
 
@@ -123,11 +124,13 @@ class QLogEI(_ImprovementBase):
         feas = context.feasible(Y)
         y = Y[:, context.objectives[0]]
         best = y[feas].max() if feas.any() else y.min()
-        acq = qLogExpectedImprovement(
-            p.model, best_f=best, sampler=sampler, objective=_objective(context), X_pending=p.x_pending,
-            constraints=_pool.constraint_callables(context),
+        objective, constraints = _objective(context), _pool.constraint_callables(context)
+        return _pool.greedy_picks(
+            lambda model, xp: qLogExpectedImprovement(
+                model, best_f=best, sampler=sampler, objective=objective, X_pending=xp, constraints=constraints
+            ),
+            p, q,
         )
-        return _pool.joint_picks(acq, p.choices, q)
 
 
 class QLogNEI(_ImprovementBase):
@@ -147,10 +150,13 @@ class QLogNEI(_ImprovementBase):
 
         p = _pool.pool_problem(surrogate, pool, context, self.observation_noise)
         sampler = _pool.sampler_for(p.model, p.choices, self.mc_samples, context.seed)
-        acq = qLogNoisyExpectedImprovement(
-            p.model, X_baseline=p.x_base, sampler=sampler, objective=_objective(context), X_pending=p.x_pending,
-            constraints=_pool.constraint_callables(context), prune_baseline=True, cache_root=False,
-        )
+        objective, constraints = _objective(context), _pool.constraint_callables(context)
         with warnings.catch_warnings():  # an all-infeasible baseline sample: BoTorch's bound is used
             warnings.simplefilter("ignore", BotorchWarning)
-            return _pool.joint_picks(acq, p.choices, q)
+            return _pool.greedy_picks(
+                lambda model, xp: qLogNoisyExpectedImprovement(
+                    model, X_baseline=p.x_base, sampler=sampler, objective=objective, X_pending=xp,
+                    constraints=constraints, prune_baseline=True, cache_root=False,
+                ),
+                p, q,
+            )

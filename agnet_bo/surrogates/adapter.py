@@ -12,6 +12,7 @@ their indices.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -47,6 +48,10 @@ class PoolSurrogate(Protocol):
 
     def pool_posterior(self, handle: Any, idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
         """The posterior of the pool members ``idx`` (a ``batch x q`` long tensor)."""
+        ...
+
+    def pool_condition(self, handle: Any, idx: list[int]) -> Any:
+        """``handle`` conditioned on believed measurements of ``idx``, or ``None``."""
         ...
 
 
@@ -150,6 +155,20 @@ class PoolModel(Model):
         if posterior_transform is not None:
             post = posterior_transform(post)
         return post
+
+    def conditioned(self, indices: list[int]) -> PoolModel | None:
+        """This model conditioned on measurements of the pool members ``indices`` at their
+        posterior means (:meth:`Surrogate.pool_condition
+        <agnet_bo.surrogates.Surrogate.pool_condition>`), or ``None`` when the surrogate cannot
+        condition. Conditioning a conditioned model again adds the new points: the same as
+        conditioning on all of them at once."""
+        cond = getattr(self._surrogate, "pool_condition", None)
+        handle = None if cond is None else cond(self._handle, [int(i) for i in indices])
+        if handle is None:
+            return None
+        out = copy.copy(self)  # shares the pool and the surrogate; only the handle differs
+        out._handle = handle
+        return out
 
     def _indices(self, X: Tensor) -> Tensor:
         n = len(self._pool)

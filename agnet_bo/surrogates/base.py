@@ -410,6 +410,18 @@ class Surrogate(Configurable, ABC):
         ``idx``, with ``observation_noise`` as for :meth:`pool_posterior`."""
         return posterior_moments(self.pool_posterior(handle, idx, observation_noise))
 
+    def pool_condition(self, handle: Any, idx: list[int]) -> Any:
+        """The handle of the pool posterior conditioned on measurements of the pool members
+        ``idx`` at their posterior means (the "kriging believer"), or ``None`` when the
+        surrogate cannot condition (the default).
+
+        How a pick takes many pending trials into account cheaply
+        (:data:`agnet_bo.acquisition.MAX_JOINT`): for a Gaussian posterior the believed values
+        leave the means as they are and shrink the covariance exactly as real measurements
+        would (GP-BUCB, Desautels et al. 2014). Override with :meth:`pool_handle`.
+        """
+        return None
+
     # -- internals ----------------------------------------------------------------------------
     def _fit_checked(self, archs: list[Architecture], Y: Tensor) -> Self:
         tf = make_target_transform(self._target_transform_name, int(Y.shape[-1]))

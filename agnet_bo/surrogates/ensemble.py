@@ -137,6 +137,11 @@ class EnsembleSurrogate(Surrogate):
     def pool_posterior(self, handle: list[Any], idx: Tensor, observation_noise: bool | Tensor = False) -> Posterior:
         return gaussian_posterior(*self.pool_moments(handle, idx, observation_noise))
 
+    def pool_condition(self, handle: list[Any], idx: list[int]) -> list[Any] | None:
+        """Each member conditioned (``None`` if one of them cannot be)."""
+        out = [s.pool_condition(h, idx) for s, h in zip(self.surrogates, handle, strict=True)]
+        return None if any(h is None for h in out) else out
+
     def _model_state(self) -> dict[str, Any]:
         return {"members": [s.state_dict() for s in self.surrogates]}
 

@@ -286,6 +286,20 @@ class GPSurrogate(Surrogate):
             noise = noise * std**2
         return mean, cov, noise
 
+    def pool_condition(self, handle: tuple[Tensor, Tensor, Tensor], idx: list[int]) -> tuple[Tensor, Tensor, Tensor]:
+        """The pool's joint Gaussian conditioned on noisy measurements of ``idx`` at their means:
+        the means are unchanged and ``cov - cov[:, S] (cov[S, S] + noise I)^-1 cov[S, :]``
+        (``m x N x N``, one solve with ``|S|`` right-hand sides)."""
+        mean, cov, noise = handle
+        if not idx:
+            return handle
+        s = torch.as_tensor(list(idx), dtype=torch.long)
+        c_s = cov[:, :, s]  # m x N x k
+        c_ss = cov[:, s.unsqueeze(-1), s.unsqueeze(-2)] + torch.diag_embed(noise.reshape(-1, 1).expand(-1, len(s)))
+        chol = torch.linalg.cholesky(c_ss)
+        w = torch.cholesky_solve(c_s.transpose(-1, -2), chol)  # m x k x N
+        return mean, cov - c_s @ w, noise
+
     def pool_posterior(
         self, handle: tuple[Tensor, Tensor, Tensor], idx: Tensor, observation_noise: bool | Tensor = False
     ) -> Posterior:
