@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import threading
 import weakref
 from abc import ABC, abstractmethod
@@ -120,9 +121,10 @@ class RandomProposer(Proposer):
         out: list[Architecture] = []
         seen = set(excluded)
         ask = n
+        if size is not None:  # n + every excluded one, but no more than enough to expect n new ones
+            left = max(1, size - len(excluded))
+            ask = min(size, n + len(excluded), max(n, math.ceil(1.5 * n * size / left) + 8))
         for _ in range(50):
-            if size is not None:
-                ask = min(size, max(ask, n + len(excluded)))
             gave_up = False
             try:
                 drawn = self.space.sample(ask, seed=rng)
