@@ -10,16 +10,19 @@ With ``--io`` the row also times ``save``, ``load``, ``records()`` and ``trials_
 of the optimizer and gives the state file's size.
 
     python bench/scale.py --spaces nb201 nb101 darts --sizes 1000 3000 10000 --rounds 3 --io
-    python bench/scale.py --background --told 5000 --pending 64 --steps 200
+    python bench/scale.py --background --told 5000 --pending 64 --steps 200 --gap 0.25
     python bench/scale.py --report bench/results/scale.jsonl
 
 ``--max-model-trials N`` overrides the optimizer's bound (``0``: every result, the exact path).
 
 ``--background``: ``--told`` evaluated architectures, then ``prefetch=--pending`` and
 ``refit_in_background=True``; ``--pending`` trials are asked and kept pending, then each step
-tells one pending trial (at random) and asks one, ``--steps`` times: the latency of every ask
-after the first ``--pending`` (median and 90th percentile) and the duration of every
-background round (refit to installed picks).
+tells one pending trial (at random) and asks one, ``--steps`` times, one step every ``--gap``
+seconds (64 workers whose trainings take 16 s: a result every 0.25 s): the latency of every ask
+after the first ``--pending`` (median and 90th percentile), the duration of every background
+round (refit to installed picks) and where the asked architectures came from (``proposed``:
+a round's picks, ``spare``: the rest of its pool, ``initial``: random ones before the first
+round).
 
 Every row records the commit of the imported checkout, package versions, core count, load
 average, the settings and the seed.
@@ -132,7 +135,7 @@ def measure_rounds(name: str, n: int, rounds: int, seed: int, max_model_trials: 
     return row
 
 
-def measure_background(name: str, told: int, pending: int, steps: int, seed: int, max_model_trials: int | None) -> dict:
+def measure_background(name: str, told: int, pending: int, steps: int, seed: int, max_model_trials: int | None, gap: float) -> dict:
     import agnet_bo as ab
 
     space, archs, values, value_of = history(name, told, seed)
@@ -154,6 +157,7 @@ def measure_background(name: str, told: int, pending: int, steps: int, seed: int
     live = [opt.ask(1)[0] for _ in range(pending)]
     latencies = []
     for _ in range(steps):
+        time.sleep(gap)
         t = live.pop(int(rng.integers(len(live))))
         opt.tell(t, {"y": value_of(t.arch)})
         start = time.perf_counter()
@@ -163,7 +167,7 @@ def measure_background(name: str, told: int, pending: int, steps: int, seed: int
     durations = [e - s for s, e in zip(starts, ends, strict=False)]
     lat = np.array(latencies) * 1000
     return {
-        "mode": "background", "space": name, "told": told, "pending": pending, "steps": steps, "seed": seed,
+        "mode": "background", "space": name, "told": told, "pending": pending, "steps": steps, "gap": gap, "seed": seed,
         "max_model_trials": opt.max_model_trials, "ask_p50_ms": float(np.median(lat)),
         "ask_p90_ms": float(np.percentile(lat, 90)), "ask_max_ms": float(lat.max()), "rounds": len(durations),
         "round_seconds": durations, "round_median": statistics.median(durations) if durations else None,
@@ -178,7 +182,9 @@ def _child(spec: dict) -> None:
     if spec["mode"] == "rounds":
         row = measure_rounds(spec["space"], spec["told"], spec["rounds"], spec["seed"], spec["max_model_trials"], spec["io"])
     else:
-        row = measure_background(spec["space"], spec["told"], spec["pending"], spec["steps"], spec["seed"], spec["max_model_trials"])
+        row = measure_background(
+            spec["space"], spec["told"], spec["pending"], spec["steps"], spec["seed"], spec["max_model_trials"], spec["gap"]
+        )
     print("ROW " + json.dumps(row), flush=True)
 
 
@@ -220,13 +226,14 @@ def report(path: Path) -> str:
             )
     bg = [r for r in rows if r["mode"] == "background"]
     if bg:
-        out += ["", "| space | told | pending | max_model_trials | commit | steps | ask p50 (ms) | ask p90 (ms) | rounds | round median (s) | round max (s) | peak memory (MiB) |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        out += ["", "| space | told | pending | max_model_trials | commit | steps | gap (s) | ask p50 (ms) | ask p90 (ms) | rounds | round median (s) | round max (s) | picks / spares / random | load | peak memory (MiB) |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in bg:
             out.append(
                 f"| {r['space']} | {r['told']} | {r['pending']} | {r['max_model_trials']} | {(r.get('commit') or '?')[:7]} | {r['steps']} | "
-                f"{r['ask_p50_ms']:.2f} | {r['ask_p90_ms']:.2f} | {r['rounds']} | {r['round_median'] or float('nan'):.2f} | "
-                f"{r['round_max'] or float('nan'):.2f} | {r['peak_rss_mib']:.0f} |"
+                f"{r.get('gap', 0)} | {r['ask_p50_ms']:.2f} | {r['ask_p90_ms']:.2f} | {r['rounds']} | {r['round_median'] or float('nan'):.2f} | "
+                f"{r['round_max'] or float('nan'):.2f} | {r['sources'].get('proposed', 0)} / {r['sources'].get('spare', 0)} / "
+                f"{r['sources'].get('initial', 0)} | {r['load_average']:.1f} | {r['peak_rss_mib']:.0f} |"
             )
     return "\n".join(out)
 
@@ -243,6 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--told", type=int, default=5000)
     p.add_argument("--pending", type=int, default=64)
     p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--gap", type=float, default=0.25, help="seconds between two results (--background)")
     p.add_argument("--out", default="bench/results/scale.jsonl")
     p.add_argument("--report", default=None)
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -258,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.background:
         for space in args.spaces:
             spec = {"mode": "background", "space": space, "told": args.told, "pending": args.pending, "steps": args.steps,
-                    "seed": args.seed, "max_model_trials": args.max_model_trials}
+                    "gap": args.gap, "seed": args.seed, "max_model_trials": args.max_model_trials}
             row = _run(spec, out)
             if row:
                 print(f"{space} background: ask p50 {row['ask_p50_ms']:.2f} ms, p90 {row['ask_p90_ms']:.2f} ms, "
