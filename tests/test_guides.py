@@ -58,3 +58,11 @@ def test_the_ray_process_loop_of_the_training_loop_guide_runs(tmp_path, monkeypa
     opt = namespace["opt"]
     assert len(opt.trials) == 16 and all(t.state.value == "COMPLETE" for t in opt.trials)
     assert (tmp_path / "run.json").exists()
+
+
+def test_the_long_search_settings_of_the_training_loop_guide_run():
+    import agnet_bo as ab
+
+    namespace: dict = {"ab": ab, "space": ab.spaces.NB201Space()}
+    exec(compile(_training_loop_block("max_model_trials=1000"), "training-loop.md", "exec"), namespace)
+    assert namespace["opt"].max_model_trials == 0  # the block's last line: never bound
