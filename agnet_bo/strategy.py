@@ -229,7 +229,8 @@ class Strategy:
         """Fit ``models`` (the round's own) on ``data``: the proposer first, on every result (a
         jointly trained surrogate learns there; :attr:`Proposer.max_fit_size
         <agnet_bo.proposers.Proposer.max_fit_size>` bounds what it trains on per pass), then the
-        surrogate on :meth:`model_data`."""
+        surrogate on :meth:`model_data` (past the bound starting from its last fit's
+        hyperparameters, :attr:`Surrogate.warm_start <agnet_bo.surrogates.Surrogate.warm_start>`)."""
         start = time.perf_counter()
         util = self.utilities(data)
         models.proposer.max_fit_size = self.max_model_trials or None
@@ -237,6 +238,7 @@ class Strategy:
         fitted = time.perf_counter()
         model_data = self.model_data(data, util)
         if models.surrogate is not None:
+            models.surrogate.warm_start = len(model_data.archs) < len(data.archs)  # past the bound
             models.surrogate.fit(model_data.archs, model_data.Y)
         n, m = len(data.archs), len(model_data.archs)
         path = "every result" if m == n else f"a subset of {m} ({self.model_subset}, max_model_trials={self.max_model_trials})"

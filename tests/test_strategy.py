@@ -100,6 +100,7 @@ def test_rounds_past_the_bound_fit_a_subset_and_say_so(caplog):
     with caplog.at_level(logging.INFO, logger="agnet_bo.optimizer"):
         opt.ask(2)
     assert opt.surrogate._train_X.shape[0] == 12  # the GP saw 12 of the 30
+    assert opt.surrogate.warm_start  # ... starting from its last fit
     assert opt.proposer.seen == (30, 12)  # the proposer sees every result, and the bound
     assert "a subset of 12 (best+random, max_model_trials=12)" in caplog.text
 
@@ -112,7 +113,7 @@ def test_the_default_bound_and_below_it_every_result():
     for a, v in zip(archs, _bench_values(space, archs), strict=True):
         opt.add_evaluated(a, v)
     opt.ask(1)
-    assert opt.surrogate._train_X.shape[0] == 20
+    assert opt.surrogate._train_X.shape[0] == 20 and not opt.surrogate.warm_start
 
 
 def test_the_bound_and_the_rule_are_saved(tmp_path):

@@ -110,6 +110,11 @@ class Surrogate(Configurable, ABC):
         self.target_transform_: OutcomeTransform | None = None
         self.train_archs_: list[Architecture] | None = None
         self.train_Y_: Tensor | None = None
+        self.warm_start = False
+        """Start the next fit from this fit's hyperparameters instead of the defaults (where
+        the model has such a fit, a GP's). The :class:`~agnet_bo.strategy.Strategy` sets it
+        past its ``max_model_trials``, where consecutive rounds fit similar data and a cold
+        start would pay for most of a round; below it fits start cold, as they always did."""
 
     # -- what subclasses implement ------------------------------------------------------------
     @abstractmethod

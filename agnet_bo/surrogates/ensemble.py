@@ -113,6 +113,7 @@ class EnsembleSurrogate(Surrogate):
     # -- Surrogate hooks ----------------------------------------------------------------------
     def _fit(self, archs: list[Architecture], Y: Tensor) -> None:
         for s in self.surrogates:
+            s.warm_start = self.warm_start
             s.fit(archs, Y)
 
     def _predict(self, archs: list[Architecture]) -> tuple[Tensor, Tensor]:

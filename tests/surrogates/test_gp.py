@@ -263,3 +263,29 @@ def test_gp_uses_the_counting_kernel(space, data):
     gp = GPSurrogate(space, kernel="wl+hamming", spelled=True, seed=0).fit(archs, y)
     kinds = [type(m) for m in gp.model_.covar_module.modules()]
     assert kinds.count(HammingKernel) == 2  # the functional and the spelled view
+
+
+def test_warm_start_begins_where_the_last_fit_ended(monkeypatch):
+    from agnet_bo.surrogates import gp as gp_module
+
+    space = NB201Space()
+    archs = space.sample(40, seed=0)
+    y = np.array([a.ops.count("nor_conv_3x3") + 0.2 * a.ops.count("skip_connect") for a in archs]).reshape(-1, 1)
+    gp = GPSurrogate(space, seed=0).fit(archs[:30], y[:30])
+    fitted = {k: v.detach().clone() for k, v in gp.model_.named_parameters()}
+    starts = []
+    real = gp_module.fit_gpytorch_mll
+
+    def spy(mll, **kw):
+        starts.append({k: v.detach().clone() for k, v in mll.model.named_parameters()})
+        return real(mll, **kw)
+
+    monkeypatch.setattr(gp_module, "fit_gpytorch_mll", spy)
+    gp.fit(archs[5:35], y[5:35])  # cold: from the defaults
+    assert any(not torch.equal(starts[0][k], fitted[k]) for k in fitted)
+    gp.warm_start = True
+    before = {k: v.detach().clone() for k, v in gp.model_.named_parameters()}
+    gp.fit(archs[10:40], y[10:40])
+    assert all(torch.equal(starts[1][k], before[k]) for k in before)  # warm: from the last fit
+    mean, var = gp.predict(archs[:5])
+    assert mean.shape == (5, 1) and bool((var > 0).all())
