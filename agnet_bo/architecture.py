@@ -52,7 +52,9 @@ class Architecture:
     _adjacency: np.ndarray
     _hash: int
 
-    def __init__(self, ops: Sequence[str], adjacency: Any) -> None:
+    @staticmethod
+    def _checked_ops(ops: Sequence[str]) -> tuple[str, ...]:
+        """``ops`` as a tuple, checked (strings, input first, output last, nowhere else)."""
         if isinstance(ops, str) or not isinstance(ops, Iterable):
             raise InvalidArchitectureError(
                 f"`ops` must be a sequence of operation names, got {type(ops).__name__} {ops!r}. "
@@ -80,6 +82,11 @@ class Architecture:
                 f'"{INPUT}" and "{OUTPUT}" may only label the first and last node, but they also label '
                 f"node(s) {misplaced} in {ops_t!r}."
             )
+        return ops_t
+
+    def __init__(self, ops: Sequence[str], adjacency: Any) -> None:
+        ops_t = self._checked_ops(ops)
+        n = len(ops_t)
         try:
             adj = np.asarray(adjacency)
         except Exception as exc:  # ragged lists and the like
@@ -117,7 +124,9 @@ class Architecture:
                 + (" (a self-loop)." if u == v else ".")
                 + " Reorder the nodes topologically; a cyclic graph is not a valid architecture."
             )
-        adj_u8 = np.ascontiguousarray(adj_u8)
+        self._set(ops_t, np.ascontiguousarray(adj_u8))
+
+    def _set(self, ops_t: tuple[str, ...], adj_u8: np.ndarray) -> None:
         adj_u8.setflags(write=False)
         object.__setattr__(self, "_ops", ops_t)
         object.__setattr__(self, "_adjacency", adj_u8)
@@ -157,7 +166,8 @@ class Architecture:
     @property
     def edges(self) -> tuple[tuple[int, int], ...]:
         """The edges ``(u, v)`` with ``u < v``, in row-major order."""
-        return tuple((int(u), int(v)) for u, v in np.argwhere(self._adjacency))
+        us, vs = np.nonzero(self._adjacency)
+        return tuple(zip(us.tolist(), vs.tolist(), strict=True))
 
     # -- conversions --------------------------------------------------------------------------
     @classmethod
@@ -170,7 +180,18 @@ class Architecture:
         ops_t = tuple(ops)
         n = len(ops_t)
         adj = np.zeros((n, n), dtype=np.uint8)
-        for e in edges:
+        pairs = edges if isinstance(edges, (list, tuple)) else list(edges)
+        try:  # the common case at once: a list of int pairs inside the graph
+            idx = np.asarray(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+            fast = idx.dtype.kind == "i" and idx.ndim == 2 and idx.shape[1] == 2 and bool(((idx >= 0) & (idx < n)).all())
+        except (TypeError, ValueError, OverflowError):
+            fast = False
+        if fast and bool((idx[:, 0] < idx[:, 1]).all()):  # forward edges: upper-triangular 0/1 by construction
+            adj[idx[:, 0], idx[:, 1]] = 1
+            out = cls.__new__(cls)
+            out._set(cls._checked_ops(ops_t), adj)
+            return out
+        for e in pairs:
             try:
                 u, v = (int(x) for x in e)
             except (TypeError, ValueError) as exc:
@@ -184,7 +205,8 @@ class Architecture:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict ``{"ops": [...], "edges": [[u, v], ...]}``."""
-        return {"ops": list(self._ops), "edges": [list(e) for e in self.edges]}
+        us, vs = np.nonzero(self._adjacency)
+        return {"ops": list(self._ops), "edges": [[u, v] for u, v in zip(us.tolist(), vs.tolist(), strict=True)]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Architecture:
