@@ -171,6 +171,7 @@ class Strategy:
             raise unknown_name("model_subset", model_subset, MODEL_SUBSETS)
         self.model_subset = model_subset
         self.copies_models = True  # False once a copy failed: rounds then train in place
+        self._last_pool: tuple[Models, RoundData, list[Architecture]] | None = None
 
     # -- the current models ---------------------------------------------------------------------
     @property
@@ -285,6 +286,7 @@ class Strategy:
         n_pool = max(pool_size if size is None else min(pool_size, size - len(data.exclude)), q)
         start = time.perf_counter()
         pool = self.propose(models, data, n_pool)
+        self._last_pool = (models, data, pool)  # spares() of the same round reuse it
         proposed = time.perf_counter()
         q = min(q, len(pool))
         if q == 0:
@@ -312,15 +314,21 @@ class Strategy:
         background, when every pick was handed out and the next round is still running (a
         slightly worse architecture now rather than an idle worker).
 
-        The default re-proposes the pool (the same seed gives the same pool) and orders the
+        The default takes the round's pool (the one :meth:`pick` scored with these models and
+        data; else it proposes it again: the same seed gives the same pool) and orders the
         candidates that were not picked by the surrogate's predicted means: by the first
         objective, or by non-dominated rank with several; predicted constraint violations last.
         Without a surrogate, the proposer's order.
         """
         taken = {data.space.key(a) for a in picks}
-        size = data.space.size
-        n_pool = max(int(self.pool_size or 0) if size is None else min(int(self.pool_size or 0), size - len(data.exclude)), 1)
-        rest = [a for a in self.propose(models, data, n_pool) if data.space.key(a) not in taken]
+        last = getattr(self, "_last_pool", None)
+        if last is not None and last[0] is models and last[1] is data:
+            pool = last[2]
+        else:
+            size = data.space.size
+            n_pool = max(int(self.pool_size or 0) if size is None else min(int(self.pool_size or 0), size - len(data.exclude)), 1)
+            pool = self.propose(models, data, n_pool)
+        rest = [a for a in pool if data.space.key(a) not in taken]
         surrogate = models.surrogate
         if surrogate is None or len(rest) < 2:
             return rest
@@ -369,6 +377,11 @@ class Strategy:
         else:
             self.ensure_fitted(data)
         return self.pick(self._models, data, q)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_last_pool"] = None  # a cache of the last round, not state
+        return state
 
     def __repr__(self) -> str:
         return (

@@ -144,3 +144,23 @@ def test_a_user_proposer_without_the_attribute_still_works():
         (t,) = opt.ask(1)
         opt.tell(t, 1.0)
     assert len(opt.trials) == 6
+
+
+def test_a_background_round_proposes_its_pool_once():
+    space = NB201Space()
+    opt = ab.Optimizer(space, "acc", n_initial=4, pool_size=30, prefetch=4, refit_in_background=True, seed=0)
+    archs = space.sample(8, seed=5)
+    for a, v in zip(archs, _bench_values(space, archs), strict=True):
+        opt.add_evaluated(a, v)
+    calls = []
+    propose = opt.strategy.propose
+    opt.strategy.propose = lambda *a, **k: calls.append(1) or propose(*a, **k)
+    opt.ask(1)
+    opt._dispatch.wait()
+    assert opt.rounds == 1 and len(calls) == 1  # the spares are the rest of the picks' pool
+    spares = [a for a in opt._dispatch.spares]
+    assert spares and all(opt.find(a) is None for a in spares)
+    import pickle
+
+    del opt.strategy.propose  # (the counter cannot be pickled)
+    assert opt.strategy._last_pool is not None and pickle.loads(pickle.dumps(opt.strategy))._last_pool is None
