@@ -2,6 +2,7 @@
 
     python bench/suite.py run --seeds 5 --workers 2 --raw bench/results/suite.jsonl
     python bench/suite.py report bench/results/suite.jsonl
+    python bench/suite.py same OLD.jsonl NEW.jsonl --method agnet   # same picks, run by run?
 
 ``run`` searches every task (:data:`SUITE`) with every method (``--methods``; names and overrides
 as in ``agnet-bo compare``, e.g. ``agnet:pool_size=500``; ``--config NAME=JSON`` adds a method
@@ -276,6 +277,26 @@ def report(records: Sequence[dict], methods: Sequence[str] | None = None) -> str
     return "\n".join(out)
 
 
+def same(a: Path, b: Path, method: str) -> str:
+    """Per (task, seed) run of ``method`` in both files: whether the two traces are identical
+    (the same architectures' values, query by query), else the first query where they part."""
+    def runs(path: Path) -> dict:
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return {(r["task"], r["seed"]): r for r in rows if r["method"] == method}
+
+    ra, rb = runs(a), runs(b)
+    out = [f"| task | seed | {a.name} commit | {b.name} commit | traces |", "|---|---|---|---|---|"]
+    both = sorted(set(ra) & set(rb), key=lambda k: ([t.name for t in SUITE].index(k[0]) if k[0] in TASKS else 99, k[1]))
+    for k in both:
+        ta, tb = ra[k]["trace"], rb[k]["trace"]
+        part = next((i for i, (x, y) in enumerate(zip(ta, tb, strict=False)) if x != y), None)
+        verdict = "identical" if ta == tb else f"differ from query {part if part is not None else min(len(ta), len(tb))}"
+        out.append(f"| {k[0]} | {k[1]} | {(ra[k].get('commit') or '?')[:7]} | {(rb[k].get('commit') or '?')[:7]} | {verdict} |")
+    n_same = sum(ra[k]["trace"] == rb[k]["trace"] for k in both)
+    out.append(f"\n{n_same} of {len(both)} runs identical.")
+    return "\n".join(out)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -297,10 +318,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("raw", nargs="+", help="raw files; PATH::TAG appends TAG to that file's method names")
     p.add_argument("--methods", nargs="+", default=None)
     p.add_argument("--seeds", type=int, default=None, help="only seeds below this")
+    c = sub.add_parser("same", help="compare the traces of one method in two raw files, run by run")
+    c.add_argument("a")
+    c.add_argument("b")
+    c.add_argument("--method", default="agnet")
     args = parser.parse_args(argv)
     if args.cmd == "run":
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         cmd_run(args)
+    elif args.cmd == "same":
+        print(same(Path(args.a), Path(args.b), args.method))
     else:
         records = []
         for item in args.raw:  # PATH, or PATH::TAG to tell its methods apart from another file's
