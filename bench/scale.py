@@ -208,21 +208,21 @@ def report(path: Path) -> str:
     out = []
     rr = [r for r in rows if r["mode"] == "rounds"]
     if rr:
-        out += ["| space | told | max_model_trials | commit | runs | round (s, median of 3) | warm-up round (s) | peak memory (MiB) | save (s) | load (s) | state (MB) | records() (s) | trials_dataframe() (s) |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        out += ["| space | told | max_model_trials | commit | runs | round (s, median of 3) | warm-up round (s) | peak memory (MiB) | save (s) | load (s) | state (MB) | records() (s) | trials_dataframe() (s) | load average |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         groups: dict[tuple, list[dict]] = {}
         for r in rr:
             groups.setdefault((r["space"], r["told"], r["max_model_trials"], (r.get("commit") or "?")[:7]), []).append(r)
 
         def med(rs: list[dict], key: str, scale: float = 1.0) -> str:
             vals = [r[key] * scale for r in rs if r.get(key) is not None]
-            return f"{statistics.median(vals):.2f}" if vals else "-"
+            return f"{statistics.median(vals):.2f}" if vals else "-"  # one run: its value
 
         for (space, told, cap, commit), rs in sorted(groups.items(), key=lambda kv: (SPACES.index(kv[0][0]), kv[0][1], kv[0][2], kv[0][3])):
             out.append(
                 f"| {space} | {told} | {cap} | {commit} | {len(rs)} | {med(rs, 'round_median')} | {med(rs, 'warmup_seconds')} | "
                 f"{med(rs, 'peak_rss_mib'):s} | {med(rs, 'save_seconds')} | {med(rs, 'load_seconds')} | {med(rs, 'state_bytes', 1e-6)} | "
-                f"{med(rs, 'records_seconds')} | {med(rs, 'dataframe_seconds')} |"
+                f"{med(rs, 'records_seconds')} | {med(rs, 'dataframe_seconds')} | {med(rs, 'load_average')} |"
             )
     bg = [r for r in rows if r["mode"] == "background"]
     if bg:
