@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,11 @@ import tempfile
 import threading
 import time
 import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _provenance import provenance
 
 CONFIGS = {
     "default": {},
@@ -95,28 +99,6 @@ def run(config: str, workers: int, budget: int, seed: int, gap: float = 0.0) -> 
         "p90_ask": statistics.quantiles(after_tell + idle, n=10)[-1], "max_ask": max(after_tell + idle),
         "rounds_per_100": 100 * len(rounds) / max(suggestions, 1), "seconds": time.perf_counter() - start,
     }
-
-
-def provenance() -> dict:
-    """Commit, package versions and machine of a result row."""
-    from importlib.metadata import version
-
-    import agnet_bo
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(agnet_bo.__file__)))  # the checkout that is imported
-    try:
-        commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "-C", root, "status", "--porcelain", "agnet_bo"], capture_output=True, text=True).stdout.strip())
-    except (OSError, subprocess.CalledProcessError):
-        commit, dirty = None, None
-    versions = {}
-    for pkg in ("agnet-bo", "torch", "botorch", "gpytorch"):
-        try:
-            versions[pkg] = version(pkg)
-        except Exception:
-            versions[pkg] = None
-    return {"commit": commit, "dirty": dirty, "agnet_bo_imported_from": root, "versions": versions,
-            "python": platform.python_version(), "cpu_count": os.cpu_count(), "load_average": os.getloadavg()[0]}
 
 
 def threaded_settings(config: str, threads: int) -> dict:
