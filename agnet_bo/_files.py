@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
@@ -17,6 +18,14 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     file is removed and ``path`` is left as it was.
     """
     path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"Cannot write {str(path)!r}: the folder {str(folder)!r} does not exist. Create it first, e.g. "
+            f"os.makedirs({str(folder)!r}, exist_ok=True)",
+            str(path),
+        )
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer: threads may save at once
     try:
         with open(tmp, "wb") as fh:
@@ -24,5 +33,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # name the user's file, not the temporary one
+        raise type(exc)(exc.errno, f"Cannot write {str(path)!r}: {exc.strerror}", str(path)) from exc
     finally:
         tmp.unlink(missing_ok=True)

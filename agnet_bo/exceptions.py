@@ -19,6 +19,7 @@ __all__ = [
     "StateFileError",
     "TrialPruned",
     "ObjectiveValueWarning",
+    "InfeasibleWarning",
     "SpaceExhaustedWarning",
     "PretrainingWarning",
 ]
@@ -76,6 +77,10 @@ class TrialPruned(AgnetBOError):
 
 class ObjectiveValueWarning(UserWarning):
     """A told value was NaN or infinite; the trial was recorded as failed (a warning, not an error)."""
+
+
+class InfeasibleWarning(UserWarning):
+    """Many complete results were told and none meets the outcome constraints (warned once)."""
 
 
 class SpaceExhaustedWarning(UserWarning):

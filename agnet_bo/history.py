@@ -68,7 +68,7 @@ class ResultsMixin:
         """:meth:`records` as a ``pandas.DataFrame`` (pandas is imported here, and only here).
 
         Raises:
-            ImportError: If pandas is not installed (``pip install pandas``).
+            ImportError: If pandas is not installed (``pip install 'agnet-bo[pandas]'``).
         """
         return dataframe(self.records())
 
@@ -127,12 +127,12 @@ def dataframe(rows: list[dict[str, Any]]) -> Any:
     """``rows`` as a ``pandas.DataFrame`` (pandas is imported here, and only here).
 
     Raises:
-        ImportError: If pandas is not installed (``pip install pandas``).
+        ImportError: If pandas is not installed (``pip install 'agnet-bo[pandas]'``).
     """
     try:
         import pandas as pd
     except ImportError as exc:
-        raise ImportError("trials_dataframe() needs pandas: pip install pandas (or use records() / export()).") from exc
+        raise ImportError("trials_dataframe() needs pandas: pip install 'agnet-bo[pandas]' (or pandas itself), or use records() / export().") from exc
     return pd.DataFrame(rows)
 
 

@@ -89,6 +89,40 @@ def parse_constraints(constraints: Any) -> dict[str, Constraint]:
     return out
 
 
+INFEASIBLE_WARN_AFTER = 8
+"""An :class:`~agnet_bo.exceptions.InfeasibleWarning` is raised once this many complete results
+have been told and none meets the constraints."""
+
+
+class FeasibilityWatch:
+    """Counts complete results until one meets the constraints; says once when
+    :data:`INFEASIBLE_WARN_AFTER` have come and none does. O(1) per result (thread safety: the
+    caller's lock)."""
+
+    def __init__(self, problem: Problem, told: Sequence[Any] = ()) -> None:
+        self.problem = problem
+        self.infeasible = 0
+        self.seen_feasible = not problem.constraints
+        self.warned = False
+        for t in told:
+            self.note(t.values)
+
+    def note(self, values: Mapping[str, float]) -> str | None:
+        """Record one complete result; the warning's text the first time it is due, else None."""
+        if self.seen_feasible or self.warned:
+            return None
+        if bool(self.problem.feasible([values])[0]):
+            self.seen_feasible = True
+            return None
+        self.infeasible += 1
+        if self.infeasible < INFEASIBLE_WARN_AFTER:
+            return None
+        self.warned = True
+        return f"{self.infeasible} complete results told and none meets the constraints {dict(self.problem.constraints)}: " \
+            "pareto_front() is empty, hypervolume() 0 and best_trial raises until one does. Check the bound and the " \
+            "metric's units, or relax the constraint."
+
+
 class Problem:
     """What is searched for: objectives with directions, outcome constraints, and the modelled
     metrics (the objectives, then constrained metrics that are not objectives).
@@ -189,8 +223,23 @@ class Problem:
             raise InputError("best_trial is defined for one objective; use pareto_front() for several.")
         kept, Y = self._feasible_values(trials)
         if not kept:
-            raise InputError("No complete feasible trial yet: tell some results first.")
+            if trials:
+                raise InputError(self.none_feasible(trials) + " best_trial is the best feasible one.")
+            raise InputError("No complete trial yet: tell some results first.")
         return kept[int(np.argmax(Y[:, 0]))]
+
+    def none_feasible(self, trials: Sequence[Any]) -> str:
+        """What to tell a user whose ``trials`` (complete, told) all break a constraint: how many,
+        and per constraint the value closest to its bound."""
+        parts = []
+        for name, c in self.constraints.items():
+            vals = np.array([t.values[name] for t in trials], dtype=float)
+            closest = np.nanmin(vals) if c.op == "<=" else np.nanmax(vals)
+            parts.append(f"{name} {c.op} {c.bound:g} (closest told: {closest:g})")
+        return (
+            f"None of the {len(trials)} complete trials meets the constraints: {'; '.join(parts)}. "
+            "Check the bound and the metric's units, or relax the constraint."
+        )
 
     def front(self, trials: Sequence[Any]) -> list[Any]:
         """The feasible trials among complete ``trials`` that no other one dominates."""

@@ -21,10 +21,16 @@ from agnet_bo._validation import check_bool, check_int, check_json, check_no_une
 from agnet_bo.acquisition import Acquisition
 from agnet_bo.architecture import Architecture
 from agnet_bo.dispatch import Dispatcher
-from agnet_bo.exceptions import InputError, ObjectiveValueWarning, SpaceExhaustedWarning, StateFileError
+from agnet_bo.exceptions import (
+    InfeasibleWarning,
+    InputError,
+    ObjectiveValueWarning,
+    SpaceExhaustedWarning,
+    StateFileError,
+)
 from agnet_bo.history import ResultsMixin
 from agnet_bo.loop import LoopMixin, TrialHandle
-from agnet_bo.objectives import Constraint, Problem
+from agnet_bo.objectives import Constraint, FeasibilityWatch, Problem
 from agnet_bo.proposers import Proposer
 from agnet_bo.pruners import Pruner
 from agnet_bo.spaces.base import SearchSpace
@@ -184,6 +190,7 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         self._store = TrialStore()
         self._lock = self._store.lock  # one lock for the trials and the dispatcher's state
         self._callbacks: list[tuple[str, Callable[..., Any]]] = []
+        self._feasibility: FeasibilityWatch | None = None  # made at the first complete result
         self._dispatch = Dispatcher(
             space, self.problem, self._store, self.strategy, seed=self.seed, num_threads=num_threads,
             refit_every=self.refit_every, prefetch=self.prefetch, background=self.refit_in_background,
@@ -347,6 +354,14 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             self._store.finish(t, state, vals, info)
             if state is not TrialState.FAIL:
                 self._dispatch.told()
+            if state is TrialState.COMPLETE and vals is not None:
+                watch = getattr(self, "_feasibility", None)
+                if watch is None:  # the first complete result (or of an optimizer loaded or unpickled): count the rest once
+                    watch = FeasibilityWatch(self.problem, [x for x in self._store.with_state(TrialState.COMPLETE) if x is not t])
+                    self._feasibility = watch
+                note = watch.note(vals)
+                if note is not None:
+                    warnings.warn(note, InfeasibleWarning, stacklevel=3)
         return t
 
     def add_callback(self, fn: Callable[..., Any], when: str = "tell") -> None:

@@ -868,3 +868,55 @@ def test_acquisition_context_counts_every_trial_asked(space, table):
     assert seen[-1] == (7, 0, 2) and len(held) == 3
     opt.ask()  # three pending
     assert seen[-1] == (9, 3, 1)
+
+
+def test_trials_dataframe_without_pandas_says_which_extra(monkeypatch, space):
+    import re
+    import sys
+    from pathlib import Path
+
+    opt = Optimizer(space, {"valid-accuracy": "maximize"}, seed=0, **fast(space))
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"agnet-bo\[pandas\]"):
+        opt.trials_dataframe()
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()  # (tomllib is 3.11+)
+    for extra in ("pandas", "optuna", "test"):  # trials_dataframe() and Optuna's study.trials_dataframe()
+        line = re.search(rf"^{extra} = \[(.*)\]", text, re.M)
+        assert line is not None and '"pandas' in line.group(1), extra
+
+
+def test_results_that_all_break_a_constraint_are_said_once_and_in_the_error(space):
+    from agnet_bo.exceptions import InfeasibleWarning
+
+    opt = Optimizer(space, {"acc": "maximize"}, constraints={"latency": ("<=", 5.0)}, surrogate="none",
+                    proposer="random", seed=0)
+    with pytest.raises(InputError, match="No complete trial yet"):
+        _ = opt.best_trial
+    archs = space.sample(12, seed=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i, a in enumerate(archs[:10]):
+            opt.add_evaluated(a, {"acc": 90.0 + i, "latency": 6.0 + i})  # latency in ms: every one too slow
+    said = [w for w in caught if issubclass(w.category, InfeasibleWarning)]
+    assert len(said) == 1 and "8 complete results" in str(said[0].message) and "latency" in str(said[0].message)
+    with pytest.raises(InputError, match=r"None of the 10 complete trials meets the constraints: latency <= 5 \(closest told: 6\)"):
+        _ = opt.best_trial
+    assert opt.pareto_front() == [] and opt.hypervolume() == 0.0
+    opt.add_evaluated(archs[10], {"acc": 80.0, "latency": 4.0})
+    assert opt.best_trial.values["acc"] == 80.0
+
+
+def test_no_infeasible_warning_once_a_result_is_feasible_even_after_a_load(space, tmp_path):
+    from agnet_bo.exceptions import InfeasibleWarning
+
+    opt = Optimizer(space, {"acc": "maximize"}, constraints={"latency": ("<=", 5.0)}, surrogate="none",
+                    proposer="random", seed=0)
+    archs = space.sample(12, seed=4)
+    opt.add_evaluated(archs[0], {"acc": 1.0, "latency": 1.0})
+    opt.save(tmp_path / "s.json")
+    back = Optimizer.load(tmp_path / "s.json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InfeasibleWarning)
+        for a in archs[1:]:
+            back.add_evaluated(a, {"acc": 2.0, "latency": 9.0})
+    assert len(back.trials) == 12

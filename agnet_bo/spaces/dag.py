@@ -297,8 +297,11 @@ class DAGSpace(SearchSpace):
     @property
     def size(self) -> int | None:
         """The number of distinct architectures: exact for a fixed adjacency without constraint,
-        else counted by listing the space when it has at most :data:`ENUMERATION_LIMIT` labelled
-        graphs (once, then cached), else ``None``."""
+        else counted by listing the space when it has at most :data:`ENUMERATION_LIMIT` (20,000)
+        labelled graphs (once, then cached), else ``None``: the space is too large to list and
+        counting its distinct graphs (up to isomorphism, under a constraint) has no closed form.
+        ``None`` means "unknown and large"; everything that needs a size (the default initial
+        design, pools near exhaustion) treats such a space as unbounded. The ``repr`` says so."""
         if self._fixed is not None and self._constraint is None and len(self._autos or [()]) == 1:
             return len(self._ops) ** (self._max - 2)
         members = self.members()
@@ -788,4 +791,6 @@ class DAGSpace(SearchSpace):
             parts.append(f"output_reads={self._output_reads!r}")
         if self._sampler is not None:
             parts.append("sampler=...")
+        if not self._listable():
+            parts.append(f"size=None: over {ENUMERATION_LIMIT:,} labelled graphs, not listed")
         return f"{type(self).__name__}({', '.join(parts)})"

@@ -322,3 +322,10 @@ def test_config_round_trip_and_callables_refused():
     assert DAGSpace.from_config(old).in_degree is None  # written before the structure arguments existed
     with pytest.raises(InputError, match="callable"):
         DAGSpace.from_config(DAGSpace(["a"], num_nodes=4, constraint=lambda a: True).to_config())
+
+
+def test_a_space_too_large_to_list_says_why_its_size_is_none():
+    big = DAGSpace(["a", "b", "c"], num_nodes=(3, 8))
+    assert big.size is None and "size=None: over 20,000 labelled graphs" in repr(big)
+    small = DAGSpace(["a", "b"], num_nodes=(3, 4))
+    assert small.size is not None and "size=None" not in repr(small)
