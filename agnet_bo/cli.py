@@ -243,6 +243,29 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    """An argparse type: an integer >= 1 (checked while parsing, before any heavy import)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _check_bundled(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Values of the bundled NAS-Bench-201 benchmark, checked before the heavy imports (a wrong
+    dataset used to take seconds to be refused)."""
+    if getattr(args, "benchmark", None) != "nb201" or getattr(args, "resume", None):
+        return
+    for ds in list(getattr(args, "datasets", None) or []) + [args.dataset]:
+        if ds not in DATASETS:
+            parser.error(f"argument --dataset: the nb201 benchmark has {', '.join(DATASETS)}; got {ds!r}")
+    if args.epochs not in (200, 12):
+        parser.error(f"argument --epochs: the nb201 tables are for 200 or 12 epochs; got {args.epochs}")
+
+
 def _search_options(p: argparse.ArgumentParser, *, parts: bool = True) -> None:
     """The options of a search; ``parts``: also --surrogate / --proposer / --acquisition (``run``
     only: ``compare`` takes variants as method specs)."""
@@ -255,8 +278,8 @@ def _search_options(p: argparse.ArgumentParser, *, parts: bool = True) -> None:
                    help="objective, repeat for several (default valid-accuracy); e.g. --objective valid-accuracy --objective latency-pixel3:min")
     p.add_argument("--constraint", action="append", metavar="METRIC<=BOUND", help="outcome constraint, e.g. latency-edgegpu<=5")
     p.add_argument("--report", default="test-accuracy", help="comma-separated metrics recorded but not searched on (default test-accuracy)")
-    p.add_argument("--budget", type=int, default=None, help="architectures to evaluate (default 192)")
-    p.add_argument("--batch-size", type=int, default=16, help="architectures asked at once (default 16)")
+    p.add_argument("--budget", type=_positive, default=None, help="architectures to evaluate (default 192)")
+    p.add_argument("--batch-size", type=_positive, default=16, help="architectures asked at once (default 16)")
     if parts:
         p.add_argument("--surrogate", choices=SURROGATE_CHOICES, help="override the method's surrogate")
         p.add_argument("--proposer", choices=PROPOSERS, help="override the method's proposer")
@@ -339,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``agnet-bo`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _check_bundled(parser, args)
     if hasattr(args, "budget"):
         args.budget_given = args.budget is not None
         if args.budget is None:
