@@ -52,9 +52,9 @@ class Proposer(Configurable, ABC):
     max_fit_size: int | None = None
     """A bound on what :meth:`fit` trains on per pass, set by the
     :class:`~agnet_bo.strategy.Strategy` before each fit (its ``max_model_trials``; ``None``: no
-    bound). A proposer whose fit grows with the history honours it (:class:`GeneratorProposer`
-    draws at most this many architectures per retraining epoch); one whose fit is cheap may
-    ignore it."""
+    bound). A proposer whose fit grows with the history honours it (:class:`GeneratorProposer`:
+    past it, its generator retrains on one pass of this many rank-weighted draws instead of
+    several passes over every result); one whose fit is cheap may ignore it."""
 
     @classmethod
     def _from_params(cls, params: dict[str, Any], **context: Any) -> Any:

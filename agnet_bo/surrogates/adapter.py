@@ -51,7 +51,8 @@ class PoolSurrogate(Protocol):
         ...
 
     def pool_condition(self, handle: Any, idx: list[int]) -> Any:
-        """``handle`` conditioned on believed measurements of ``idx``, or ``None``."""
+        """Optional: ``handle`` conditioned on believed measurements of ``idx``, or ``None``
+        (:class:`PoolModel` treats a surrogate without this method as one that cannot condition)."""
         ...
 
 
