@@ -124,9 +124,11 @@ class Strategy:
             optimizer's default for the space, :func:`agnet_bo.presets.default_n_initial`).
         pool_size: Candidates per round (``None``: :data:`agnet_bo.presets.DEFAULT_POOL_SIZE`).
         max_model_trials: The most results a round's surrogate is fitted on (and its
-            acquisition conditioned on), and the most architectures the proposer trains on per
-            pass: past it, :meth:`model_data` chooses a subset by ``model_subset``, so the cost of
-            a round stops growing with the history. ``None``: the optimizer's default,
+            acquisition conditioned on), and the proposer's bound
+            (:attr:`Proposer.max_fit_size <agnet_bo.proposers.Proposer.max_fit_size>`): past it,
+            :meth:`model_data` chooses a subset by ``model_subset`` and the generator retrains on
+            one pass of that many weighted draws, so the cost of a round stops growing with the
+            history. ``None``: the optimizer's default,
             :data:`agnet_bo.presets.DEFAULT_MAX_MODEL_TRIALS`; ``0``: no bound (every result, an
             exact GP's cubic cost).
         model_subset: How the subset is chosen, one of :data:`MODEL_SUBSETS`: ``"best+random"``
