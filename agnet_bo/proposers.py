@@ -465,6 +465,9 @@ class GeneratorProposer(Proposer):
         pretrain_epochs: Epochs of that pretraining.
         cache_dir: Cache of pretrained generators (``None``: the default folder,
             :func:`~agnet_bo.generator.default_cache_dir`; ``False``: no cache).
+        pretrain_seed: Seed of pretraining a generator for a user space (default 0: every search
+            of the space shares one pretrained, cached state, so a new search ``seed`` costs no
+            pretraining; ``seed`` still drives the retraining). ``None``: the search's seed.
         pretrain: ``False`` builds an untrained generator, to be restored with
             :meth:`load_state_dict` (what :meth:`Optimizer.load <agnet_bo.Optimizer.load>` does).
         random_fraction: Share of each pool drawn uniformly from the space instead (keeps
@@ -519,6 +522,7 @@ class GeneratorProposer(Proposer):
         seed: int = 0,
         cache_dir: Any = None,
         pretrain: bool = True,
+        pretrain_seed: int | None = 0,
         **config: Any,
     ) -> None:
         super().__init__(space)
@@ -535,7 +539,7 @@ class GeneratorProposer(Proposer):
         elif generator is None:
             generator = Generator.for_space(
                 space, mode, seed=seed, pretrain_samples=pretrain_samples, pretrain_epochs=pretrain_epochs,
-                cache_dir=cache_dir, **config,
+                cache_dir=cache_dir, pretrain_seed=pretrain_seed, **config,
             )
         elif not isinstance(generator, Generator):
             raise InputError(f"`generator` must be an agnet_bo.generator.Generator, got {type(generator).__name__}.")
@@ -552,6 +556,8 @@ class GeneratorProposer(Proposer):
             "random_fraction": self.random_fraction, "local_fraction": self.local_fraction, "n_parents": n_parents,
             "incumbent_share": incumbent_share, "seed": seed, **config,
         }
+        if pretrain_seed != 0:
+            self._params["pretrain_seed"] = pretrain_seed
         if cache_dir is not None:
             self._params["cache_dir"] = cache_dir if cache_dir is False else str(cache_dir)
         if given:  # saved with the search: a load rebuilds it untrained, then restores its weights

@@ -169,3 +169,25 @@ def test_mutation_pools_key_each_architecture_once_per_round(kind, monkeypatch):
     # The memo saves work only: the same pool as without it, and no architecture keyed twice in one round.
     assert [key(a) for a in pool] == expected
     assert len(asked) > 60 and len(asked) == len(set(asked))
+
+
+def test_searches_of_a_user_space_share_one_pretrained_generator_whatever_their_seed(tmp_path, caplog):
+    import logging
+
+    from agnet_bo.proposers import GeneratorProposer
+    from agnet_bo.spaces import DAGSpace
+
+    space = DAGSpace(["a", "b", "c"], num_nodes=(3, 6))
+    with caplog.at_level(logging.INFO, logger="agnet_bo.generator.generator"):
+        first = GeneratorProposer(space, seed=1, pretrain_samples=64, pretrain_epochs=1, cache_dir=tmp_path)
+        second = GeneratorProposer(space, seed=2, pretrain_samples=64, pretrain_epochs=1, cache_dir=tmp_path)
+    assert sum("Pretraining a generator" in r.getMessage() for r in caplog.records) == 1
+    assert len(list((tmp_path / "generators").iterdir())) == 1
+    assert first.generator.sample(8, seed=0) == second.generator.sample(8, seed=0)  # the same pretrained state
+    archs = space.sample(20, seed=3)
+    values = [a.ops.count("a") for a in archs]
+    first.fit(archs, values)
+    second.fit(archs, values)
+    assert first.generator.sample(8, seed=0) != second.generator.sample(8, seed=0)  # the search seed drives retraining
+    own = GeneratorProposer(space, seed=2, pretrain_samples=64, pretrain_epochs=1, cache_dir=tmp_path, pretrain_seed=None)
+    assert len(list((tmp_path / "generators").iterdir())) == 2 and own.get_params()["pretrain_seed"] is None

@@ -167,6 +167,7 @@ class Generator:
         pretrain_epochs: int = 3,
         cache_dir: str | os.PathLike[str] | bool | None = None,
         progress: bool = False,
+        pretrain_seed: int | None = None,
         **overrides: Any,
     ) -> Generator:
         """A pretrained generator for any space: the shipped state of a built-in space, else one
@@ -184,26 +185,32 @@ class Generator:
         Args:
             space: The search space.
             mode: ``"autoregressive"`` or ``"paper"``.
-            seed: Seed of pretraining and of later training.
+            seed: Seed of later training (and of pretraining unless ``pretrain_seed`` is given).
             pretrain_samples: Random architectures to pretrain on (fewer if the space is smaller).
             pretrain_epochs: Passes over them.
             cache_dir: Where pretrained states are kept: a folder, ``None`` for
                 :func:`default_cache_dir`, ``False`` to neither read nor write a cache.
             progress: Show a progress bar while pretraining.
+            pretrain_seed: Seed of the pretraining samples and of pretraining, and part of the
+                cache key (default: ``seed``). Searches that pass one value here share one
+                pretrained state whatever their own ``seed`` (what
+                :class:`~agnet_bo.proposers.GeneratorProposer` does: a new search seed costs no
+                pretraining).
             **overrides: Generator settings (``epochs``, ``rank_k``, ...).
         """
         try:
             return cls.from_pretrained(space, mode, seed=seed, **overrides)
         except InputError:
             pass
-        gen = cls(space, seed=seed, mode=mode, **overrides)
+        pre = seed if pretrain_seed is None else pretrain_seed
+        gen = cls(space, seed=pre, mode=mode, **overrides)
         folder = cache.cache_folder(cache_dir)
         described = cache.self_description(space)
         archs = None if described is not None and folder is not None else gen.pretraining_samples(pretrain_samples)
         path = None
         if folder is not None:
             keys = [space.key(a) for a in archs or []]
-            path = cache.cache_path(folder, cache.cache_key(space, gen.config, described, keys, pretrain_samples, pretrain_epochs, seed))
+            path = cache.cache_path(folder, cache.cache_key(space, gen.config, described, keys, pretrain_samples, pretrain_epochs, pre))
             if path.is_file():
                 try:
                     gen.load_state_dict(read_state(path))
@@ -223,6 +230,7 @@ class Generator:
                 logger.info("Cached the pretrained generator at %s", path)
             except OSError as exc:
                 warnings.warn(f"Could not cache the pretrained generator at {path}: {exc}", UserWarning, stacklevel=2)
+        gen._seed = _as_seed(seed)  # later training: the caller's seed
         return gen
 
     @classmethod
