@@ -89,7 +89,7 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         max_model_trials: The most results a round's models train on. Past it the surrogate is
             fitted on a subset (half the best results, half drawn at random from the rest; see
             :attr:`Strategy.model_subset <agnet_bo.strategy.Strategy.model_subset>`) and the
-            generator draws at most this many per retraining epoch, so rounds stay fast with
+            generator retrains on one pass of this many rank-weighted draws, so rounds stay fast with
             thousands of results; below it every result is used. Default: the preset's
             (:data:`agnet_bo.presets.DEFAULT_MAX_MODEL_TRIALS`); ``0``: no bound.
         seed: Seed of everything stochastic; same seed and same history give the same asks.

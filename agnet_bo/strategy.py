@@ -174,6 +174,7 @@ class Strategy:
         self.model_subset = model_subset
         self.copies_models = True  # False once a copy failed: rounds then train in place
         self._last_pool: tuple[Models, RoundData, list[Architecture]] | None = None
+        self._last_model_data: tuple[RoundData, tuple[int, str], RoundData] | None = None
 
     # -- the current models ---------------------------------------------------------------------
     @property
@@ -214,6 +215,9 @@ class Strategy:
         cap, n = int(self.max_model_trials or 0), len(data.archs)
         if cap == 0 or n <= cap:
             return data
+        last = getattr(self, "_last_model_data", None)
+        if last is not None and last[0] is data and last[1] == (cap, self.model_subset):
+            return last[2]  # fit() and pick() of one round: computed once
         rule = self.model_subset
         rng = np.random.default_rng([data.seed, n])
         util = self.utilities(data) if utilities is None else np.asarray(utilities, dtype=float)
@@ -226,7 +230,9 @@ class Strategy:
             other = rest[np.argsort(age, kind="stable")[len(rest) - k :]] if k else rest[:0]
         else:
             other = rng.choice(rest, size=k, replace=False)
-        return data.subset(np.sort(np.concatenate([best, other])))
+        out = data.subset(np.sort(np.concatenate([best, other])))
+        self._last_model_data = (data, (cap, rule), out)
+        return out
 
     def fit(self, models: Models, data: RoundData) -> None:
         """Fit ``models`` (the round's own) on ``data``: the proposer first, on every result (a
@@ -382,7 +388,7 @@ class Strategy:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_last_pool"] = None  # a cache of the last round, not state
+        state["_last_pool"] = state["_last_model_data"] = None  # caches of the last round, not state
         return state
 
     def __repr__(self) -> str:

@@ -165,3 +165,15 @@ def test_a_background_round_proposes_its_pool_once():
     del opt.strategy.propose  # (the counter is a closure)
     # deepcopy goes through __getstate__, the path pickling takes, without loading any bytes
     assert opt.strategy._last_pool is not None and copy.deepcopy(opt.strategy)._last_pool is None
+
+
+def test_one_round_chooses_its_subset_once():
+    data = _data(100, seed=2)
+    s = _strategy(20)
+    calls = []
+    utilities = s.utilities
+    s.utilities = lambda d: calls.append(1) or utilities(d)
+    first = s.model_data(data)
+    assert s.model_data(data) is first and len(calls) == 1  # fit() and pick() share it
+    s.max_model_trials = 30
+    assert len(s.model_data(data).archs) == 30 and len(calls) == 2  # a new bound is a new subset
