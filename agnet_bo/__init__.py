@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # for static tools; at run time these are imported on first u
         networks,
         pareto,
         presets,
+        prior,
         proposers,
         pruners,
         state,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # for static tools; at run time these are imported on first u
         testing,
     )
     from agnet_bo.optimizer import Optimizer
+    from agnet_bo.prior import Prior
 
 __version__ = "0.1.0"
 
@@ -33,6 +35,7 @@ __all__ = [
     "INPUT",
     "OUTPUT",
     "Optimizer",
+    "Prior",
     "Trial",
     "TrialState",
     "exceptions",
@@ -44,6 +47,7 @@ __all__ = [
     "pruners",
     "acquisition",
     "presets",
+    "prior",
     "components",
     "networks",
     "pareto",
@@ -54,7 +58,7 @@ __all__ = [
 
 _LAZY_MODULES = (
     "benchmarks", "generator", "surrogates", "proposers", "acquisition", "pareto", "testing", "networks", "presets",
-    "components", "state", "pruners",
+    "components", "state", "pruners", "prior",
 )
 
 
@@ -64,6 +68,8 @@ def __getattr__(name: str):  # type: ignore[no-untyped-def]
 
     if name == "Optimizer":
         return importlib.import_module("agnet_bo.optimizer").Optimizer
+    if name == "Prior":
+        return importlib.import_module("agnet_bo.prior").Prior
     if name in _LAZY_MODULES:
         return importlib.import_module(f"agnet_bo.{name}")
     raise AttributeError(f"module 'agnet_bo' has no attribute {name!r}")

@@ -23,6 +23,7 @@ from agnet_bo.acquisition import Acquisition
 from agnet_bo.architecture import Architecture
 from agnet_bo.components import acquisition_from_config, describe, proposer_from_config, surrogate_from_config
 from agnet_bo.exceptions import InputError, StateFileError
+from agnet_bo.prior import Prior
 from agnet_bo.proposers import Proposer, restoring
 from agnet_bo.pruners import Pruner
 from agnet_bo.spaces import space_from_dict, space_to_dict
@@ -172,7 +173,7 @@ def state_from(opt: Optimizer, facade: Mapping[str, Any], trials: list[dict[str,
             "objectives": opt.objectives,
             "constraints": {k: list(v) for k, v in opt.constraints.items()},
             "preset": opt.preset,
-            "surrogate": describe(opt.surrogate),
+            "surrogate": describe(opt.strategy.base_surrogate),
             "proposer": describe(opt.proposer),
             "acquisition": describe(opt.acquisition),
             "n_initial": opt.n_initial,
@@ -184,6 +185,10 @@ def state_from(opt: Optimizer, facade: Mapping[str, Any], trials: list[dict[str,
             "prefetch": opt.prefetch,
             "pruner": None if opt.pruner is None else opt.pruner.to_config(),
             "refit_in_background": opt.refit_in_background,
+            **({} if opt.prior is None else {
+                "prior": opt.prior.to_dict(), "prior_parts": list(opt.strategy.prior_parts),
+                "prior_initial": opt.strategy.prior_initial,
+            }),
         }),
         **facade,
         "trials": trials,
@@ -237,6 +242,9 @@ def build_from_state(
             prefetch=cfg.get("prefetch", 0),
             pruner=pruner,
             refit_in_background=cfg.get("refit_in_background", False),
+            prior=None if cfg.get("prior") is None else Prior.from_dict(cfg["prior"], space),
+            prior_parts=cfg.get("prior_parts", ()),
+            prior_initial=cfg.get("prior_initial"),
         )
         opt.preset = cfg.get("preset")
         opt.strategy.model_subset = _subset_rule(cfg.get("model_subset", "best+random"))

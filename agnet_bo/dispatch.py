@@ -155,7 +155,7 @@ class Dispatcher:
                 design = self.strategy.initial_design(self.space, n_random, draw_seed, exclude)
                 with self.lock:
                     short = len(design) < n_random  # the space ran out
-                    n_random -= sum(self._claim(a, "initial", picked, me) for a in design)  # others may have taken some
+                    n_random -= sum(self._claim(a, self.strategy.initial_source(self.space, a), picked, me) for a in design)  # others may have taken some
                     exclude = self.store.keys() | set(self._claimed)
                 draw_seed += 1
             need = 0 if short else q - len(picked)
@@ -216,7 +216,7 @@ class Dispatcher:
             if need:  # never wait for a refit: a random architecture now (the first round, a used-up pool)
                 design = self.strategy.initial_design(self.space, need, seed + len(exclude), exclude)
                 with self.lock:
-                    need -= sum(self._claim(a, "initial", picked, me) for a in design)
+                    need -= sum(self._claim(a, self.strategy.initial_source(self.space, a), picked, me) for a in design)
                 if need and not design:  # the space ran out: wait for the refit's picks
                     job.join()
                     self.raise_error()

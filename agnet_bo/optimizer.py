@@ -31,6 +31,7 @@ from agnet_bo.exceptions import (
 from agnet_bo.history import ResultsMixin
 from agnet_bo.loop import LoopMixin, TrialHandle
 from agnet_bo.objectives import Constraint, FeasibilityWatch, Problem
+from agnet_bo.prior import PRIOR_PARTS, Prior, as_prior
 from agnet_bo.proposers import Proposer
 from agnet_bo.pruners import Pruner
 from agnet_bo.spaces.base import SearchSpace
@@ -121,6 +122,18 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         pruner: A :class:`~agnet_bo.pruners.Pruner` (e.g.
             :class:`~agnet_bo.pruners.SuccessiveHalving`) that :meth:`should_prune` consults
             with the values given to :meth:`report`. Default ``None``: never prune.
+        prior: What is already known about the space (docs/guides/prior.md): a
+            :class:`~agnet_bo.Prior`, or earlier searches (optimizers, records, exported
+            ``.csv`` / ``.jsonl`` files, saved states, ``agnet-bo run`` folders), one or a list,
+            each a task of its own. Saved with the search. Default ``None``.
+        prior_parts: What the prior changes (:meth:`Strategy.use_prior
+            <agnet_bo.strategy.Strategy.use_prior>`): ``"initial"`` (the initial design starts
+            with the prior's best, kept diverse), ``"generator"`` (fine-tuned on the prior's best
+            before its first retraining), ``"surrogate"`` (a
+            :class:`~agnet_bo.surrogates.TransferSurrogate` weighing the prior tasks by how well
+            they rank this search's results). Default: all three.
+        prior_initial: Architectures of the initial design taken from the prior (default: half
+            of ``n_initial``, rounded up; the rest are random, a hedge against a misleading prior).
 
     Finite spaces run to exhaustion: once fewer new architectures are left than a pool holds,
     every one of them is scored, and :meth:`ask` returns what is left (with a
@@ -159,6 +172,9 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         prefetch: int = 0,
         pruner: Pruner | None = None,
         refit_in_background: bool = False,
+        prior: Any = None,
+        prior_parts: Sequence[str] = PRIOR_PARTS,
+        prior_initial: int | None = None,
         **moved: Any,
     ) -> None:
         accepted = [p.name for p in inspect.signature(Optimizer).parameters.values() if p.kind is not p.VAR_KEYWORD]
@@ -173,6 +189,11 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             seed=self.seed, generator=generator, n_initial=n_initial, pool_size=pool_size,
             max_model_trials=max_model_trials,
         )
+        known = as_prior(prior, space)
+        if isinstance(prior_parts, str):
+            prior_parts = [prior_parts]
+        if known is not None:
+            self.strategy.use_prior(known, self.problem, prior_parts, prior_initial)
         self.num_threads = num_threads
         self.refit_every = check_int("refit_every", refit_every, minimum=1)
         self.prefetch = check_int("prefetch", prefetch, minimum=0)
@@ -212,6 +233,11 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
     def metrics(self) -> list[str]:
         """The modelled metrics: the objectives, then constrained metrics that are not objectives."""
         return self.problem.metrics
+
+    @property
+    def prior(self) -> Prior | None:
+        """The prior the search started from (``None``: none)."""
+        return self.strategy.prior
 
     @property
     def surrogate(self) -> Surrogate | None:

@@ -26,6 +26,7 @@ import copy
 import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,14 +37,20 @@ from agnet_bo.architecture import Architecture
 from agnet_bo.exceptions import InputError, SamplingError, unknown_name
 from agnet_bo.objectives import Problem
 from agnet_bo.pareto import non_dominated_ranks
+from agnet_bo.prior import PRIOR_PARTS, Prior
 from agnet_bo.proposers import Proposer, RandomProposer
 from agnet_bo.spaces.base import SearchSpace
-from agnet_bo.surrogates import Surrogate
+from agnet_bo.surrogates import JointMLPSurrogate, Surrogate
+from agnet_bo.surrogates.transfer import TransferSurrogate
 
-__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS"]
+__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS", "PRIOR_TUNE"]
 
 MODEL_SUBSETS: tuple[str, ...] = ("best+random", "best+recent", "best", "random")
 """The rules :meth:`Strategy.model_data` can choose a bounded subset of the results by."""
+
+PRIOR_TUNE = 64
+"""How many of a prior's best architectures (by average rank) the proposer is fitted on before
+its first fit, with ``"generator"`` among the prior's parts."""
 
 logger = logging.getLogger("agnet_bo.optimizer")  # the round summary keeps the optimizer's logger name
 
@@ -175,6 +182,59 @@ class Strategy:
         self.copies_models = True  # False once a copy failed: rounds then train in place
         self._last_pool: tuple[Models, RoundData, list[Architecture]] | None = None
         self._last_model_data: tuple[RoundData, tuple[int, str], RoundData] | None = None
+        self.prior: Prior | None = None
+        self.prior_parts: tuple[str, ...] = ()
+        self.prior_initial = 0
+        self._prior_design: tuple[int, list[Architecture], frozenset[str]] | None = None
+
+    # -- a prior ----------------------------------------------------------------------------------
+    def use_prior(self, prior: Prior, problem: Problem, parts: Sequence[str] = PRIOR_PARTS, n_initial: int | None = None) -> None:
+        """Start the search from what ``prior`` knows (docs/guides/prior.md).
+
+        Args:
+            prior: Earlier tasks on the same space.
+            problem: The new search's objectives and constraints (to match the prior's metrics).
+            parts: What the prior changes, a subset of :data:`~agnet_bo.prior.PRIOR_PARTS`:
+                ``"initial"`` (:meth:`initial_design` starts with ``n_initial`` of the prior's best,
+                :meth:`Prior.design <agnet_bo.prior.Prior.design>`), ``"generator"`` (the proposer
+                is fitted on the prior's :data:`PRIOR_TUNE` best before its first fit) and
+                ``"surrogate"`` (the surrogate becomes a
+                :class:`~agnet_bo.surrogates.TransferSurrogate`).
+            n_initial: Architectures of the initial design taken from the prior (default: half of
+                :attr:`n_initial`, rounded up); the rest are random.
+        """
+        parts = tuple(dict.fromkeys(parts))
+        bad = [p for p in parts if p not in PRIOR_PARTS]
+        if bad:
+            raise unknown_name("prior part", bad[0], PRIOR_PARTS)
+        self.prior, self.prior_parts = prior, parts
+        total = int(self.n_initial or 0)
+        self.prior_initial = (total + 1) // 2 if n_initial is None else check_int("prior_initial", n_initial, minimum=0)
+        sur = self.surrogate
+        if "surrogate" in parts and sur is not None and not isinstance(sur, TransferSurrogate) and not isinstance(sur, JointMLPSurrogate):
+            self._models = Models(self.proposer, TransferSurrogate(sur, prior, metrics=problem.metrics, objectives=problem.objectives))
+
+    @property
+    def base_surrogate(self) -> Surrogate | None:
+        """The surrogate as built (inside a :class:`~agnet_bo.surrogates.TransferSurrogate` with a prior)."""
+        sur = self.surrogate
+        return sur.base if isinstance(sur, TransferSurrogate) else sur
+
+    def prior_design(self, space: SearchSpace) -> tuple[list[Architecture], frozenset[str]]:
+        """The prior's part of the initial design and its keys (computed once)."""
+        n = self.prior_initial if self.prior is not None and "initial" in self.prior_parts else 0
+        cached = self._prior_design
+        if cached is None or cached[0] != n:
+            design = self.prior.design(space, n) if self.prior is not None and n else []
+            cached = self._prior_design = (n, design, frozenset(space.key(a) for a in design))
+        return cached[1], cached[2]
+
+    def initial_source(self, space: SearchSpace, arch: Architecture) -> str:
+        """The :attr:`Trial.source <agnet_bo.Trial.source>` of an initial-design architecture:
+        ``"prior"`` for the prior's part, else ``"initial"``."""
+        if self.prior is None:
+            return "initial"
+        return "prior" if space.key(arch) in self.prior_design(space)[1] else "initial"
 
     # -- the current models ---------------------------------------------------------------------
     @property
@@ -194,9 +254,15 @@ class Strategy:
 
     # -- the steps ------------------------------------------------------------------------------
     def initial_design(self, space: SearchSpace, n: int, seed: int, exclude: set[str]) -> list[Architecture]:
-        """Up to ``n`` architectures asked before any model: uniform random draws (distinct,
-        none in ``exclude``). Override for another design."""
-        return RandomProposer(space).propose(n, seed=seed, exclude=exclude)
+        """Up to ``n`` architectures asked before any model (distinct, none in ``exclude``): with a
+        prior, those of its part of the design (:meth:`prior_design`) not asked yet, in order;
+        then uniform random draws. Override for another design."""
+        design, _ = self.prior_design(space)
+        out = [a for a in design if space.key(a) not in exclude][:n]
+        if len(out) < n:
+            taken = set(exclude) | {space.key(a) for a in out}
+            out += RandomProposer(space).propose(n - len(out), seed=seed, exclude=taken)
+        return out
 
     def utilities(self, data: RoundData) -> np.ndarray:
         """``n`` scalars the proposer learns from, larger is better: the objective, or the negated
@@ -243,6 +309,10 @@ class Strategy:
         start = time.perf_counter()
         util = self.utilities(data)
         models.proposer.max_fit_size = self.max_model_trials or None
+        if self.prior is not None and "generator" in self.prior_parts and data.round <= 1:
+            ranked = self.prior.ranked(data.space)[:PRIOR_TUNE]
+            if ranked:  # the first retraining starts where the earlier tasks found good cells
+                models.proposer.fit([a for a, _ in ranked], np.array([s for _, s in ranked]))
         models.proposer.fit(data.archs, util)
         fitted = time.perf_counter()
         model_data = self.model_data(data, util)

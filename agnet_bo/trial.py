@@ -48,7 +48,8 @@ class Trial:
         key: ``space.key(arch)``, its identity in the space.
         state: :class:`TrialState`.
         values: The objective values told (``None`` until complete), keyed by objective name.
-        source: Where the architecture came from: ``"initial"``, ``"proposed"``, ``"enqueued"``
+        source: Where the architecture came from: ``"initial"``, ``"prior"`` (the prior's part of
+            the initial design, docs/guides/prior.md), ``"proposed"``, ``"enqueued"``
             (:meth:`Optimizer.enqueue <agnet_bo.Optimizer.enqueue>`), ``"user"``, or
             ``"spare"`` (with refits in the background: the rest of the last round's pool, handed
             out while a refit was still running and every pick was taken).
@@ -93,7 +94,7 @@ class Trial:
 
     @property
     def source(self) -> str:
-        """``"initial"``, ``"proposed"``, ``"enqueued"``, ``"user"`` or ``"spare"``."""
+        """``"initial"``, ``"prior"``, ``"proposed"``, ``"enqueued"``, ``"user"`` or ``"spare"``."""
         return self._source
 
     @property

@@ -7,6 +7,8 @@
 * :class:`GNNSurrogate`: a deep ensemble of GIN networks (PyTorch Geometric) on the graphs.
 * :class:`MLPSurrogate`: a deep ensemble of MLPs on BANANAS' path encoding (or one-hot).
 * :class:`EnsembleSurrogate`: an equally weighted mixture of any surrogates.
+* :class:`TransferSurrogate`: any surrogate weighted with models of earlier tasks (a prior) by
+  how well each ranks the new task's results (RGPE).
 * :func:`make_surrogate`: build one by name (``"gp"``, ``"gnn"``, ``"mlp"``, ``"ensemble"``).
 * Target transforms (``target_transform=``): BoTorch's ``Standardize`` and :class:`CopulaTransform`.
 
@@ -24,6 +26,7 @@ from agnet_bo.surrogates.gp import GP_KERNELS, GPSurrogate, HammingKernel
 from agnet_bo.surrogates.joint import JointMLPSurrogate
 from agnet_bo.surrogates.mlp import MLPSurrogate, PathFeatures
 from agnet_bo.surrogates.registry import DEFAULT_ENSEMBLE, SURROGATES, make_surrogate
+from agnet_bo.surrogates.transfer import TransferSurrogate
 from agnet_bo.surrogates.transforms import TARGET_TRANSFORMS, CopulaTransform, make_target_transform
 from agnet_bo.surrogates.wl import WLFeatures
 
@@ -35,6 +38,7 @@ __all__ = [
     "PathFeatures",
     "EnsembleSurrogate",
     "JointMLPSurrogate",
+    "TransferSurrogate",
     "make_surrogate",
     "SURROGATES",
     "DEFAULT_ENSEMBLE",

@@ -1,0 +1,355 @@
+"""Warm starts and transfer across tasks (issue 43): a search that starts from earlier searches.
+
+    # 1. the earlier searches: finished 192-query default searches on each NB201 dataset (200 and 12 epochs)
+    python bench/transfer.py priors --seeds 5 --out bench/results/transfer_priors
+    # 2. each dataset as the target, the other two datasets' searches as the prior, one query at a time
+    python bench/transfer.py nb201 --methods none prior enqueue zeroshot --seeds 10 --budget 48 \\
+        --raw bench/results/transfer_nb201.jsonl
+    #    the 12-epoch search of the same dataset as the prior of the 200-epoch target
+    python bench/transfer.py nb201 --prior-from 12ep --methods none prior enqueue zeroshot --seeds 10 --budget 48 \\
+        --raw bench/results/transfer_nb201_12ep.jsonl
+    #    misleading priors: the prior searches' values negated, or replaced by random numbers
+    python bench/transfer.py nb201 --prior-from negated --methods prior --seeds 10 --budget 96 --raw ...
+    # 3. TransNAS-Bench-101, leave one task out: the prior is the other tasks' tables
+    python bench/transfer.py transnas --seeds 3 --budget 50 --q 5 --raw bench/results/transfer_transnas.jsonl
+    # tables
+    python bench/transfer.py report bench/results/transfer_nb201.jsonl
+
+Methods: ``none`` (today's default, no prior), ``prior`` (the default with ``prior=``: all three
+parts), ``prior-initial`` / ``prior-generator`` / ``prior-surrogate`` (one part alone),
+``enqueue`` (``Optimizer.enqueue`` of the prior's best 16 by average rank, then the default
+search without a prior) and ``zeroshot`` (the prior's architectures in the order of their average
+rank over the prior tasks, Wistuba et al. 2015, then random ones).
+
+Every row records the commit, versions, cores, load, the full configuration and the seed
+(``bench/_provenance.py``); ``report`` prints the share of seeds at the optimum within
+16 / 48 / 96 queries, the median queries to the optimum and the mean normalised regret
+``(best - found) / (best - median)`` at 10 / 16 / 25 / 48 / 50 / 96 queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random as _random
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+METRIC = "valid-accuracy"
+PRIOR_BATCH = 8
+PRIOR_BUDGET = 192
+ENQUEUE = 16
+PARTS = {"prior": ("initial", "generator", "surrogate"), "prior-initial": ("initial",),
+         "prior-generator": ("generator",), "prior-surrogate": ("surrogate",)}
+TRANSNAS_TASKS = ("class_scene", "class_object", "room_layout", "jigsaw", "segmentsemantic", "normal", "autoencoder")
+
+
+def _nb201_values(dataset: str, epochs: int) -> tuple[Any, dict[str, float]]:
+    import agnet_bo as ab
+
+    space = ab.spaces.NB201Space()
+    table = ab.benchmarks.NB201(dataset, epochs=epochs).table(METRIC)
+    return space, {space.key(a): float(v) for a, v in zip(space.all(), table, strict=True) if np.isfinite(v)}
+
+
+def prior_file(out: Path, dataset: str, epochs: int, seed: int) -> Path:
+    return out / f"nb201-{dataset}-{epochs}ep-seed{seed}.jsonl"
+
+
+def run_prior(dataset: str, epochs: int, seed: int, out: str) -> dict:
+    """One finished 192-query default search (8 at a time), exported as JSON lines."""
+    import agnet_bo as ab
+
+    space, values = _nb201_values(dataset, epochs)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt = ab.Optimizer(space, {METRIC: "maximize"}, seed=seed)
+        while len(opt.trials) < PRIOR_BUDGET:
+            for t in opt.ask(PRIOR_BATCH):
+                opt.tell(t, values[t.key])
+    path = prior_file(Path(out), dataset, epochs, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    opt.export(path)
+    return {"dataset": dataset, "epochs": epochs, "seed": seed, "best": opt.best_trial.values[METRIC],
+            "seconds": time.perf_counter() - start, "file": str(path)}
+
+
+def _prior_seed(seed: int, n_prior_seeds: int) -> int:
+    return 100 + seed % n_prior_seeds
+
+
+def nb201_prior(space: Any, target: str, seed: int, prior_from: str, priors_dir: str, n_prior_seeds: int) -> Any:
+    """The prior of one NB201 target run, read from the exported prior searches."""
+    import agnet_bo as ab
+
+    s = _prior_seed(seed, n_prior_seeds)
+    out = Path(priors_dir)
+    if prior_from == "12ep":
+        files = [(prior_file(out, target, 12, s), f"{target}-12ep")]
+    else:
+        files = [(prior_file(out, d, 200, s), d) for d in DATASETS if d != target]
+    prior = ab.Prior(space=space)
+    for path, name in files:
+        prior.add_source(path, name=name, objectives={METRIC: "maximize"})
+    if prior_from in ("negated", "random"):
+        rng = np.random.default_rng([seed, 5])
+        tasks = []
+        for t in prior.tasks:
+            v = t.values[METRIC]
+            new = -v if prior_from == "negated" else rng.normal(size=len(v))
+            tasks.append(ab.prior.PriorTask(f"{t.name}-{prior_from}", t.archs, {METRIC: new}, t.objectives))
+        prior = ab.Prior(tasks, space=space)
+    return prior
+
+
+def search(space: Any, values: dict[str, float], method: str, seed: int, budget: int, q: int, prior: Any) -> tuple[list[float], list[str], dict]:
+    """One search of ``budget`` queries; the values and keys in query order, and its settings."""
+    import agnet_bo as ab
+
+    trace: list[float] = []
+    keys: list[str] = []
+    config: dict[str, Any] = {"method": method, "budget": budget, "q": q}
+    if method == "zeroshot":
+        order = [space.key(a) for a, _ in prior.ranked(space)]
+        order = [k for k in order if k in values]
+        rest = [k for k in values if k not in set(order)]
+        _random.Random(seed).shuffle(rest)
+        keys = (order + rest)[:budget]
+        return [values[k] for k in keys], keys, config
+    kwargs: dict[str, Any] = {}
+    if method in PARTS:
+        kwargs = {"prior": prior, "prior_parts": PARTS[method]}
+        config["prior_parts"] = list(PARTS[method])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt = ab.Optimizer(space, {METRIC: "maximize"}, seed=seed, **kwargs)
+        if method == "enqueue":
+            opt.enqueue(prior.design(space, ENQUEUE, min_distance=0))
+        config.update({"n_initial": opt.n_initial, "pool_size": opt.pool_size, "prior_initial": opt.strategy.prior_initial,
+                       "surrogate": repr(opt.surrogate)})
+        while len(trace) < budget:
+            for t in opt.ask(min(q, budget - len(trace))):
+                v = values[t.key]
+                opt.tell(t, {METRIC: v})
+                trace.append(v)
+                keys.append(t.key)
+    if opt.surrogate is not None and getattr(opt.surrogate, "weights_", None) is not None:
+        config["final_weights"] = opt.surrogate.weights_
+    return trace, keys, config
+
+
+def run_nb201(dataset: str, method: str, seed: int, budget: int, prior_from: str, priors_dir: str, n_prior_seeds: int) -> dict:
+    from _provenance import provenance
+
+    space, values = _nb201_values(dataset, 200)
+    prior = nb201_prior(space, dataset, seed, prior_from, priors_dir, n_prior_seeds) if method != "none" else None
+    start = time.perf_counter()
+    trace, keys, config = search(space, values, method, seed, budget, 1, prior)
+    best_key = max(values, key=values.__getitem__)
+    return {
+        "bench": "nb201", "task": dataset, "method": method, "prior_from": prior_from, "seed": seed,
+        "prior_seed": _prior_seed(seed, n_prior_seeds) if prior is not None else None,
+        "prior_tasks": None if prior is None else {t.name: len(t) for t in prior.tasks},
+        "trace": trace, "hit": keys.index(best_key) + 1 if best_key in keys else None,
+        "best": values[best_key], "median": float(np.median(list(values.values()))),
+        "seconds": time.perf_counter() - start, "config": config, **provenance(),
+    }
+
+
+def run_transnas(kind: str, task: str, method: str, prior_kind: str, seed: int, budget: int, q: int) -> dict:
+    """Leave ``task`` out: the prior is the table of one other task (``prior_kind="one"``: the next
+    task in :data:`TRANSNAS_TASKS`) or of all six others."""
+    import suite
+    import suite_tasks
+    from _provenance import provenance
+
+    import agnet_bo as ab
+
+    t = suite.Task(f"transnas-{kind}-{task}", f"transnas-{kind}-{task}", "candidates", budget, q)
+    space, values = suite.build(t)
+    prior = None
+    others: list[str] = []
+    if method != "none":
+        i = TRANSNAS_TASKS.index(task)
+        others = [TRANSNAS_TASKS[(i + 1) % len(TRANSNAS_TASKS)]] if prior_kind == "one" else [x for x in TRANSNAS_TASKS if x != task]
+        prior = ab.Prior(space=space)
+        for other in others:
+            data = suite_tasks.load(f"transnas-{kind}-{other}")
+            keep = [j for j, a in enumerate(data.archs) if space.is_valid(a)]
+            prior.add([data.archs[j] for j in keep], {"valid": [data.values["valid"][j] for j in keep]}, name=other)
+    start = time.perf_counter()
+    trace, keys, config = search_generic(space, values, method, seed, budget, q, prior)
+    best_key = max(values, key=values.__getitem__)
+    return {
+        "bench": "transnas", "task": f"{kind}-{task}", "method": method, "prior_from": prior_kind if prior else None,
+        "prior_tasks": others, "seed": seed, "trace": trace, "hit": keys.index(best_key) + 1 if best_key in keys else None,
+        "best": values[best_key], "median": float(np.median(list(values.values()))),
+        "seconds": time.perf_counter() - start, "config": config, **provenance(),
+    }
+
+
+def search_generic(space: Any, values: dict[str, float], method: str, seed: int, budget: int, q: int, prior: Any) -> tuple[list[float], list[str], dict]:
+    global METRIC
+    saved, METRIC = METRIC, "valid"
+    try:
+        return search(space, values, method, seed, budget, q, prior)
+    finally:
+        METRIC = saved
+
+
+def _run_jobs(jobs: list[tuple], fn: Any, raw: Path, workers: int, label: Any) -> None:
+    done = set()
+    if raw.exists():
+        for line in raw.read_text().splitlines():
+            r = json.loads(line)
+            done.add(label(r))
+    todo = [j for j in jobs if label(j) not in done]
+    print(f"{len(todo)} runs to do ({len(jobs) - len(todo)} already in {raw})", flush=True)
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(workers) as pool, open(raw, "a") as fh:
+        futures = {pool.submit(fn, *j): j for j in todo}
+        for fut in as_completed(futures):
+            rec = fut.result()
+            fh.write(json.dumps(rec) + "\n")
+            fh.flush()
+            print(f"{rec['task']:22s} {rec['method']:16s} {rec.get('prior_from')!s:8s} seed {rec['seed']}: "
+                  f"best {max(rec['trace']):.3f} hit {rec['hit']} ({rec['seconds']:.0f} s)", flush=True)
+
+
+def cmd_priors(args: argparse.Namespace) -> None:
+    jobs = [(d, e, 100 + s, args.out) for e in args.epochs for d in DATASETS for s in range(args.seeds)]
+    jobs = [j for j in jobs if not prior_file(Path(args.out), j[0], j[1], j[2]).exists()]
+    print(f"{len(jobs)} prior searches to run", flush=True)
+    with ProcessPoolExecutor(args.workers) as pool:
+        for fut in as_completed([pool.submit(run_prior, *j) for j in jobs]):
+            r = fut.result()
+            print(f"{r['dataset']} {r['epochs']}ep seed {r['seed']}: best {r['best']:.3f} ({r['seconds']:.0f} s)", flush=True)
+
+
+def cmd_nb201(args: argparse.Namespace) -> None:
+    datasets = args.datasets or list(DATASETS)
+    jobs = [(d, m, s, args.budget, args.prior_from, args.priors, args.prior_seeds)
+            for s in range(args.first_seed, args.first_seed + args.seeds) for d in datasets for m in args.methods]
+
+    def label(x: Any) -> tuple:
+        if isinstance(x, dict):
+            return (x["task"], x["method"], x["seed"], x["prior_from"], len(x["trace"]))
+        return (x[0], x[1], x[2], x[4], x[3])
+
+    _run_jobs(jobs, run_nb201, Path(args.raw), args.workers, label)
+
+
+def cmd_transnas(args: argparse.Namespace) -> None:
+    jobs = []
+    for kind in args.kinds:
+        for task in TRANSNAS_TASKS:
+            for s in range(args.first_seed, args.first_seed + args.seeds):
+                jobs.append((kind, task, "none", "none", s, args.budget, args.q))
+                for pk in ("one", "all"):
+                    for m in args.methods:
+                        jobs.append((kind, task, m, pk, s, args.budget, args.q))
+
+    def label(x: Any) -> tuple:
+        if isinstance(x, dict):
+            return (x["task"], x["method"], x["prior_from"] or "none", x["seed"])
+        return (f"{x[0]}-{x[1]}", x[2], x[3], x[4])
+
+    _run_jobs(jobs, run_transnas, Path(args.raw), args.workers, label)
+
+
+def _regret(r: dict, n: int) -> float:
+    found = max(r["trace"][:n])
+    return (r["best"] - found) / max(r["best"] - r["median"], 1e-12)
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    rows = [json.loads(line) for p in args.raw for line in Path(p).read_text().splitlines() if line.strip()]
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["bench"], r["task"], str(r.get("prior_from")), r["method"]), []).append(r)
+    at = args.at
+    print("| bench | task | prior | method | seeds | " + " | ".join(f"optimum by {n}" for n in at) + " | median queries to optimum | "
+          + " | ".join(f"regret @{n}" for n in at) + " | commits |")
+    print("|" + "---|" * (6 + 2 * len(at)))
+    for (bench, task, pf, method), rs in sorted(groups.items()):
+        hits = [r["hit"] if r["hit"] is not None else math.inf for r in rs]
+        share = [f"{100 * np.mean([h <= n for h in hits]):.0f}%" for n in at]
+        med = float(np.median(hits))
+        reg = [f"{np.mean([_regret(r, n) for r in rs]):.3f}" for n in at]
+        commits = ",".join(sorted({str(r.get("commit"))[:7] for r in rs}))
+        print(f"| {bench} | {task} | {pf} | {method} | {len(rs)} | " + " | ".join(share)
+              + f" | {'>' + str(max(len(r['trace']) for r in rs)) if math.isinf(med) else int(med)} | " + " | ".join(reg) + f" | {commits} |")
+    if any(r["bench"] == "transnas" for r in rows):
+        print()
+        print("TransNAS mean normalised regret over the 14 tasks (and the worst task's difference to `none`):")
+        by: dict[tuple, dict[str, list[float]]] = {}
+        for (bench, task, pf, method), rs in groups.items():
+            if bench != "transnas":
+                continue
+            for n in at:
+                by.setdefault((pf, method, n), {})[task] = [_regret(r, n) for r in rs]
+        base = {n: by.get(("None", "none", n), {}) for n in at}
+        print("| prior | method | " + " | ".join(f"regret @{n}" for n in at) + " | " + " | ".join(f"worst vs none @{n}" for n in at) + " |")
+        print("|" + "---|" * (2 + 2 * len(at)))
+        for (pf, method) in sorted({(k[0], k[1]) for k in by}):
+            means = [np.mean([np.mean(v) for v in by[(pf, method, n)].values()]) for n in at]
+            worst = []
+            for n in at:
+                diffs = [np.mean(v) - np.mean(base[n][t]) for t, v in by[(pf, method, n)].items() if t in base[n]]
+                worst.append(max(diffs) if diffs else float("nan"))
+            print(f"| {pf} | {method} | " + " | ".join(f"{x:.3f}" for x in means) + " | " + " | ".join(f"{x:+.3f}" for x in worst) + " |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("priors", help="run the prior searches")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--epochs", type=int, nargs="+", default=[200, 12])
+    p.add_argument("--out", default="bench/results/transfer_priors")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(fn=cmd_priors)
+    p = sub.add_parser("nb201", help="NB201 targets with a prior of the other datasets (or of 12 epochs)")
+    p.add_argument("--methods", nargs="+", default=["none", "prior", "enqueue", "zeroshot"])
+    p.add_argument("--datasets", nargs="+", choices=DATASETS)
+    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--budget", type=int, default=48)
+    p.add_argument("--prior-from", choices=("others", "12ep", "negated", "random"), default="others")
+    p.add_argument("--priors", default="bench/results/transfer_priors")
+    p.add_argument("--prior-seeds", type=int, default=5, help="prior searches per dataset (target seed s uses 100 + s %% this)")
+    p.add_argument("--raw", required=True)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(fn=cmd_nb201)
+    p = sub.add_parser("transnas", help="TransNAS-Bench-101 leave one task out")
+    p.add_argument("--kinds", nargs="+", default=["micro", "macro"])
+    p.add_argument("--methods", nargs="+", default=["prior", "enqueue", "zeroshot"])
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--budget", type=int, default=50)
+    p.add_argument("--q", type=int, default=5)
+    p.add_argument("--raw", required=True)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(fn=cmd_transnas)
+    p = sub.add_parser("report", help="tables of result rows")
+    p.add_argument("raw", nargs="+")
+    p.add_argument("--at", type=int, nargs="+", default=[16, 48, 96])
+    p.set_defaults(fn=cmd_report)
+    args = parser.parse_args(argv)
+    args.fn(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
