@@ -109,6 +109,13 @@ def _parse_constraint(text: str) -> tuple[str, tuple[str, float]]:
     raise AgnetBOError(f"Bad constraint {text!r}: expected METRIC<=BOUND or METRIC>=BOUND, e.g. latency-edgegpu<=5.")
 
 
+def _existing_path(text: str) -> str:
+    """An argparse type: a path that exists (checked while parsing, before any heavy import)."""
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"{text!r} does not exist; expected an agnet-bo run folder, a saved state .json or an exported .csv/.jsonl")
+    return text
+
+
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from agnet_bo.benchmarks import infer_direction
     from agnet_bo.experiment import RunConfig
@@ -127,7 +134,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return RunConfig(
         benchmark=args.benchmark, dataset=args.dataset, epochs=args.epochs, objectives=objectives,
         constraints=constraints, report=report, method=method, budget=args.budget, batch_size=args.batch_size,
-        seed=getattr(args, "seed", 0),
+        seed=getattr(args, "seed", 0), prior=[os.path.abspath(p) for p in getattr(args, "prior", None) or []],
     )
 
 
@@ -300,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default runs/<benchmark>-<dataset>-<method>-seed<seed>)")
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR (its settings are kept; --budget may extend it)")
     p.add_argument("--no-plot", action="store_true", help="do not write plot.png")
+    p.add_argument("--prior", action="append", type=_existing_path, metavar="RUN_DIR_OR_FILE",
+                   help="start from an earlier search: an agnet-bo run folder, a saved state .json or an exported "
+                        ".csv/.jsonl of the same space (repeat for several, each a task of its own)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", help="compare methods (or variants) over seeds on one benchmark, in parallel")

@@ -192,6 +192,9 @@ class RunConfig:
         budget: Architectures to evaluate.
         batch_size: Architectures asked at once.
         seed: The optimizer's seed.
+        prior: Earlier searches the search starts from (paths of ``agnet-bo run`` folders, saved
+            states or exported ``.csv`` / ``.jsonl`` files; docs/guides/prior.md). The prior is
+            saved with the search, so a resumed run does not read them again.
     """
 
     benchmark: str = "nb201"
@@ -204,6 +207,7 @@ class RunConfig:
     budget: int = 192
     batch_size: int = 16
     seed: int = 0
+    prior: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name in ("budget", "batch_size"):
@@ -213,6 +217,9 @@ class RunConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise InputError(f"`seed` must be a non-negative int, got {self.seed!r}.")
         self.constraints = {k: (str(v[0]), float(v[1])) for k, v in self.constraints.items()}
+        if isinstance(self.prior, str) or not all(isinstance(p, str) for p in self.prior):
+            raise InputError(f"`prior` must be a list of paths, got {self.prior!r}.")
+        self.prior = list(self.prior)
 
     @property
     def metrics(self) -> list[str]:
@@ -252,9 +259,10 @@ def make_optimizer(config: RunConfig, bench: Benchmark) -> Optimizer:
             "The 'agnet-paper' preset searches one objective without constraints; use 'agnet' with "
             "--acquisition rank-sum / rank-constrained for the paper's hardware-aware rules."
         )
+    extra: dict[str, Any] = {"prior": list(config.prior)} if config.prior else {}
     return Optimizer(
         bench.space, objectives=config.objectives, constraints=config.constraints or None, seed=config.seed,
-        **optimizer_settings(settings, bench.space, seed=config.seed),
+        **optimizer_settings(settings, bench.space, seed=config.seed), **extra,
     )
 
 

@@ -403,13 +403,17 @@ class Prior:
         out = [top[i] for i in chosen]
         return out + ranked[len(top) : len(top) + n - len(out)]
 
-    def model_data(self, task: PriorTask, target: Mapping[str, str], metrics: Sequence[str], space: SearchSpace,
+    def model_data(self, task: PriorTask, target: Mapping[str, str] | None, metrics: Sequence[str], space: SearchSpace,
                    limit: int, seed: int) -> tuple[list[Architecture], np.ndarray, list[int]] | None:
         """What a model of ``task`` is fitted on for a search of ``metrics`` (objectives
         ``target``): the task's architectures in ``space``, the normal scores of each matched
         column's ranks (``n x k``) and the positions of those columns in ``metrics``; ``None``
-        when no column matches. Past ``limit`` architectures, the best half and a random rest."""
-        cols = [(j, c) for j, m in enumerate(metrics) if (c := task.column(m, target)) is not None]
+        when no column matches. Past ``limit`` architectures, the best half and a random rest.
+        ``target=None``: the columns match the task's objectives by position (unnamed metrics)."""
+        if target is None:
+            cols = [(j, task.signed(o)) for j, o in enumerate(task.objectives) if j < len(metrics)]
+        else:
+            cols = [(j, c) for j, m in enumerate(metrics) if (c := task.column(m, target)) is not None]
         if not cols:
             return None
         ok = np.array([space.is_valid(a) for a in task.archs], dtype=bool)

@@ -63,11 +63,12 @@ class TransferSurrogate(Surrogate):
         base: The target model (any :class:`Surrogate`); copies of it, fitted once, model the
             prior tasks (built from its configuration, or deep-copied for a class of your own).
         prior: A :class:`~agnet_bo.prior.Prior` of the same space.
-        metrics: The modelled metrics of the new search, in the order of the columns of ``Y``
-            (default ``["value"]``).
+        metrics: The modelled metrics of the new search, in the order of the columns of ``Y``.
+            Default ``None``: unnamed, column ``j`` of ``Y`` matches each prior task's ``j``-th
+            objective (in its maximisation sense).
         objectives: The new search's ``{metric: direction}``, to match each prior task's columns
-            (:meth:`PriorTask.column <agnet_bo.prior.PriorTask.column>`); default: every metric
-            maximised.
+            by name (:meth:`PriorTask.column <agnet_bo.prior.PriorTask.column>`); default: every
+            metric maximised.
         samples: Draws per fit for the weights (default 256).
         prior_limit: The most architectures of one prior task its model is fitted on (the best
             half and a random rest past it; default 300).
@@ -110,11 +111,11 @@ class TransferSurrogate(Surrogate):
         super().__init__(base.space, target_transform=None, seed=base.seed if seed is None else seed, num_threads=base.num_threads)
         self.base = base
         self.prior = prior
-        self.metrics = list(metrics) if metrics is not None else ["value"]
-        self.objectives = dict(objectives) if objectives is not None else {m: "maximize" for m in self.metrics}
+        self.metrics = None if metrics is None else list(metrics)
+        self.objectives = None if metrics is None else dict(objectives) if objectives is not None else {m: "maximize" for m in metrics}
         self.samples = int(samples)
         self.prior_limit = int(prior_limit)
-        self._prior_models: _PriorModels | None = None
+        self._prior_models: tuple[int, _PriorModels] | None = None
         self.weights_: dict[str, list[float]] | None = None
         self._w: np.ndarray | None = None  # (1 + T) x m
         self._affine: tuple[np.ndarray, np.ndarray] | None = None  # a, b per output
@@ -146,10 +147,12 @@ class TransferSurrogate(Surrogate):
     def prior_models(self) -> list[tuple[str, Surrogate, list[int]]]:
         """``[(task name, fitted model, columns of the new search it predicts)]``, fitted on
         first use; a task that shares no metric with the new search has none."""
-        if self._prior_models is None:
+        m = self.num_outputs
+        if self._prior_models is None or self._prior_models[0] != m:
             out = []
+            names = self.metrics if self.metrics is not None else [f"y{j}" for j in range(m)]
             for t, task in enumerate(self.prior.tasks):
-                data = self.prior.model_data(task, self.objectives, self.metrics, self.space, self.prior_limit, int(self.seed or 0) + t)
+                data = self.prior.model_data(task, self.objectives, names, self.space, self.prior_limit, int(self.seed or 0) + t)
                 if data is None:
                     continue
                 archs, Z, cols = data
@@ -160,21 +163,26 @@ class TransferSurrogate(Surrogate):
                 out.append((task.name, model, cols))
             if not out:
                 raise InputError(
-                    f"No prior task has a value for the metrics {self.metrics} of this search; name the prior's "
+                    f"No prior task has a value for the metrics {names} of this search; name the prior's "
                     "metrics as the search's (or give a one-objective search a one-objective prior)."
                 )
-            self._prior_models = _PriorModels(out)
-        return self._prior_models.models
+            self._prior_models = (m, _PriorModels(out))
+        return self._prior_models[1].models
 
     # -- fit ----------------------------------------------------------------------------------
     def _fit(self, archs: list[Architecture], Y: Tensor) -> None:
-        if Y.shape[-1] != len(self.metrics):
+        if self.metrics is not None and Y.shape[-1] != len(self.metrics):
             raise InputError(
                 f"The TransferSurrogate models the metrics {self.metrics}, but Y has {Y.shape[-1]} columns; pass metrics=[...]."
             )
         self.base.warm_start = self.warm_start
         self.base.fit(archs, Y)
-        priors = self.prior_models()
+        self.train_Y_ = Y  # num_outputs, for prior_models(), before the base class sets it
+        try:
+            priors = self.prior_models()
+        except InputError:
+            self.train_Y_ = None
+            raise
         U = self.base.transform_targets(Y).numpy()  # the new task's results in the units of the predictions
         n, m = U.shape
         a = U.mean(axis=0)
@@ -304,6 +312,7 @@ class TransferSurrogate(Surrogate):
             self._affine = (np.asarray(state["affine"][0], dtype=float), np.asarray(state["affine"][1], dtype=float))
         except (KeyError, TypeError, IndexError) as exc:
             raise InputError(f"Malformed TransferSurrogate state: {exc!r}.") from exc
+        self.train_Y_ = Y  # num_outputs, for prior_models(); load_state_dict sets it too
         names = ["target"] + [name for name, _, _ in self.prior_models()]
         self.weights_ = {name: [float(x) for x in self._w[i]] for i, name in enumerate(names)}
 
