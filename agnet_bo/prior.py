@@ -164,7 +164,7 @@ class Prior:
         values: Mapping[str, Sequence[float]] | Sequence[Mapping[str, float]] | Sequence[float],
         *,
         objectives: str | Mapping[str, str] | None = None,
-        feasible: Sequence[bool] | None = None,
+        feasible: Sequence[bool] | np.ndarray | None = None,
         name: str | None = None,
     ) -> Prior:
         """Add one task: ``archs`` with their ``values``; returns ``self``.
@@ -189,9 +189,9 @@ class Prior:
         if isinstance(values, Mapping):
             cols = {str(m): np.asarray(v, dtype=float).reshape(-1) for m, v in values.items()}
         else:
-            rows = list(values)
+            rows: list[Any] = list(values)
             if rows and all(isinstance(r, Mapping) for r in rows):
-                names = list(dict.fromkeys(k for r in rows for k in r))
+                names = list(dict.fromkeys(str(k) for r in rows for k in r))
                 cols = {m: np.array([_number(r.get(m)) for r in rows], dtype=float) for m in names}
             else:
                 if objectives is None:
@@ -510,7 +510,8 @@ def parse_arch_text(space: SearchSpace, text: str) -> Architecture:
     from_string = getattr(space, "from_string", None)
     if callable(from_string) and " | " not in text:
         try:
-            return from_string(text)  # type: ignore[no-any-return]
+            arch: Architecture = from_string(text)
+            return arch
         except Exception as exc:
             raise InvalidArchitectureError(f"{text!r} is not an architecture of {space!r}: {exc}") from exc
     ops_text, sep, edges_text = text.partition(" | ")

@@ -315,6 +315,7 @@ def test_results_appended_after_the_last_save_are_told_on_resume(tmp_path, capsy
         (["run", "--batch-size", "zero"], "expected a positive integer, got 'zero'"),
         (["run", "--epochs", "50"], "200 or 12 epochs; got 50"),
         (["compare", "--datasets", "cifar10", "foo"], "got 'foo'"),
+        (["run", "--prior", "no/such/run"], "'no/such/run' does not exist; expected an agnet-bo run folder"),
     ],
 )
 def test_bad_values_are_refused_before_the_heavy_imports(argv, match):
@@ -330,3 +331,24 @@ def test_bad_values_are_refused_before_the_heavy_imports(argv, match):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert match in proc.stderr
     assert proc.stdout.split() == ["exit", "2", "False", "False"]
+
+
+def test_a_run_starts_from_an_earlier_run_as_its_prior_and_resumes_without_it(tmp_path):
+    from agnet_bo.cli import main
+
+    first, second = tmp_path / "c100", tmp_path / "c10"
+    assert main(["run", "--dataset", "cifar100", "--method", "random", "--budget", "8", "--batch-size", "4",
+                 "--no-progress", "--no-plot", "--out", str(first)]) == 0
+    assert main(["run", "--prior", str(first), "--budget", "4", "--batch-size", "4", "--no-progress", "--no-plot",
+                 "--method", "agnet:n_initial=4", "--out", str(second)]) == 0
+    trials = _lines(second / "trials.jsonl")
+    assert [t["source"] for t in trials] == ["prior", "prior", "initial", "initial"]
+    c100 = _lines(first / "trials.jsonl")
+    best = max(c100, key=lambda t: t["values"]["valid-accuracy"])
+    assert trials[0]["key"] == best["key"]
+    assert json.loads((second / "config.json").read_text())["prior"] == [str(first)]
+    import shutil
+
+    shutil.move(str(first), str(tmp_path / "moved"))  # the prior is saved with the run
+    assert main(["run", "--resume", str(second), "--budget", "6", "--no-progress", "--no-plot"]) == 0
+    assert len(_lines(second / "trials.jsonl")) == 6

@@ -614,3 +614,17 @@ def test_two_processes_on_one_storage_never_evaluate_an_architecture_twice(tmp_p
         assert len(study.trials) == 16 and all(t.state is OptunaState.COMPLETE for t in study.trials)
         keys = _keys(study)  # every trial has an architecture
         assert len(set(keys)) == 16, f"{kind}: an architecture was handed to two trials (collisions: {collisions})"
+
+
+def test_a_sampler_starts_from_a_prior_of_earlier_results():
+    c100 = ab.benchmarks.NB201("cifar100")
+    archs = SPACE.sample(60, seed=1)
+    prior = ab.Prior(space=SPACE).add(archs, [c100.evaluate(a, [METRIC])[METRIC] for a in archs], name="c100")
+    sampler = _sampler(prior=prior)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(_accuracy, n_trials=6)
+    design = prior.design(SPACE, 2)
+    assert [architecture_of(t) for t in study.trials[:2]] == design
+    by_number = _by_optuna_number(sampler.optimizer)
+    assert [by_number[n].source for n in range(4)] == ["prior", "prior", "initial", "initial"]
+    assert sampler.optimizer.prior is prior or sampler.optimizer.prior.tasks == prior.tasks

@@ -651,3 +651,20 @@ def test_tuner_restore_in_a_new_process_continues_without_losing_trials(local_ra
         assert trials[row["agnet_trial"]].values[METRIC] == row["value"]
     assert sorted(r["agnet_trial"] for r in rows) == list(range(8))
     assert not math.isnan(search.optimizer.best_trial.values[METRIC])
+
+
+def test_a_searcher_starts_from_a_prior_and_keeps_it_across_a_restore(tmp_path):
+    c100 = ab.benchmarks.NB201("cifar100")
+    archs = ab.spaces.NB201Space().sample(60, seed=1)
+    prior = ab.Prior(space=ab.spaces.NB201Space()).add(archs, [c100.evaluate(a, [METRIC])[METRIC] for a in archs], name="c100")
+    search = _search(optimizer_kwargs={"prior": prior, "n_initial": 4})
+    first = arch_from_config(search.suggest("a"))
+    assert first == prior.design(ab.spaces.NB201Space(), 2)[0] and search.optimizer.trials[0].source == "prior"
+    search.on_trial_complete("a", {METRIC: c100.evaluate(first, [METRIC])[METRIC]})
+    path = tmp_path / "searcher-state.pkl"
+    search.save(str(path))
+    restored = AGNetSearch()
+    restored.restore(str(path))
+    assert restored.optimizer.prior is not None and restored.optimizer.prior.tasks[0].name == "c100"
+    assert restored.suggest("b") == search.suggest("b")
+    assert restored.optimizer.trials[1].source == "prior"

@@ -64,7 +64,7 @@ def test_predictions_and_the_pool_posterior_agree():
     m, c = ts.pool_moments(handle, idx)
     assert torch.allclose(m.reshape(12, 1), mean, atol=1e-6)
     assert torch.allclose(c.reshape(12, 1), var, atol=1e-6)
-    joint_m, joint_c = ts.pool_moments(handle, torch.arange(12).reshape(1, 12))
+    _, joint_c = ts.pool_moments(handle, torch.arange(12).reshape(1, 12))
     assert joint_c.shape == (1, 1, 12, 12) and torch.allclose(torch.diagonal(joint_c[0, 0]), var[:, 0], atol=1e-6)
     cond = ts.pool_condition(handle, [0, 1])
     _, c2 = ts.pool_moments(cond, torch.arange(12).reshape(1, 12))
