@@ -66,3 +66,19 @@ def test_the_long_search_settings_of_the_training_loop_guide_run():
     namespace: dict = {"ab": ab, "space": ab.spaces.NB201Space()}
     exec(compile(_training_loop_block("max_model_trials=1000"), "training-loop.md", "exec"), namespace)
     assert namespace["opt"].max_model_trials == 0  # the block's last line: never bound
+
+
+def test_the_prior_guide_runs_and_starts_from_the_earlier_search(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = (GUIDES / "prior.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 3
+    namespace: dict = {}
+    exec(compile(blocks[0], str(GUIDES / "prior.md"), "exec"), namespace)
+    opt, earlier = namespace["opt"], namespace["earlier"]
+    assert [t.source for t in opt.trials[:8]] == ["prior"] * 4 + ["initial"] * 4
+    assert set(opt.surrogate.weights_) == {"target", "task0"}
+    exec(compile(blocks[1], str(GUIDES / "prior.md"), "exec"), namespace)
+    assert namespace["opt"].strategy.prior_parts == ("surrogate",)
+    exec(compile(blocks[2], str(GUIDES / "prior.md"), "exec"), namespace)
+    assert len(namespace["queue"]) == 16 and len(namespace["order"]) == len(earlier.trials)
