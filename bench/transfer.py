@@ -128,13 +128,18 @@ def search(space: Any, values: dict[str, float], method: str, seed: int, budget:
         keys = (order + rest)[:budget]
         return [values[k] for k in keys], keys, config
     kwargs: dict[str, Any] = {}
-    if method in PARTS:
-        kwargs = {"prior": prior, "prior_parts": PARTS[method]}
-        config["prior_parts"] = list(PARTS[method])
+    name, _, overrides = method.partition(":")
+    for item in filter(None, overrides.split(",")):  # e.g. "prior:n_initial=8,prior_initial=6"
+        k, _, v = item.partition("=")
+        kwargs[k] = json.loads(v)
+    if name in PARTS:
+        kwargs.update({"prior": prior, "prior_parts": PARTS[name]})
+        config["prior_parts"] = list(PARTS[name])
+    config["overrides"] = {k: v for k, v in kwargs.items() if k not in ("prior", "prior_parts")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         opt = ab.Optimizer(space, {METRIC: "maximize"}, seed=seed, **kwargs)
-        if method == "enqueue":
+        if name == "enqueue":
             opt.enqueue(prior.design(space, ENQUEUE, min_distance=0))
         config.update({"n_initial": opt.n_initial, "pool_size": opt.pool_size, "prior_initial": opt.strategy.prior_initial,
                        "surrogate": repr(opt.surrogate)})
