@@ -180,6 +180,7 @@ def state_from(opt: Optimizer, facade: Mapping[str, Any], trials: list[dict[str,
             "pool_size": opt.pool_size,
             "max_model_trials": opt.max_model_trials,
             "model_subset": opt.strategy.model_subset,
+            "initial_design": opt.strategy.initial_design_kind,
             "seed": opt.seed,
             "refit_every": opt.refit_every,
             "prefetch": opt.prefetch,
@@ -245,6 +246,7 @@ def build_from_state(
             prior=None if cfg.get("prior") is None else Prior.from_dict(cfg["prior"], space),
             prior_parts=cfg.get("prior_parts", ()),
             prior_initial=cfg.get("prior_initial"),
+            initial_design=cfg.get("initial_design", "random"),
         )
         opt.preset = cfg.get("preset")
         opt.strategy.model_subset = _subset_rule(cfg.get("model_subset", "best+random"))

@@ -27,6 +27,7 @@ from agnet_bo.exceptions import (
     ObjectiveValueWarning,
     SpaceExhaustedWarning,
     StateFileError,
+    unknown_name,
 )
 from agnet_bo.history import ResultsMixin
 from agnet_bo.loop import LoopMixin, TrialHandle
@@ -34,6 +35,7 @@ from agnet_bo.objectives import Constraint, FeasibilityWatch, Problem
 from agnet_bo.prior import PRIOR_PARTS, Prior, as_prior
 from agnet_bo.proposers import Proposer
 from agnet_bo.pruners import Pruner
+from agnet_bo.strategy import INITIAL_DESIGNS
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.state import FORMAT_VERSION
 from agnet_bo.surrogates import Surrogate
@@ -134,6 +136,10 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             they rank this search's results). Default: all three.
         prior_initial: Architectures of the initial design taken from the prior (default: half
             of ``n_initial``, rounded up; the rest are random, a hedge against a misleading prior).
+        initial_design: What fills the initial design (besides a prior's part), one of
+            :data:`agnet_bo.strategy.INITIAL_DESIGNS`: ``"random"`` (uniform draws), ``"space-filling"``
+            (architectures of a large random sample that lie farthest apart) or ``"generator"``
+            (the same over the generator's draws). Default: the preset's (``"random"``).
 
     Finite spaces run to exhaustion: once fewer new architectures are left than a pool holds,
     every one of them is scored, and :meth:`ask` returns what is left (with a
@@ -175,6 +181,7 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         prior: Any = None,
         prior_parts: Sequence[str] = PRIOR_PARTS,
         prior_initial: int | None = None,
+        initial_design: str | None = None,
         **moved: Any,
     ) -> None:
         accepted = [p.name for p in inspect.signature(Optimizer).parameters.values() if p.kind is not p.VAR_KEYWORD]
@@ -189,6 +196,11 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             seed=self.seed, generator=generator, n_initial=n_initial, pool_size=pool_size,
             max_model_trials=max_model_trials,
         )
+        if initial_design is not None:
+            if initial_design not in INITIAL_DESIGNS:
+                raise unknown_name("initial_design", initial_design, INITIAL_DESIGNS)
+            self.strategy.initial_design_kind = initial_design
+        self.strategy.design_seed = self.seed
         known = as_prior(prior, space)
         if isinstance(prior_parts, str):
             prior_parts = [prior_parts]

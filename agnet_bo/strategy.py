@@ -43,10 +43,17 @@ from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates import JointMLPSurrogate, Surrogate
 from agnet_bo.surrogates.transfer import TransferSurrogate
 
-__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS", "PRIOR_TUNE"]
+__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS", "INITIAL_DESIGNS", "PRIOR_TUNE", "farthest_points"]
 
 MODEL_SUBSETS: tuple[str, ...] = ("best+random", "best+recent", "best", "random")
 """The rules :meth:`Strategy.model_data` can choose a bounded subset of the results by."""
+
+INITIAL_DESIGNS: tuple[str, ...] = ("random", "space-filling", "generator")
+"""What fills the initial design (besides a prior's part): uniform random draws, a space-filling
+choice over a large random sample, or diverse draws of the (pretrained) generator."""
+
+DESIGN_SAMPLE = 1000
+"""Random architectures (or generator draws) a space-filling initial design chooses from."""
 
 PRIOR_TUNE = 64
 """How many of a prior's best architectures (by average rank) the proposer is fitted on before
@@ -142,6 +149,12 @@ class Strategy:
             (half the bound the best results by the proposer's utility, the other half drawn
             uniformly from the rest with the round's seed), ``"best+recent"`` (the other half the
             latest results), ``"best"`` or ``"random"``.
+        initial_design: What fills the initial design, one of :data:`INITIAL_DESIGNS`:
+            ``"random"`` (uniform draws of ``space.sample``, each ask its own), ``"space-filling"``
+            (the ``n_initial`` architectures of :data:`DESIGN_SAMPLE` random ones that are
+            farthest apart in ``space.encode``, :func:`farthest_points`) or ``"generator"`` (the
+            same over draws of the proposer's generator, where it has one). The last two are
+            chosen once per search (seeded by :attr:`design_seed`) and handed out in order.
 
     Example:
         >>> import agnet_bo as ab
@@ -162,6 +175,7 @@ class Strategy:
         pool_size: int | None = None,
         max_model_trials: int | None = None,
         model_subset: str = "best+random",
+        initial_design: str = "random",
     ) -> None:
         if not isinstance(proposer, Proposer):
             raise InputError(f"`proposer` must be an agnet_bo.proposers.Proposer, got {type(proposer).__name__} {proposer!r}.")
@@ -179,6 +193,12 @@ class Strategy:
         if model_subset not in MODEL_SUBSETS:
             raise unknown_name("model_subset", model_subset, MODEL_SUBSETS)
         self.model_subset = model_subset
+        if initial_design not in INITIAL_DESIGNS:
+            raise unknown_name("initial_design", initial_design, INITIAL_DESIGNS)
+        self.initial_design_kind = initial_design
+        self.design_seed = 0
+        """Seed of a chosen (not random) initial design; the optimizer sets its own seed."""
+        self._fill_design: tuple[tuple[str, int, int], list[Architecture]] | None = None
         self.copies_models = True  # False once a copy failed: rounds then train in place
         self._last_pool: tuple[Models, RoundData, list[Architecture]] | None = None
         self._last_model_data: tuple[RoundData, tuple[int, str], RoundData] | None = None
@@ -229,6 +249,22 @@ class Strategy:
             cached = self._prior_design = (n, design, frozenset(space.key(a) for a in design))
         return cached[1], cached[2]
 
+    def filled_design(self, space: SearchSpace) -> list[Architecture]:
+        """The chosen part of the initial design (``initial_design`` other than ``"random"``):
+        the ``n_initial`` minus the prior's part, computed once per search."""
+        n = max(int(self.n_initial or 0) - len(self.prior_design(space)[0]), 0)
+        key = (self.initial_design_kind, n, int(self.design_seed))
+        if self._fill_design is None or self._fill_design[0] != key:
+            sample: list[Architecture] = []
+            generator = getattr(self.proposer, "generator", None)
+            if self.initial_design_kind == "generator" and generator is not None and n:
+                sample = generator.sample(DESIGN_SAMPLE, seed=self.design_seed, allow_fewer=True)
+            elif n:
+                sample = RandomProposer(space).propose(DESIGN_SAMPLE, seed=self.design_seed)
+            design = [sample[i] for i in farthest_points(space, sample, n)] if sample else []
+            self._fill_design = (key, design)
+        return self._fill_design[1]
+
     def initial_source(self, space: SearchSpace, arch: Architecture) -> str:
         """The :attr:`Trial.source <agnet_bo.Trial.source>` of an initial-design architecture:
         ``"prior"`` for the prior's part, else ``"initial"``."""
@@ -259,6 +295,9 @@ class Strategy:
         then uniform random draws. Override for another design."""
         design, _ = self.prior_design(space)
         out = [a for a in design if space.key(a) not in exclude][:n]
+        if len(out) < n and self.initial_design_kind != "random":
+            taken = set(exclude) | {space.key(a) for a in out}
+            out += [a for a in self.filled_design(space) if space.key(a) not in taken][: n - len(out)]
         if len(out) < n:
             taken = set(exclude) | {space.key(a) for a in out}
             out += RandomProposer(space).propose(n - len(out), seed=seed, exclude=taken)
@@ -467,3 +506,21 @@ class Strategy:
             f"acquisition={self.acquisition!r}, n_initial={self.n_initial}, pool_size={self.pool_size})"
         )
 
+
+
+def farthest_points(space: SearchSpace, archs: Sequence[Architecture], n: int) -> list[int]:
+    """Positions of ``n`` of ``archs`` spread over the space: the first one, then each time the
+    one farthest (Manhattan distance of ``space.encode``) from those chosen so far (greedy
+    max-min, Gonzalez 1985)."""
+    if n <= 0 or not archs:
+        return []
+    enc = space.encode(list(archs)).numpy().astype(np.float64).reshape(len(archs), -1)
+    chosen = [0]
+    dist = np.abs(enc - enc[0]).sum(axis=1)
+    while len(chosen) < min(n, len(archs)):
+        i = int(np.argmax(dist))
+        if dist[i] <= 0:
+            break  # the rest repeat encodings already chosen
+        chosen.append(i)
+        dist = np.minimum(dist, np.abs(enc - enc[i]).sum(axis=1))
+    return chosen

@@ -177,3 +177,48 @@ def test_one_round_chooses_its_subset_once():
     assert s.model_data(data) is first and len(calls) == 1  # fit() and pick() share it
     s.max_model_trials = 30
     assert len(s.model_data(data).archs) == 30 and len(calls) == 2  # a new bound is a new subset
+
+
+# -- what fills the initial design (issue 43) ---------------------------------------------------
+def _min_distance(space, archs):
+    enc = space.encode(archs).numpy()
+    d = np.abs(enc[:, None] - enc[None]).sum(-1)
+    return d[np.triu_indices(len(archs), 1)].min()
+
+
+@pytest.mark.parametrize("kind", ["space-filling", "generator"])
+def test_a_chosen_initial_design_is_spread_out_seeded_and_the_same_one_ask_at_a_time(kind):
+    space = NB201Space()
+    one = ab.Optimizer(space, "acc", initial_design=kind, seed=0, n_initial=12)
+    batch = ab.Optimizer(space, "acc", initial_design=kind, seed=0, n_initial=12)
+    singles = [one.ask(1)[0].arch for _ in range(12)]
+    assert singles == [t.arch for t in batch.ask(12)]
+    rand = ab.Optimizer(space, "acc", seed=0, n_initial=12)
+    assert _min_distance(space, singles) > _min_distance(space, [t.arch for t in rand.ask(12)])
+    other = ab.Optimizer(space, "acc", initial_design=kind, seed=1, n_initial=12)
+    assert [t.arch for t in other.ask(12)] != singles
+
+
+def test_farthest_points_spread_and_stop_at_repeats():
+    from agnet_bo.strategy import farthest_points
+
+    space = NB201Space()
+    archs = space.sample(200, seed=0)
+    idx = farthest_points(space, archs, 10)
+    assert idx[0] == 0 and len(set(idx)) == 10
+    assert _min_distance(space, [archs[i] for i in idx]) >= _min_distance(space, archs[:10])
+    assert farthest_points(space, [archs[0]] * 5, 3) == [0]
+
+
+def test_a_chosen_design_in_a_small_space_and_after_a_save(tmp_path):
+    chain = ab.spaces.DAGSpace.chain(["a", "b", "c"], num_layers=3, name="chain-27")
+    opt = ab.Optimizer(chain, "acc", initial_design="space-filling", seed=0, n_initial=5, surrogate="none")
+    first = [t.arch for t in opt.ask(2)]
+    opt.save(tmp_path / "s.json")
+    loaded = ab.Optimizer.load(tmp_path / "s.json")
+    assert loaded.strategy.initial_design_kind == "space-filling"
+    rest = [t.arch for t in loaded.ask(3)]
+    whole = ab.Optimizer(chain, "acc", initial_design="space-filling", seed=0, n_initial=5, surrogate="none")
+    assert first + rest == [t.arch for t in whole.ask(5)]
+    with pytest.raises(UnknownNameError, match="space-filling"):
+        ab.Optimizer(chain, "acc", initial_design="latin")
