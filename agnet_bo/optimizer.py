@@ -35,9 +35,9 @@ from agnet_bo.objectives import Constraint, FeasibilityWatch, Problem
 from agnet_bo.prior import PRIOR_PARTS, Prior, as_prior
 from agnet_bo.proposers import Proposer
 from agnet_bo.pruners import Pruner
-from agnet_bo.strategy import INITIAL_DESIGNS
 from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.state import FORMAT_VERSION
+from agnet_bo.strategy import INITIAL_DESIGNS
 from agnet_bo.surrogates import Surrogate
 from agnet_bo.trial import Trial, TrialState, TrialStore, outcome
 
