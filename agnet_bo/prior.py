@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gzip
 import io
 import json
 import os
@@ -241,7 +242,8 @@ class Prior:
         """Add what ``source`` holds: a :class:`PriorTask`, another :class:`Prior` (its tasks),
         an :class:`~agnet_bo.Optimizer` (its complete trials), records (a list of dicts as
         :meth:`Optimizer.records <agnet_bo.Optimizer.records>` gives), or a path (an exported
-        ``.csv`` / ``.jsonl``, a saved state ``.json``, an ``agnet-bo run`` folder). Returns ``self``.
+        ``.csv`` / ``.jsonl``, a saved state ``.json``, any of them gzipped as ``.gz``, or an
+        ``agnet-bo run`` folder). Returns ``self``.
 
         Raises:
             InputError: An unreadable or unknown source, or records without a space to read them.
@@ -299,10 +301,14 @@ class Prior:
                     return self._from_path(path / candidate, name or path.name, objectives)
             raise InputError(f"{str(path)!r} is a folder without a state.json or trials.jsonl of an agnet-bo run.")
         try:
-            text = path.read_text()
-        except OSError as exc:
-            raise InputError(f"Cannot read the prior {str(path)!r}: {exc.strerror or exc}.") from exc
-        if path.suffix == ".json":
+            raw = path.read_bytes()
+            text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise InputError(f"Cannot read the prior {str(path)!r}: {getattr(exc, 'strerror', None) or exc}.") from exc
+        suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix  # "t.jsonl.gz" reads as "t.jsonl"
+        if path.suffix == ".gz":
+            label = name or Path(path.stem).stem
+        if suffix == ".json":
             try:
                 state = json.loads(text)
             except json.JSONDecodeError as exc:
@@ -310,16 +316,16 @@ class Prior:
             if not isinstance(state, Mapping) or state.get("format") != "agnet_bo.optimizer":
                 raise InputError(f"{str(path)!r} is not a saved optimizer state (Optimizer.save).")
             self._from_state(state, label)
-        elif path.suffix == ".jsonl":
+        elif suffix == ".jsonl":
             try:
                 rows = [json.loads(line) for line in text.splitlines() if line.strip()]
             except json.JSONDecodeError as exc:
                 raise InputError(f"{str(path)!r} is not JSON lines: {exc}.") from exc
             self._from_records(rows, label, objectives)
-        elif path.suffix == ".csv":
+        elif suffix == ".csv":
             self._from_records(list(csv.DictReader(io.StringIO(text))), label, objectives)
         else:
-            raise InputError(f"A prior file is .json (a saved state), .csv or .jsonl (an export); got {path.name!r}.")
+            raise InputError(f"A prior file is .json (a saved state), .csv or .jsonl (an export), each possibly .gz; got {path.name!r}.")
 
     def _from_state(self, state: Mapping[str, Any], name: str) -> None:
         from agnet_bo.objectives import Problem

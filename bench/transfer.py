@@ -63,7 +63,10 @@ def _nb201_values(dataset: str, epochs: int) -> tuple[Any, dict[str, float]]:
 
 
 def prior_file(out: Path, dataset: str, epochs: int, seed: int) -> Path:
-    return out / f"nb201-{dataset}-{epochs}ep-seed{seed}.jsonl"
+    """The exported prior search (gzipped once committed: Prior reads ``.jsonl.gz`` as ``.jsonl``)."""
+    path = out / f"nb201-{dataset}-{epochs}ep-seed{seed}.jsonl"
+    gz = path.with_name(path.name + ".gz")
+    return gz if gz.exists() else path
 
 
 def run_prior(dataset: str, epochs: int, seed: int, out: str) -> dict:

@@ -104,16 +104,20 @@ def test_a_prior_reads_an_optimizer_its_records_exports_states_and_run_folders(t
     opt = _search(ab.Optimizer(SPACE, {METRIC: "maximize"}, seed=0, surrogate="none", proposer="random"), C100, 12, q=4)
     opt.export(tmp_path / "t.csv")
     opt.export(tmp_path / "t.jsonl")
+    import gzip
+
+    (tmp_path / "z.jsonl.gz").write_bytes(gzip.compress((tmp_path / "t.jsonl").read_bytes()))
     opt.save(tmp_path / "state.json")
     run = tmp_path / "run"
     run.mkdir()
     opt.save(run / "state.json")
-    sources = [opt, opt.records(), tmp_path / "t.csv", tmp_path / "t.jsonl", tmp_path / "state.json", run]
+    sources = [opt, opt.records(), tmp_path / "t.csv", tmp_path / "t.jsonl", tmp_path / "z.jsonl.gz", tmp_path / "state.json", run]
     for src in sources:
         (task,) = Prior(space=SPACE).add_source(src).tasks
         assert [SPACE.key(a) for a in task.archs] == [t.key for t in opt.trials], src
         assert np.allclose(task.values[METRIC], [t.values[METRIC] for t in opt.trials])
         assert task.objectives == {METRIC: "maximize"}
+    assert Prior(space=SPACE).add_source(tmp_path / "z.jsonl.gz").tasks[0].name == "z"
     with pytest.raises(InputError, match="needs the space"):
         Prior().add_source(opt.records())
     with pytest.raises(InputError, match="Cannot read the prior"):
