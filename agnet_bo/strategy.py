@@ -217,7 +217,8 @@ class Strategy:
             parts: What the prior changes, a subset of :data:`~agnet_bo.prior.PRIOR_PARTS`:
                 ``"initial"`` (:meth:`initial_design` starts with ``n_initial`` of the prior's best,
                 :meth:`Prior.design <agnet_bo.prior.Prior.design>`), ``"generator"`` (the proposer
-                is fitted on the prior's :data:`PRIOR_TUNE` best before its first fit) and
+                learns from the prior's :data:`PRIOR_TUNE` best before its first fit,
+                :meth:`Proposer.fit_prior <agnet_bo.proposers.Proposer.fit_prior>`) and
                 ``"surrogate"`` (the surrogate becomes a
                 :class:`~agnet_bo.surrogates.TransferSurrogate`).
             n_initial: Architectures of the initial design taken from the prior (default: half of
@@ -351,7 +352,7 @@ class Strategy:
         if self.prior is not None and "generator" in self.prior_parts and data.round <= 1:
             ranked = self.prior.ranked(data.space)[:PRIOR_TUNE]
             if ranked:  # the first retraining starts where the earlier tasks found good cells
-                models.proposer.fit([a for a, _ in ranked], np.array([s for _, s in ranked]))
+                models.proposer.fit_prior([a for a, _ in ranked], np.array([s for _, s in ranked]))
         models.proposer.fit(data.archs, util)
         fitted = time.perf_counter()
         model_data = self.model_data(data, util)
