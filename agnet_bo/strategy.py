@@ -221,8 +221,8 @@ class Strategy:
                 :meth:`Proposer.fit_prior <agnet_bo.proposers.Proposer.fit_prior>`) and
                 ``"surrogate"`` (the surrogate becomes a
                 :class:`~agnet_bo.surrogates.TransferSurrogate`).
-            n_initial: Architectures of the initial design taken from the prior (default: half of
-                :attr:`n_initial`, rounded up); the rest are random.
+            n_initial: Architectures of the initial design taken from the prior (default: all but
+                a quarter of :attr:`n_initial`, at least one random); the rest are random.
         """
         parts = tuple(dict.fromkeys(parts))
         bad = [p for p in parts if p not in PRIOR_PARTS]
@@ -230,7 +230,8 @@ class Strategy:
             raise unknown_name("prior part", bad[0], PRIOR_PARTS)
         self.prior, self.prior_parts = prior, parts
         total = int(self.n_initial or 0)
-        self.prior_initial = (total + 1) // 2 if n_initial is None else check_int("prior_initial", n_initial, minimum=0)
+        hedge = max(1, round(total / 4)) if total > 1 else 0
+        self.prior_initial = total - hedge if n_initial is None else check_int("prior_initial", n_initial, minimum=0)
         sur = self.surrogate
         if "surrogate" in parts and sur is not None and not isinstance(sur, TransferSurrogate) and not isinstance(sur, JointMLPSurrogate):
             self._models = Models(self.proposer, TransferSurrogate(sur, prior, metrics=problem.metrics, objectives=problem.objectives))

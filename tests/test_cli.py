@@ -342,7 +342,7 @@ def test_a_run_starts_from_an_earlier_run_as_its_prior_and_resumes_without_it(tm
     assert main(["run", "--prior", str(first), "--budget", "4", "--batch-size", "4", "--no-progress", "--no-plot",
                  "--method", "agnet:n_initial=4", "--out", str(second)]) == 0
     trials = _lines(second / "trials.jsonl")
-    assert [t["source"] for t in trials] == ["prior", "prior", "initial", "initial"]
+    assert [t["source"] for t in trials] == ["prior", "prior", "prior", "initial"]
     c100 = _lines(first / "trials.jsonl")
     best = max(c100, key=lambda t: t["values"]["valid-accuracy"])
     assert trials[0]["key"] == best["key"]

@@ -76,7 +76,7 @@ def test_the_prior_guide_runs_and_starts_from_the_earlier_search(tmp_path, monke
     namespace: dict = {}
     exec(compile(blocks[0], str(GUIDES / "prior.md"), "exec"), namespace)
     opt, earlier = namespace["opt"], namespace["earlier"]
-    assert [t.source for t in opt.trials[:8]] == ["prior"] * 4 + ["initial"] * 4
+    assert [t.source for t in opt.trials[:8]] == ["prior"] * 6 + ["initial"] * 2
     assert set(opt.surrogate.weights_) == {"target", "task0"}
     exec(compile(blocks[1], str(GUIDES / "prior.md"), "exec"), namespace)
     assert namespace["opt"].strategy.prior_parts == ("surrogate",)

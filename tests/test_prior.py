@@ -173,11 +173,13 @@ def test_columns_match_by_name_or_as_the_only_objective():
 def test_the_initial_design_starts_with_the_prior_best_then_random_ones():
     prior = _c100_prior()
     opt = ab.Optimizer(SPACE, {METRIC: "maximize"}, prior=prior, seed=0, n_initial=8)
-    design = prior.design(SPACE, 4)
+    design = prior.design(SPACE, 6)
     trials = [opt.ask(1)[0] for _ in range(8)]
-    assert [t.arch for t in trials[:4]] == design
-    assert [t.source for t in trials] == ["prior"] * 4 + ["initial"] * 4
-    assert opt.strategy.prior_initial == 4
+    assert [t.arch for t in trials[:6]] == design
+    assert [t.source for t in trials] == ["prior"] * 6 + ["initial"] * 2
+    assert opt.strategy.prior_initial == 6
+    default = ab.Optimizer(SPACE, {METRIC: "maximize"}, prior=prior, seed=0)
+    assert (default.n_initial, default.strategy.prior_initial) == (8, 6)  # with a prior: half the design, 3/4 of it prior
     none = ab.Optimizer(SPACE, {METRIC: "maximize"}, prior=prior, prior_initial=0, seed=0, n_initial=8)
     assert {t.source for t in none.ask(8)} == {"initial"}
 

@@ -623,8 +623,8 @@ def test_a_sampler_starts_from_a_prior_of_earlier_results():
     sampler = _sampler(prior=prior)
     study = optuna.create_study(direction="maximize", sampler=sampler)
     study.optimize(_accuracy, n_trials=6)
-    design = prior.design(SPACE, 2)
-    assert [architecture_of(t) for t in study.trials[:2]] == design
+    design = prior.design(SPACE, 3)
+    assert [architecture_of(t) for t in study.trials[:3]] == design
     by_number = _by_optuna_number(sampler.optimizer)
-    assert [by_number[n].source for n in range(4)] == ["prior", "prior", "initial", "initial"]
+    assert [by_number[n].source for n in range(4)] == ["prior", "prior", "prior", "initial"]
     assert sampler.optimizer.prior is prior or sampler.optimizer.prior.tasks == prior.tasks

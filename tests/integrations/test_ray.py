@@ -659,7 +659,7 @@ def test_a_searcher_starts_from_a_prior_and_keeps_it_across_a_restore(tmp_path):
     prior = ab.Prior(space=ab.spaces.NB201Space()).add(archs, [c100.evaluate(a, [METRIC])[METRIC] for a in archs], name="c100")
     search = _search(optimizer_kwargs={"prior": prior, "n_initial": 4})
     first = arch_from_config(search.suggest("a"))
-    assert first == prior.design(ab.spaces.NB201Space(), 2)[0] and search.optimizer.trials[0].source == "prior"
+    assert first == prior.design(ab.spaces.NB201Space(), 3)[0] and search.optimizer.trials[0].source == "prior"
     search.on_trial_complete("a", {METRIC: c100.evaluate(first, [METRIC])[METRIC]})
     path = tmp_path / "searcher-state.pkl"
     search.save(str(path))
