@@ -8,7 +8,7 @@
     #    the 12-epoch search of the same dataset as the prior of the 200-epoch target
     python bench/transfer.py nb201 --prior-from 12ep --methods none prior enqueue zeroshot --seeds 10 --budget 48 \\
         --raw bench/results/transfer_nb201_12ep.jsonl
-    #    misleading priors: the prior searches' values negated, or replaced by random numbers
+    #    misleading priors: the prior searches' architectures with the target's own values negated, or random values
     python bench/transfer.py nb201 --prior-from negated --methods prior --seeds 10 --budget 96 --raw ...
     # 3. TransNAS-Bench-101, leave one task out: the prior is the other tasks' tables
     python bench/transfer.py transnas --seeds 3 --budget 50 --q 5 --raw bench/results/transfer_transnas.jsonl
@@ -105,12 +105,15 @@ def nb201_prior(space: Any, target: str, seed: int, prior_from: str, priors_dir:
     prior = ab.Prior(space=space)
     for path, name in files:
         prior.add_source(path, name=name, objectives={METRIC: "maximize"})
-    if prior_from in ("negated", "random"):
+    if prior_from in ("negated", "random"):  # the same architectures, with misleading values
+        _, target_values = _nb201_values(target, 200)
         rng = np.random.default_rng([seed, 5])
         tasks = []
         for t in prior.tasks:
-            v = t.values[METRIC]
-            new = -v if prior_from == "negated" else rng.normal(size=len(v))
+            if prior_from == "negated":  # the target's own objective, negated
+                new = -np.array([target_values[space.key(a)] for a in t.archs])
+            else:
+                new = rng.normal(size=len(t.archs))
             tasks.append(ab.prior.PriorTask(f"{t.name}-{prior_from}", t.archs, {METRIC: new}, t.objectives))
         prior = ab.Prior(tasks, space=space)
     return prior
