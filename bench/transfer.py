@@ -160,16 +160,16 @@ def search(space: Any, values: dict[str, float], method: str, seed: int, budget:
     return trace, keys, config
 
 
-def run_nb201(dataset: str, method: str, seed: int, budget: int, prior_from: str, priors_dir: str, n_prior_seeds: int) -> dict:
+def run_nb201(dataset: str, method: str, seed: int, budget: int, prior_from: str, priors_dir: str, n_prior_seeds: int, q: int = 1) -> dict:
     from _provenance import provenance
 
     space, values = _nb201_values(dataset, 200)
     prior = nb201_prior(space, dataset, seed, prior_from, priors_dir, n_prior_seeds) if method != "none" else None
     start = time.perf_counter()
-    trace, keys, config = search(space, values, method, seed, budget, 1, prior)
+    trace, keys, config = search(space, values, method, seed, budget, q, prior)
     best_key = max(values, key=values.__getitem__)
     return {
-        "bench": "nb201", "task": dataset, "method": method, "prior_from": prior_from, "seed": seed,
+        "bench": "nb201", "task": dataset if q == 1 else f"{dataset} q={q}", "method": method, "prior_from": prior_from, "seed": seed,
         "prior_seed": _prior_seed(seed, n_prior_seeds) if prior is not None else None,
         "prior_tasks": None if prior is None else {t.name: len(t) for t in prior.tasks},
         "trace": trace, "hit": keys.index(best_key) + 1 if best_key in keys else None,
@@ -250,13 +250,13 @@ def cmd_priors(args: argparse.Namespace) -> None:
 
 def cmd_nb201(args: argparse.Namespace) -> None:
     datasets = args.datasets or list(DATASETS)
-    jobs = [(d, m, s, args.budget, args.prior_from, args.priors, args.prior_seeds)
+    jobs = [(d, m, s, args.budget, args.prior_from, args.priors, args.prior_seeds, args.q)
             for s in range(args.first_seed, args.first_seed + args.seeds) for d in datasets for m in args.methods]
 
     def label(x: Any) -> tuple:
         if isinstance(x, dict):
             return (x["task"], x["method"], x["seed"], x["prior_from"], len(x["trace"]))
-        return (x[0], x[1], x[2], x[4], x[3])
+        return (x[0] if x[7] == 1 else f"{x[0]} q={x[7]}", x[1], x[2], x[4], x[3])
 
     _run_jobs(jobs, run_nb201, Path(args.raw), args.workers, label)
 
@@ -340,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prior-from", choices=("others", "12ep", "negated", "random"), default="others")
     p.add_argument("--priors", default="bench/results/transfer_priors")
     p.add_argument("--prior-seeds", type=int, default=5, help="prior searches per dataset (target seed s uses 100 + s %% this)")
+    p.add_argument("--q", type=int, default=1, help="architectures asked at a time (default 1)")
     p.add_argument("--raw", required=True)
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(fn=cmd_nb201)
