@@ -43,7 +43,7 @@ from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates import JointMLPSurrogate, Surrogate
 from agnet_bo.surrogates.transfer import TransferSurrogate
 
-__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS", "INITIAL_DESIGNS", "PRIOR_TUNE", "farthest_points"]
+__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS", "INITIAL_DESIGNS", "PRIOR_TUNE", "PRIOR_POOL", "farthest_points"]
 
 MODEL_SUBSETS: tuple[str, ...] = ("best+random", "best+recent", "best", "random")
 """The rules :meth:`Strategy.model_data` can choose a bounded subset of the results by."""
@@ -58,6 +58,10 @@ DESIGN_SAMPLE = 1000
 PRIOR_TUNE = 64
 """How many of a prior's best architectures (by average rank) the proposer is fitted on before
 its first fit, with ``"generator"`` among the prior's parts."""
+
+PRIOR_POOL = 64
+"""How many of a prior's best architectures not asked yet each pool holds, with ``"generator"``
+among the prior's parts and a surrogate (:meth:`Strategy.prior_candidates`)."""
 
 logger = logging.getLogger("agnet_bo.optimizer")  # the round summary keeps the optimizer's logger name
 
@@ -206,6 +210,7 @@ class Strategy:
         self.prior_parts: tuple[str, ...] = ()
         self.prior_initial = 0
         self._prior_design: tuple[int, list[Architecture], frozenset[str]] | None = None
+        self._prior_ranked: list[tuple[str, Architecture]] | None = None
 
     # -- a prior ----------------------------------------------------------------------------------
     def use_prior(self, prior: Prior, problem: Problem, parts: Sequence[str] = PRIOR_PARTS, n_initial: int | None = None) -> None:
@@ -266,6 +271,25 @@ class Strategy:
             design = [sample[i] for i in farthest_points(space, sample, n)] if sample else []
             self._fill_design = (key, design)
         return self._fill_design[1]
+
+    def prior_candidates(self, space: SearchSpace, exclude: frozenset[str] | set[str], n: int) -> list[Architecture]:
+        """Up to :data:`PRIOR_POOL` (and ``n``) of the prior's best architectures by average rank
+        that are not in ``exclude``, best first (none without a prior or its ``"generator"``
+        part): the surrogate, which knows the prior tasks and the new results, re-ranks them
+        with the proposer's candidates, so the search walks down the prior's list only as far
+        as the new results agree with it."""
+        if self.prior is None or "generator" not in self.prior_parts or n <= 0:
+            return []
+        ranked = self._prior_ranked
+        if ranked is None:
+            ranked = self._prior_ranked = [(space.key(a), a) for a, _ in self.prior.ranked(space)]
+        out = []
+        for k, a in ranked:
+            if k not in exclude:
+                out.append(a)
+                if len(out) == min(PRIOR_POOL, n):
+                    break
+        return out
 
     def initial_source(self, space: SearchSpace, arch: Architecture) -> str:
         """The :attr:`Trial.source <agnet_bo.Trial.source>` of an initial-design architecture:
@@ -370,18 +394,20 @@ class Strategy:
     def propose(self, models: Models, data: RoundData, n: int) -> list[Architecture]:
         """Up to ``n`` new candidates: every architecture left when fewer than ``n`` are left in
         a listable space, else the proposer's (repeats, invalid and excluded ones dropped),
-        topped up with random ones if it falls short."""
+        topped up with random ones if it falls short. With a prior (its ``"generator"`` part)
+        and a surrogate to score them, the pool first takes the prior's :data:`PRIOR_POOL` best
+        not asked yet (:meth:`prior_candidates`)."""
         space, exclude, seed = data.space, data.exclude, data.seed
         size = space.size
         members = space.keyed_members() if size is not None and size - len(exclude) <= n else None
         if members is not None:
             return [a for k, a in members if k not in exclude]
+        pool = self.prior_candidates(space, exclude, n) if models.surrogate is not None else []
+        seen = set(exclude) | {space.key(a) for a in pool}
         try:
-            proposed = models.proposer.propose(n, seed=seed, exclude=exclude)
+            proposed = models.proposer.propose(n - len(pool), seed=seed, exclude=seen) if len(pool) < n else []
         except SamplingError as exc:
             proposed = [a for a in exc.found if isinstance(a, Architecture)]
-        pool: list[Architecture] = []
-        seen = set(exclude)
         for a in proposed:
             k = space.key(space.simplify(a))
             if k not in seen and space.is_valid(a):
@@ -500,6 +526,7 @@ class Strategy:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_last_pool"] = state["_last_model_data"] = None  # caches of the last round, not state
+        state["_prior_ranked"] = None
         return state
 
     def __repr__(self) -> str:
