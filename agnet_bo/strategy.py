@@ -60,8 +60,8 @@ PRIOR_TUNE = 64
 its first fit, with ``"generator"`` among the prior's parts."""
 
 PRIOR_POOL = 64
-"""How many of a prior's best architectures not asked yet each pool holds, with ``"generator"``
-among the prior's parts and a surrogate (:meth:`Strategy.prior_candidates`)."""
+"""How many of a prior's best architectures not asked yet each pool holds (at most a quarter of
+it), with ``"generator"`` among the prior's parts and a surrogate (:meth:`Strategy.prior_candidates`)."""
 
 logger = logging.getLogger("agnet_bo.optimizer")  # the round summary keeps the optimizer's logger name
 
@@ -273,12 +273,13 @@ class Strategy:
         return self._fill_design[1]
 
     def prior_candidates(self, space: SearchSpace, exclude: frozenset[str] | set[str], n: int) -> list[Architecture]:
-        """Up to :data:`PRIOR_POOL` (and ``n``) of the prior's best architectures by average rank
-        that are not in ``exclude``, best first (none without a prior or its ``"generator"``
+        """Up to :data:`PRIOR_POOL` (and a quarter of a pool of ``n``) of the prior's best
+        architectures by average rank that are not in ``exclude``, best first (none without a prior or its ``"generator"``
         part): the surrogate, which knows the prior tasks and the new results, re-ranks them
         with the proposer's candidates, so the search walks down the prior's list only as far
         as the new results agree with it."""
-        if self.prior is None or "generator" not in self.prior_parts or n <= 0:
+        limit = min(PRIOR_POOL, n // 4)
+        if self.prior is None or "generator" not in self.prior_parts or limit <= 0:
             return []
         ranked = self._prior_ranked
         if ranked is None:
@@ -287,7 +288,7 @@ class Strategy:
         for k, a in ranked:
             if k not in exclude:
                 out.append(a)
-                if len(out) == min(PRIOR_POOL, n):
+                if len(out) == limit:
                     break
         return out
 

@@ -299,3 +299,17 @@ def test_a_run_config_with_a_prior_builds_a_search_that_starts_from_it(tmp_path)
     assert RunConfig.from_dict(json.loads(json.dumps(config.to_dict()))).prior == config.prior
     with pytest.raises(InputError, match="list of paths"):
         RunConfig(prior="c100.jsonl")  # type: ignore[arg-type]
+
+
+def test_each_scored_pool_holds_the_prior_best_not_asked_yet_and_a_surrogate_free_search_does_not():
+    prior = _c100_prior()
+    opt = _search(ab.Optimizer(SPACE, {METRIC: "maximize"}, prior=prior, seed=0, n_initial=4, pool_size=40), C10, 5)
+    _, data, pool = opt.strategy._last_pool
+    best = [a for a, _ in prior.ranked(SPACE) if SPACE.key(a) not in data.exclude]
+    assert pool[:10] == best[:10]  # a quarter of the pool: the prior's best not asked yet
+    assert len({SPACE.key(a) for a in pool}) == 40 and not data.exclude & {SPACE.key(a) for a in pool}
+    plain = ab.Optimizer(SPACE, {METRIC: "maximize"}, prior=prior, seed=0, surrogate="none", proposer="random", **FAST)
+    _search(plain, C10, 5)
+    top = {SPACE.key(a) for a, _ in prior.ranked(SPACE)[:20]}
+    assert len(plain.strategy.prior_candidates(SPACE, frozenset(), 40)) == 10  # the list exists ...
+    assert sum(t.key in top for t in plain.trials if t.source == "proposed") <= 1  # ... but without a surrogate nothing re-ranks it
