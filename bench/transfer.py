@@ -292,7 +292,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     at = args.at
     print("| bench | task | prior | method | seeds | " + " | ".join(f"optimum by {n}" for n in at) + " | median queries to optimum | "
           + " | ".join(f"regret @{n}" for n in at) + " | commits |")
-    print("|" + "---|" * (6 + 2 * len(at)))
+    print("|" + "---|" * (7 + 2 * len(at)))
     for (bench, task, pf, method), rs in sorted(groups.items()):
         hits = [r["hit"] if r["hit"] is not None else math.inf for r in rs]
         share = [f"{100 * np.mean([h <= n for h in hits]):.0f}%" for n in at]
