@@ -248,15 +248,13 @@ class Prior:
         Raises:
             InputError: An unreadable or unknown source, or records without a space to read them.
         """
-        from agnet_bo.optimizer import Optimizer
-
         if isinstance(source, PriorTask):
             self.tasks.append(source)
         elif isinstance(source, Prior):
             self.tasks.extend(source.tasks)
             if self.space is None:
                 self.space = source.space
-        elif isinstance(source, Optimizer):
+        elif _is_optimizer(source):
             self._from_optimizer(source, name)
         elif isinstance(source, (str, os.PathLike)):
             self._from_path(Path(source), name, objectives)
@@ -485,6 +483,12 @@ def as_prior(source: Any, space: SearchSpace) -> Prior | None:
                 f"No architecture of the prior task {task.name!r} is in {space!r}: a prior must come from the same space."
             )
     return prior
+
+
+def _is_optimizer(x: Any) -> bool:
+    """An :class:`~agnet_bo.Optimizer` (or a look-alike: trials, a problem and a space), told
+    apart without importing the optimizer, which imports this module."""
+    return all(hasattr(x, a) for a in ("trials", "problem", "space", "objectives", "constraints")) and not isinstance(x, Prior)
 
 
 def _is_records(x: Sequence[Any]) -> bool:
