@@ -587,10 +587,9 @@ class GeneratorProposer(Proposer):
 
     def fit_prior(self, archs: Sequence[Architecture], utilities: Any) -> None:
         """Fine-tune the generator on a prior's best architectures with rank weights, for
-        :data:`PRIOR_EPOCHS` epochs: enough to move its draws towards them (NB201: the mean
-        CIFAR-10 accuracy of its draws 83.8 -> 89.0 with a CIFAR-100 and ImageNet prior) while
-        they stay diverse (435 distinct in 500 draws; after 10 epochs 121, and pools slowed
-        down; bench/RESULTS.md, "Warm starts and transfer")."""
+        :data:`PRIOR_EPOCHS` epochs: enough to move its draws towards them while they stay
+        diverse (the 10 epochs of a retraining concentrated them on a few cells, so that pools
+        filled slowly; a one-off check, not yet a benchmark of its own)."""
         u = np.asarray(utilities, dtype=float).reshape(-1)
         self.generator.update(archs, u, weights=rank_weights(u, self.generator.config.rank_k), epochs=PRIOR_EPOCHS)
 
