@@ -194,13 +194,14 @@ class TransferSurrogate(Surrogate):
         sub = [archs[i] for i in pick]
         loo_mean, loo_var = self._loo(archs, Y)
         W = np.zeros((1 + len(priors), m))
+        preds = [tuple(x.numpy() for x in model.predict(sub)) for _, model, _ in priors]  # once per model, every column
         for j in range(m):
             draws = [rng.normal(loo_mean[pick, j], np.sqrt(loo_var[pick, j]), size=(self.samples, len(pick)))]
             who = [0]
-            for t, (_, model, cols) in enumerate(priors, start=1):
+            for t, ((_, _, cols), (mus, vars_)) in enumerate(zip(priors, preds, strict=True), start=1):
                 if j not in cols:
                     continue
-                mu, var = (x.numpy()[:, cols.index(j)] for x in model.predict(sub))
+                mu, var = mus[:, cols.index(j)], vars_[:, cols.index(j)]
                 draws.append(rng.normal(a[j] + b[j] * mu, b[j] * np.sqrt(var), size=(self.samples, len(pick))))
                 who.append(t)
             losses = np.stack([ranking_losses(F, U[pick, j]) for F in draws])  # models x samples
