@@ -372,6 +372,10 @@ class Prior:
         """Every architecture of the prior with its average rank over the tasks that evaluated it
         (each task's rank in ``[0, 1]``, 1 its best), best first; architectures outside ``space``
         are skipped. The zero-shot "average rank" order (Wistuba et al. 2015)."""
+        return [(a, score) for _, a, score in self.keyed_ranked(space)]
+
+    def keyed_ranked(self, space: SearchSpace) -> list[tuple[str, Architecture, float]]:
+        """:meth:`ranked` with each architecture's ``space.key``: ``(key, arch, score)``."""
         score: dict[str, list[float]] = {}
         arch_of: dict[str, Architecture] = {}
         for task in self.tasks:
@@ -382,7 +386,7 @@ class Prior:
                 arch_of.setdefault(k, space.simplify(a))
                 score.setdefault(k, []).append(float(q))
         keys = sorted(score, key=lambda k: (-float(np.mean(score[k])), -len(score[k]), k))
-        return [(arch_of[k], float(np.mean(score[k]))) for k in keys]
+        return [(k, arch_of[k], float(np.mean(score[k]))) for k in keys]
 
     def design(self, space: SearchSpace, n: int, *, min_distance: float = 1.0) -> list[Architecture]:
         """The ``n`` best architectures of :meth:`ranked`, kept diverse: one is skipped while it is

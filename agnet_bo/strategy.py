@@ -210,7 +210,7 @@ class Strategy:
         self.prior_parts: tuple[str, ...] = ()
         self.prior_initial = 0
         self._prior_design: tuple[int, list[Architecture], frozenset[str]] | None = None
-        self._prior_ranked: list[tuple[str, Architecture]] | None = None
+        self._prior_ranked: list[tuple[str, Architecture, float]] | None = None
 
     # -- a prior ----------------------------------------------------------------------------------
     def use_prior(self, prior: Prior, problem: Problem, parts: Sequence[str] = PRIOR_PARTS, n_initial: int | None = None) -> None:
@@ -272,6 +272,15 @@ class Strategy:
             self._fill_design = (key, design)
         return self._fill_design[1]
 
+    def prior_ranked(self, space: SearchSpace) -> list[tuple[str, Architecture, float]]:
+        """The prior's :meth:`Prior.keyed_ranked <agnet_bo.prior.Prior.keyed_ranked>` order,
+        computed once per search (``[]`` without a prior)."""
+        if self.prior is None:
+            return []
+        if self._prior_ranked is None:
+            self._prior_ranked = self.prior.keyed_ranked(space)
+        return self._prior_ranked
+
     def prior_candidates(self, space: SearchSpace, exclude: frozenset[str] | set[str], n: int) -> list[Architecture]:
         """Up to :data:`PRIOR_POOL` (and a quarter of a pool of ``n``) of the prior's best
         architectures by average rank that are not in ``exclude``, best first (none without a prior or its ``"generator"``
@@ -281,11 +290,8 @@ class Strategy:
         limit = min(PRIOR_POOL, n // 4)
         if self.prior is None or "generator" not in self.prior_parts or limit <= 0:
             return []
-        ranked = self._prior_ranked
-        if ranked is None:
-            ranked = self._prior_ranked = [(space.key(a), a) for a, _ in self.prior.ranked(space)]
         out = []
-        for k, a in ranked:
+        for k, a, _ in self.prior_ranked(space):
             if k not in exclude:
                 out.append(a)
                 if len(out) == limit:
@@ -376,9 +382,9 @@ class Strategy:
         util = self.utilities(data)
         models.proposer.max_fit_size = self.max_model_trials or None
         if self.prior is not None and "generator" in self.prior_parts and data.round <= 1:
-            ranked = self.prior.ranked(data.space)[:PRIOR_TUNE]
+            ranked = self.prior_ranked(data.space)[:PRIOR_TUNE]
             if ranked:  # the first retraining starts where the earlier tasks found good cells
-                models.proposer.fit_prior([a for a, _ in ranked], np.array([s for _, s in ranked]))
+                models.proposer.fit_prior([a for _, a, _ in ranked], np.array([s for _, _, s in ranked]))
         models.proposer.fit(data.archs, util)
         fitted = time.perf_counter()
         model_data = self.model_data(data, util)
