@@ -11,7 +11,9 @@ best-validation architecture after 25 / 50 / 100 trainings. Methods:
   epochs below ``--epochs``, one in three goes on); ``agnet-asha-late``: one rung at epoch 4,
   one in two goes on; ``agnet-hyperband``: Hyperband over successive halving, one in two goes
   on, brackets with first rungs at 1, 2, 4 epochs and one that never prunes. Their budget is the
-  same total epochs as ``--budget`` full trainings.
+  same total epochs as ``--budget`` full trainings;
+* ``agnet-n8``, ``agnet-sf``, ``agnet-sf8``, ``agnet-gen8``: the default with another initial
+  design (8 random; 16 or 8 space-filling; 8 diverse generator draws).
 
 Trainings are deterministic per (space, architecture, epochs), so they are cached in
 ``bench/results/real_training_cache.jsonl`` and shared by methods and processes.
@@ -35,7 +37,14 @@ import warnings
 
 CACHE = "bench/results/real_training_cache.jsonl"
 METHODS = ("agnet", "paper", "evolution", "local", "bananas", "random", "pool-random", "pool-mutation", "agnet-asha",
-           "agnet-asha-late", "agnet-hyperband")
+           "agnet-asha-late", "agnet-hyperband", "agnet-n8", "agnet-sf", "agnet-sf8", "agnet-gen8")
+# the default with another initial design (issue 43): its size and what fills it
+DESIGNS = {
+    "agnet-n8": {"n_initial": 8},
+    "agnet-sf": {"initial_design": "space-filling"},
+    "agnet-sf8": {"n_initial": 8, "initial_design": "space-filling"},
+    "agnet-gen8": {"n_initial": 8, "initial_design": "generator"},
+}
 CHECKPOINTS = (25, 50, 100)
 FIRST = 16  # --paired: gains over the first 16 trainings (the default's random initial cells)
 
@@ -123,6 +132,8 @@ def make_optimizer(method: str, space, seed: int, epochs: int = 8):
         return ab.Optimizer(space, "valid-accuracy", seed=seed)
     if method in PRUNERS:
         return ab.Optimizer(space, "valid-accuracy", seed=seed, pruner=PRUNERS[method](epochs))
+    if method in DESIGNS:
+        return ab.Optimizer(space, "valid-accuracy", seed=seed, **DESIGNS[method])
     if method == "pool-random":
         return ab.Optimizer(space, "valid-accuracy", seed=seed, proposer="random")
     if method == "pool-mutation":

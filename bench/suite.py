@@ -10,7 +10,7 @@ made of Optimizer keyword arguments on top of the defaults) for ``--seeds`` seed
 JSON line per run to ``--raw`` (runs already there are skipped, so an interrupted suite resumes).
 A ``--config`` may also set ``model_subset`` (the :class:`agnet_bo.strategy.Strategy` setting
 of the same name). ``report`` prints, per task, the mean normalised regret and the share of seeds at the optimum at
-25 / 50 / 100 % of the budget, the median number of queries to reach the optimum, then the
+25 / 50 / 100 % of the budget (or at the query counts ``--at``), the median number of queries to reach the optimum, then the
 aggregate: mean normalised regret over tasks and the mean rank of each method.
 
 Every task is tabular (``bench/suite_tasks.py``, data in ``bench/data`` and in the package), so a
@@ -116,18 +116,22 @@ def build(task: Task):  # type: ignore[no-untyped-def]
     return space, {space.key(a): float(v) for a, v in zip(data.archs, data.values["valid"], strict=True)}
 
 
-def run_one(task_name: str, method: str, seed: int, config: dict | None = None, batch: int | None = None) -> dict:
+def run_one(
+    task_name: str, method: str, seed: int, config: dict | None = None, batch: int | None = None,
+    budget: int | None = None,
+) -> dict:
     """One search; the validation value of every query in order.
 
     ``config`` (a ``--config`` method) replaces ``method``'s settings: Optimizer keyword
     arguments on top of the defaults. ``batch`` replaces the task's batch size (the run is
     recorded as method ``"<method> q=<batch>"``; ``1`` is a loop that tells each result before
-    its next ask).
+    its next ask). ``budget`` caps the task's budget (the row records the cap).
     """
     import agnet_bo as ab
     from agnet_bo.experiment import optimizer_settings, parse_method
 
     task = TASKS[task_name]
+    n_queries = task.budget if budget is None else min(task.budget, budget)
     space, values = build(task)
     settings = dict(config) if config is not None else parse_method(method)
     subset_rule = settings.pop("model_subset", None)  # a Strategy setting, not an Optimizer argument
@@ -141,8 +145,8 @@ def run_one(task_name: str, method: str, seed: int, config: dict | None = None, 
         error = None
         try:
             q = task.q if batch is None else batch
-            while len(trace) < task.budget:
-                for t in opt.ask(min(q, task.budget - len(trace))):
+            while len(trace) < n_queries:
+                for t in opt.ask(min(q, n_queries - len(trace))):
                     v = values[t.key]
                     opt.tell(t, v)
                     trace.append(v)
@@ -155,7 +159,7 @@ def run_one(task_name: str, method: str, seed: int, config: dict | None = None, 
         "error": error,
         "seconds": time.perf_counter() - start, "keys_unique": len({t.key for t in opt.trials}) == len(opt.trials),
         "config": {**settings, **({"model_subset": subset_rule} if subset_rule else {})}, "batch": q,
-        "max_model_trials": opt.max_model_trials, **provenance(),
+        "budget_cap": budget, "max_model_trials": opt.max_model_trials, **provenance(),
     }
 
 
@@ -180,7 +184,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     methods = list(args.methods) + [m for m in configs if m not in args.methods]
     label = (lambda m: m) if args.batch is None else (lambda m: f"{m} q={args.batch}")
     jobs = [
-        (t, m, s, configs.get(m), args.batch)
+        (t, m, s, configs.get(m), args.batch, args.budget)
         for t in tasks
         for s in range(args.first_seed, args.first_seed + args.seeds)
         for m in methods
@@ -210,49 +214,56 @@ def _rank(x: np.ndarray) -> np.ndarray:
     return rankdata(x, method="average")
 
 
-def report(records: Sequence[dict], methods: Sequence[str] | None = None) -> str:
-    """The suite's tables as markdown."""
+def report(records: Sequence[dict], methods: Sequence[str] | None = None, at: Sequence[int] | None = None) -> str:
+    """The suite's tables as markdown, at 25 / 50 / 100 % of each budget or at the query counts ``at``
+    (capped at a task's budget)."""
     by: dict[tuple[str, str], list[dict]] = {}
     for r in records:
         by.setdefault((r["task"], r["method"]), []).append(r)
     methods = list(methods or dict.fromkeys(r["method"] for r in records))
     tasks = [t for t in SUITE if any((t.name, m) in by for m in methods)]
-    out = ["| task | method | seeds | regret 25 % | 50 % | 100 % | at optimum 25 % | 50 % | 100 % | median queries to optimum | errors | wall s (median) |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    agg: dict[str, dict[float, list[float]]] = {m: {c: [] for c in CHECKPOINTS} for m in methods}
-    ranks: dict[str, dict[float, list[float]]] = {m: {c: [] for c in CHECKPOINTS} for m in methods}
+    points: tuple[float, ...] = tuple(at) if at else CHECKPOINTS
+    names = [f"{p}" for p in points] if at else [f"{p:.0%}".replace("%", " %") for p in points]
+
+    def n_at(point: float, task: Task) -> int:
+        return min(task.budget, int(point)) if at else max(1, round(point * task.budget))
+
+    head = " | ".join(names[1:])
+    out = [f"| task | method | seeds | regret {names[0]} | {head} | at optimum {names[0]} | {head} | median queries to optimum | errors | wall s (median) |",
+           "|---|---|---:|" + "---:|" * (2 * len(points) + 3)]
+    agg: dict[str, dict[float, list[float]]] = {m: {c: [] for c in points} for m in methods}
+    ranks: dict[str, dict[float, list[float]]] = {m: {c: [] for c in points} for m in methods}
     below_random: list[str] = []
     for task in tasks:
         best, median = _task_stats(task)
         scale = max(best - median, 1e-12)
-        means: dict[float, list[float]] = {c: [] for c in CHECKPOINTS}
+        means: dict[float, list[float]] = {c: [] for c in points}
         per_method: dict[str, dict[float, np.ndarray]] = {}
         for m in methods:
             runs = by.get((task.name, m), [])
             if not runs:
-                for c in CHECKPOINTS:
+                for c in points:
                     means[c].append(np.nan)
                 continue
             cells = []
             per_method[m] = {}
-            for c in CHECKPOINTS:
-                n = max(1, round(c * task.budget))
-                found = np.array([max(r["trace"][:n], default=-np.inf) for r in runs])
+            for c in points:
+                found = np.array([max(r["trace"][: n_at(c, task)], default=-np.inf) for r in runs])
                 reg = np.clip((best - found) / scale, 0, None)
                 per_method[m][c] = reg
                 agg[m][c].append(float(reg.mean()))
                 means[c].append(float(reg.mean()))
                 cells.append(reg)
-            hits = [np.mean([max(r["trace"][: max(1, round(c * task.budget))], default=-np.inf) >= best for r in runs]) for c in CHECKPOINTS]
+            hits = [np.mean([max(r["trace"][: n_at(c, task)], default=-np.inf) >= best for r in runs]) for c in points]
             qto = [next((i + 1 for i, v in enumerate(r["trace"]) if v >= best), np.inf) for r in runs]
             med = np.median(qto)
             errors = sum(r["error"] is not None or not r.get("keys_unique", True) for r in runs)
             out.append(
                 f"| {task.name} | {m} | {len(runs)} | " + " | ".join(f"{x.mean():.3f}" for x in cells) + " | "
-                + " | ".join(f"{h:.0%}" for h in hits) + f" | {'>' + str(task.budget) if not np.isfinite(med) else f'{med:.0f}'} | {errors} | "
+                + " | ".join(f"{h:.0%}" for h in hits) + f" | {'>' + str(len(runs[0]['trace'])) if not np.isfinite(med) else f'{med:.0f}'} | {errors} | "
                 f"{np.median([r['seconds'] for r in runs]):.0f} |"
             )
-        for c in CHECKPOINTS:
+        for c in points:
             row = np.array(means[c])
             ok = np.isfinite(row)
             r = np.full(len(methods), np.nan)
@@ -264,16 +275,17 @@ def report(records: Sequence[dict], methods: Sequence[str] | None = None) -> str
             for m in per_method:
                 if m == "random":
                     continue
-                for c in (0.5, 1.0):
+                for c, name in list(zip(points, names, strict=True))[-2:]:
                     if per_method[m][c].mean() > per_method["random"][c].mean():
-                        below_random.append(f"{m} on {task.name} at {c:.0%}")
-    out += ["", f"Aggregate over {len(tasks)} tasks: mean normalised regret and mean rank (1 = best) at 25 / 50 / 100 % of each budget.", "",
-            "| method | regret 25 % | 50 % | 100 % | rank 25 % | 50 % | 100 % | mean rank |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                        below_random.append(f"{m} on {task.name} at {name}")
+    where = "the query counts " + " / ".join(names) + " (capped at each budget)" if at else " / ".join(names) + " of each budget"
+    out += ["", f"Aggregate over {len(tasks)} tasks: mean normalised regret and mean rank (1 = best) at {where}.", "",
+            f"| method | regret {names[0]} | {head} | rank {names[0]} | {head} | mean rank |", "|---|" + "---:|" * (2 * len(points) + 1)]
     for m in methods:
-        reg = [np.mean(agg[m][c]) if agg[m][c] else np.nan for c in CHECKPOINTS]
-        rk = [np.mean(ranks[m][c]) if ranks[m][c] else np.nan for c in CHECKPOINTS]
+        reg = [np.mean(agg[m][c]) if agg[m][c] else np.nan for c in points]
+        rk = [np.mean(ranks[m][c]) if ranks[m][c] else np.nan for c in points]
         out.append(f"| {m} | " + " | ".join(f"{x:.3f}" for x in reg) + " | " + " | ".join(f"{x:.2f}" for x in rk) + f" | {np.nanmean(rk):.2f} |")
-    out += ["", "Worse than random search (mean regret) at 50 % or 100 %: " + (", ".join(below_random) if below_random else "none") + "."]
+    out += ["", f"Worse than random search (mean regret) at {' or '.join(names[-2:])}: " + (", ".join(below_random) if below_random else "none") + "."]
     return "\n".join(out)
 
 
@@ -311,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     r.add_argument("--batch", type=int, default=None,
                    help="ask this many at a time on every task instead of the task's batch (1: tell each result "
                         "before the next ask); runs are recorded as '<method> q=<batch>'")
+    r.add_argument("--budget", type=int, default=None,
+                   help="stop every task after this many queries (tasks with a smaller budget keep theirs)")
     r.add_argument("--config", action="append", metavar="NAME=JSON",
                    help="an extra method: Optimizer keyword arguments on top of the defaults, e.g. "
                         "kappa2='{\"kappa\": 2.0}' (repeatable)")
@@ -318,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("raw", nargs="+", help="raw files; PATH::TAG appends TAG to that file's method names")
     p.add_argument("--methods", nargs="+", default=None)
     p.add_argument("--seeds", type=int, default=None, help="only seeds below this")
+    p.add_argument("--at", type=int, nargs="+", default=None,
+                   help="report at these query counts (capped at each task's budget) instead of 25 / 50 / 100 %% of it")
     c = sub.add_parser("same", help="compare the traces of one method in two raw files, run by run")
     c.add_argument("a")
     c.add_argument("b")
@@ -336,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 r = json.loads(line) if line.strip() else None
                 if r is not None and (args.seeds is None or r["seed"] < args.seeds):
                     records.append(dict(r, method=f"{r['method']} {tag}") if tag else r)
-        print(report(records, args.methods))
+        print(report(records, args.methods, args.at))
 
 
 if __name__ == "__main__":
