@@ -44,11 +44,8 @@ import tempfile
 import threading
 import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _provenance import provenance
+from bench.core import provenance
 
 CONFIGS = {
     "default": {},

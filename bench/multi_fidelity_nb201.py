@@ -28,11 +28,8 @@ import statistics
 import sys
 import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import _provenance
+from bench.core import provenance
 
 FULL, LOW = 200, 12
 
@@ -76,7 +73,7 @@ def run(method: str, seed: int, budget: int, dataset: str, batch: int = 1, max_m
         "found": best >= optimum - 1e-9, "best": best, "trace": trace,
         "screened": len(trace), "completed": sum(t.state.value == "COMPLETE" for t in opt.trials),
         "seconds": time.perf_counter() - start, "max_model_trials": opt.max_model_trials, "rounds": opt.rounds,
-        **_provenance.provenance(),
+        **provenance(),
     }
 
 

@@ -18,22 +18,18 @@ best-validation architecture after 25 / 50 / 100 trainings. Methods:
 Trainings are deterministic per (space, architecture, epochs), so they are cached in
 ``bench/results/real_training_cache.jsonl`` and shared by methods and processes.
 
-    python bench/real_training.py --space nb101 --methods agnet random --seeds 0 1 2
-    python bench/real_training.py --report bench/results/real_training.jsonl
-    python bench/real_training.py --report bench/results/real_training.jsonl --valid
-    python bench/real_training.py --paired bench/results/real_training.jsonl
-    python bench/real_training.py --spread bench/results/real_training.jsonl
-    python bench/real_training.py --space nb101 --timing 8
+    python -m bench run real/mnist1d-nb101 --methods agnet random --seeds 3
+    python -m bench report real                      # test accuracy of the best-validation cells
+    python -m bench report real --view valid         # (or paired, spread)
+    python -c "from bench.real_training import timing; timing('nb101', 8, 8)"   # train 8 random cells, timed
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import time
-import warnings
 
 CACHE = "bench/results/real_training_cache.jsonl"
 METHODS = ("agnet", "paper", "evolution", "local", "bananas", "random", "pool-random", "pool-mutation", "agnet-asha",
@@ -190,11 +186,15 @@ def _at(trace: list[dict], n: int, *, by_epochs: int | None = None, field: str =
     return rows[-1][field] if rows else float("nan")
 
 
-def _runs(path: str) -> list[dict]:
-    """The runs of a results file; of a run repeated with the same settings, the first."""
+def _runs(rows_or_path: str | list[dict]) -> list[dict]:
+    """The runs of a results file (or rows); of a run repeated with the same settings, the first."""
+    if isinstance(rows_or_path, str):
+        with open(rows_or_path) as fh:
+            all_rows = [json.loads(line) for line in fh if line.strip()]
+    else:
+        all_rows = rows_or_path
     rows, seen = [], set()
-    for line in open(path):
-        r = json.loads(line)
+    for r in all_rows:
         key = (r["space"], r["method"], r["seed"], r["budget"], r["epochs"])
         if key not in seen:
             seen.add(key)
@@ -202,21 +202,23 @@ def _runs(path: str) -> list[dict]:
     return rows
 
 
-def report(path: str, field: str = "best_test") -> None:
+def report(path: str | list[dict], field: str = "best_test") -> None:
     rows = _runs(path)
     for space in sorted({r["space"] for r in rows}):
         what = "test accuracy (%) of the best-validation architecture" if field == "best_test" else (
             "best validation accuracy (%) found (the searched objective)")
+        budget = max(r["budget"] for r in rows if r["space"] == space)
+        cps = [n for n in CHECKPOINTS if n < budget] + [budget]  # the runs' own budget is the last column
         print(f"\n{space}: {what}, mean ± sd over seeds")
-        head = " | ".join(f"{n} trainings" for n in CHECKPOINTS)
+        head = " | ".join(f"{n} trainings" for n in cps)
         print(f"| method | seeds | {head} | wall time (s, median) | pruned |")
-        print("|---|---|" + "---|" * len(CHECKPOINTS) + "---|---|")
+        print("|---|---|" + "---|" * len(cps) + "---|---|")
         for method in METHODS:
             rs = [r for r in rows if r["space"] == space and r["method"] == method]
             if not rs:
                 continue
             cells = []
-            for n in CHECKPOINTS:
+            for n in cps:
                 vals = [_at(r["trace"], n, by_epochs=r["epochs"] if r["method"] in PRUNERS else None, field=field) for r in rs]
                 sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
                 cells.append(f"{statistics.mean(vals):.2f} ± {sd:.2f}")
@@ -229,14 +231,14 @@ def report(path: str, field: str = "best_test") -> None:
             if method == "agnet" or method in PRUNERS or len(rs) < 2 or len(base) < 2:
                 continue
             diffs = []
-            for n in CHECKPOINTS:
+            for n in cps:
                 a, b = ([_at(r["trace"], n, field=field) for r in x] for x in (base, rs))
                 se = (statistics.variance(a) / len(a) + statistics.variance(b) / len(b)) ** 0.5
                 diffs.append(f"{statistics.mean(a) - statistics.mean(b):+.2f} (SE {se:.2f})")
-            print(f"agnet - {method} at " + " / ".join(map(str, CHECKPOINTS)) + " trainings: " + ", ".join(diffs))
+            print(f"agnet - {method} at " + " / ".join(map(str, cps)) + " trainings: " + ", ".join(diffs))
 
 
-def paired(path: str, field: str = "best_test") -> None:
+def paired(path: str | list[dict], field: str = "best_test") -> None:
     """The default against each method on the seeds both ran (the same initial cells): the mean
     difference and its standard error; each pruning method at half and at equal total epochs
     against the default's 100 trainings (the multi-fidelity target); and what each method gained
@@ -292,7 +294,7 @@ def paired(path: str, field: str = "best_test") -> None:
                 print(f"  {method}: " + ", ".join(f"{s}: {v:.1f}" for s, v in at))
 
 
-def spread(path: str) -> None:
+def spread(path: str | list[dict]) -> None:
     """Accuracies of the random-search runs' architectures (full trainings, from the cache): the
     spread over random cells, and how each epoch's validation accuracy ranks them against the
     last epoch's (Spearman; what a pruner's rungs have to live with)."""
@@ -301,7 +303,7 @@ def spread(path: str) -> None:
 
     import agnet_bo as ab
 
-    rows = [json.loads(line) for line in open(path)]
+    rows = _runs(path)
     for space_name in sorted({r["space"] for r in rows}):
         runs = [r for r in rows if r["space"] == space_name and r["method"] == "random"]
         if not runs:
@@ -348,57 +350,3 @@ def timing(space_name: str, n: int, epochs: int) -> None:
         print(f"valid {r['valid-accuracy']:.1f} test {r['test-accuracy']:.1f} params {int(r['params'])} "
               f"latency {r['latency-ms']:.2f} ms, trained in {r['train-time']:.2f} s", flush=True)
     print(f"{space_name}: training time median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f})")
-
-
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--space", choices=["nb101", "darts", "nb201"], default="nb101")
-    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
-    p.add_argument("--seeds", type=int, nargs="+", default=[0])
-    p.add_argument("--budget", type=int, default=100)
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--out", default="bench/results/real_training.jsonl")
-    p.add_argument("--report", help="results file: tables of the test accuracy of the best-validation architectures")
-    p.add_argument("--valid", action="store_true", help="with --report / --paired: the best validation accuracy instead")
-    p.add_argument("--paired", help="results file: the default against each method on shared seeds, and every seed's value")
-    p.add_argument("--spread", help="results file: the spread of accuracies over the random runs' cells")
-    p.add_argument("--timing", type=int, metavar="N", help="train N random cells of --space and time them")
-    args = p.parse_args()
-    if args.timing:
-        import torch
-
-        torch.set_num_threads(1)
-        timing(args.space, args.timing, args.epochs)
-        return
-    if args.report:
-        report(args.report, "best_valid" if args.valid else "best_test")
-        return
-    if args.paired:
-        paired(args.paired, "best_valid" if args.valid else "best_test")
-        return
-    if args.spread:
-        spread(args.spread)
-        return
-    import torch
-
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore")
-    done = set()
-    if os.path.exists(args.out):  # a run already in the results file is not repeated
-        with open(args.out) as fh:
-            done = {(r["space"], r["method"], r["seed"], r["budget"], r["epochs"]) for r in map(json.loads, fh)}
-    for seed in args.seeds:
-        for method in args.methods:
-            if (args.space, method, seed, args.budget, args.epochs) in done:
-                print(f"{args.space} {method} seed {seed}: already in {args.out}, skipped", flush=True)
-                continue
-            r = run(args.space, method, seed, args.budget, args.epochs)
-            last = r["trace"][-1]
-            print(f"{args.space} {method} seed {seed}: best test {last['best_test']:.2f} "
-                  f"({r['trainings']} trainings, {r['pruned']} pruned, {r['seconds']:.0f} s)", flush=True)
-            with open(args.out, "a") as fh:
-                fh.write(json.dumps(r) + "\n")
-
-
-if __name__ == "__main__":
-    main()

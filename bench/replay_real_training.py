@@ -17,9 +17,7 @@ import os
 import sys
 import warnings
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-import real_training as rt
+from bench import real_training as rt
 
 
 def main() -> None:

@@ -26,16 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _provenance import provenance
+from bench.core import provenance
 
 
 def gp_fit(space_name: str) -> list[dict]:
     import botorch.optim.closures.core as closures
-    import scale
 
     from agnet_bo.surrogates import GPSurrogate
+    from bench import scale
 
     space, archs, values, _ = scale.history(space_name, 500, 0)
     Y = np.array(values).reshape(-1, 1)

@@ -44,9 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _provenance import provenance
+from bench.core import provenance
 
 SPACES = ("nb201", "nb101", "darts")
 

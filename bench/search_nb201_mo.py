@@ -1,7 +1,7 @@
 """Multi-objective and hardware-constrained search on NAS-Bench-201 (issue 5).
 
-    python bench/search_nb201_mo.py pareto --seeds 10            # accuracy vs latency, 3 devices
-    python bench/search_nb201_mo.py constrained --seeds 10       # IN16, edgegpu latency <= 5 ms
+    python -m bench run mo/pareto-pixel3 mo/pareto-eyeriss mo/pareto-fpga --seeds 10   # accuracy vs latency
+    python -m bench run mo/constrained-edgegpu --methods default eq5 eq4 random --seeds 10 --raw FILE.jsonl
 
 ``pareto``: maximise validation accuracy and minimise latency on pixel3, eyeriss and fpga
 (HW-NAS-Bench, CIFAR-10 cells), 16 per batch. At 96 / 192 queries it reports the hypervolume of
@@ -24,11 +24,7 @@ arguments (for tuning, on seeds below 1000: ``--first-seed 0``).
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -149,52 +145,24 @@ def _constrained_report(results: list[dict], dataset: str, device: str, methods:
             print(f"| {m} | {c} | {np.nanmean(b):.2f} ± {np.nanstd(b):.2f} | {best - np.nanmean(b):.3f} | {np.mean(b >= best - 1e-9):.0%} | {secs:.0f} |")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("task", choices=("pareto", "constrained"))
-    parser.add_argument("--methods", nargs="+", default=None)
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--first-seed", type=int, default=1000)
-    parser.add_argument("--budget", type=int, default=192)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--devices", nargs="+", choices=DEVICES, default=list(DEVICES), help="pareto: devices to run")
-    parser.add_argument("--config", action="append", default=[], help="NAME=JSON: the default plus these Optimizer kwargs")
-    parser.add_argument("--raw", default=None, help="append each run as a JSON line to this file; runs already there are reused")
-    args = parser.parse_args()
-    if args.task == "pareto":
-        dataset, devices = "cifar10", tuple(args.devices)
-        methods = args.methods or ["default", "random"]
-    else:
-        dataset, devices = "ImageNet16-120", ("edgegpu",)
-        methods = args.methods or ["default", "eq5", "eq4", "random"]
-    configs = {}
-    for c in args.config:
-        name, _, js = c.partition("=")
-        configs[name] = json.loads(js or "{}")
-    methods = list(dict.fromkeys([*methods, *configs]))
-    jobs = [
-        (args.task, m, dataset, dev, args.first_seed + s, args.budget, configs.get(m, {}))
-        for dev in devices for m in methods for s in range(args.seeds)
-    ]
-    results = []
-    if args.raw and os.path.exists(args.raw):
-        keys = {(j[0], j[1], j[3], j[4]) for j in jobs}
-        with open(args.raw) as f:
-            results = [r for r in map(json.loads, filter(str.strip, f)) if (r["task"], r["method"], r["device"], r["seed"]) in keys]
-    have = {(r["task"], r["method"], r["device"], r["seed"]) for r in results}
-    todo = [j for j in jobs if (j[0], j[1], j[3], j[4]) not in have]
-    with ProcessPoolExecutor(args.workers) as pool:
-        for r in pool.map(run, todo):
-            results.append(r)
-            if args.raw:
-                with open(args.raw, "a") as f:
-                    f.write(json.dumps(r) + "\n")
-    print(f"{args.seeds} seeds ({args.first_seed}..{args.first_seed + args.seeds - 1}), batches of 16.\n")
-    if args.task == "pareto":
-        _pareto_report(results, dataset, methods, devices)
-    else:
-        _constrained_report(results, dataset, devices[0], methods)
+def report(results: list[dict]) -> str:
+    """The tables of pareto and constrained runs (rows of :func:`run`)."""
+    import contextlib
+    import io
 
-
-if __name__ == "__main__":
-    main()
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        for task in ("pareto", "constrained"):
+            rs = [r for r in results if r["task"] == task]
+            if not rs:
+                continue
+            seeds = sorted({r["seed"] for r in rs})
+            methods = list(dict.fromkeys(r["method"] for r in rs))
+            print(f"{task}: {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}), batches of 16.\n")
+            if task == "pareto":
+                devices = tuple(d for d in DEVICES if any(r["device"] == d for r in rs))
+                _pareto_report(rs, "cifar10", methods, devices)
+            else:
+                _constrained_report(rs, "ImageNet16-120", "edgegpu", methods)
+            print()
+    return buf.getvalue().rstrip()

@@ -1,15 +1,15 @@
 """The benchmark suite: search methods on many spaces, not NAS-Bench-201 alone (issue 24).
 
-    python bench/suite.py run --seeds 5 --workers 2 --raw bench/results/suite.jsonl
-    python bench/suite.py report bench/results/suite.jsonl
-    python bench/suite.py same OLD.jsonl NEW.jsonl --method agnet   # same picks, run by run?
+    python -m bench run suite --seeds 5 --workers 2 --raw bench/results/suite.jsonl
+    python -m bench report suite bench/results/suite.jsonl
+    python -m bench same OLD.jsonl NEW.jsonl --method agnet   # same picks, run by run?
 
-``run`` searches every task (:data:`SUITE`) with every method (``--methods``; names and overrides
-as in ``agnet-bo compare``, e.g. ``agnet:pool_size=500``; ``--config NAME=JSON`` adds a method
-made of Optimizer keyword arguments on top of the defaults) for ``--seeds`` seeds and appends one
-JSON line per run to ``--raw`` (runs already there are skipped, so an interrupted suite resumes).
-A ``--config`` may also set ``model_subset`` (the :class:`agnet_bo.strategy.Strategy` setting
-of the same name). ``report`` prints, per task, the mean normalised regret and the share of seeds at the optimum at
+The ``suite`` family of ``python -m bench`` (``bench/registry.py``). ``run`` searches every task
+(:data:`SUITE`) with every method (``--methods``; names and overrides as in ``agnet-bo compare``,
+e.g. ``agnet:pool_size=500``; ``--config NAME=JSON`` adds a method made of Optimizer keyword
+arguments on top of the defaults; ``--set budget=40`` caps every budget, ``--set batch=1`` asks
+one at a time) for ``--seeds`` seeds. A ``--config`` may also set ``model_subset`` (the
+:class:`agnet_bo.strategy.Strategy` setting of the same name). ``report`` prints, per task, the mean normalised regret and the share of seeds at the optimum at
 25 / 50 / 100 % of the budget (or at the query counts ``--at``), the median number of queries to reach the optimum, then the
 aggregate: mean normalised regret over tasks and the mean rank of each method.
 
@@ -31,20 +31,14 @@ The tasks, by how the space is given to the optimizer:
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 import time
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 METHODS = ("agnet", "bananas", "evolution", "local", "random")
 CHECKPOINTS = (0.25, 0.5, 1.0)
@@ -90,7 +84,7 @@ def build(task: Task):  # type: ignore[no-untyped-def]
         bench = ab.benchmarks.NB201(dataset, epochs=int(epochs))
         values = bench.table("valid-accuracy")
         return space, {space.key(a): float(v) for a, v in zip(space.all(), values, strict=True) if np.isfinite(v)}
-    import suite_tasks
+    from bench import suite_tasks
 
     data = suite_tasks.load(task.data)
     if task.kind == "candidates":
@@ -152,7 +146,7 @@ def run_one(
                     trace.append(v)
         except Exception as exc:  # recorded, so the report shows it instead of a missing row
             error = f"{type(exc).__name__}: {exc}"
-    from _provenance import provenance
+    from bench.core import provenance
 
     return {
         "task": task_name, "method": method if batch is None else f"{method} q={batch}", "seed": seed, "trace": trace,
@@ -167,45 +161,6 @@ def _task_stats(task: Task) -> tuple[float, float]:
     _, values = build(task)
     v = np.array(list(values.values()))
     return float(v.max()), float(np.median(v))
-
-
-def cmd_run(args: argparse.Namespace) -> None:
-    raw = Path(args.raw)
-    done = set()
-    if raw.exists():
-        for line in raw.read_text().splitlines():
-            r = json.loads(line)
-            done.add((r["task"], r["method"], r["seed"]))
-    tasks = args.tasks or [t.name for t in SUITE]
-    configs = {}
-    for item in args.config or []:
-        name, _, text = item.partition("=")
-        configs[name] = json.loads(text)
-    methods = list(args.methods) + [m for m in configs if m not in args.methods]
-    label = (lambda m: m) if args.batch is None else (lambda m: f"{m} q={args.batch}")
-    jobs = [
-        (t, m, s, configs.get(m), args.batch, args.budget)
-        for t in tasks
-        for s in range(args.first_seed, args.first_seed + args.seeds)
-        for m in methods
-        if (t, label(m), s) not in done
-    ]
-    print(f"{len(jobs)} runs to do ({len(done)} already in {raw})", flush=True)
-    raw.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + args.max_minutes * 60 if args.max_minutes else None
-    with ProcessPoolExecutor(args.workers) as pool, open(raw, "a") as fh:
-        futures = {pool.submit(run_one, *job): job for job in jobs}
-        for fut in as_completed(futures):
-            rec = fut.result()
-            fh.write(json.dumps(rec) + "\n")
-            fh.flush()
-            print(f"{rec['task']:22s} {rec['method']:12s} seed {rec['seed']}: best {max(rec['trace'], default=float('nan')):.4f} "
-                  f"in {len(rec['trace'])} queries, {rec['seconds']:.0f} s{'  ERROR ' + rec['error'] if rec['error'] else ''}", flush=True)
-            if deadline is not None and time.monotonic() > deadline:
-                print("time is up: cancelling the remaining runs (rerun the command to continue)", flush=True)
-                for f in futures:
-                    f.cancel()
-                break
 
 
 def _rank(x: np.ndarray) -> np.ndarray:
@@ -307,53 +262,3 @@ def same(a: Path, b: Path, method: str) -> str:
     n_same = sum(ra[k]["trace"] == rb[k]["trace"] for k in both)
     out.append(f"\n{n_same} of {len(both)} runs identical.")
     return "\n".join(out)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="run the suite (resumable)")
-    r.add_argument("--methods", nargs="+", default=list(METHODS))
-    r.add_argument("--tasks", nargs="+", choices=list(TASKS), default=None)
-    r.add_argument("--seeds", type=int, default=5)
-    r.add_argument("--first-seed", type=int, default=0)
-    r.add_argument("--workers", type=int, default=2)
-    r.add_argument("--raw", default="bench/results/suite.jsonl")
-    r.add_argument("--max-minutes", type=float, default=None, help="stop taking results after this long")
-    r.add_argument("--batch", type=int, default=None,
-                   help="ask this many at a time on every task instead of the task's batch (1: tell each result "
-                        "before the next ask); runs are recorded as '<method> q=<batch>'")
-    r.add_argument("--budget", type=int, default=None,
-                   help="stop every task after this many queries (tasks with a smaller budget keep theirs)")
-    r.add_argument("--config", action="append", metavar="NAME=JSON",
-                   help="an extra method: Optimizer keyword arguments on top of the defaults, e.g. "
-                        "kappa2='{\"kappa\": 2.0}' (repeatable)")
-    p = sub.add_parser("report", help="print the tables of raw runs")
-    p.add_argument("raw", nargs="+", help="raw files; PATH::TAG appends TAG to that file's method names")
-    p.add_argument("--methods", nargs="+", default=None)
-    p.add_argument("--seeds", type=int, default=None, help="only seeds below this")
-    p.add_argument("--at", type=int, nargs="+", default=None,
-                   help="report at these query counts (capped at each task's budget) instead of 25 / 50 / 100 %% of it")
-    c = sub.add_parser("same", help="compare the traces of one method in two raw files, run by run")
-    c.add_argument("a")
-    c.add_argument("b")
-    c.add_argument("--method", default="agnet")
-    args = parser.parse_args(argv)
-    if args.cmd == "run":
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        cmd_run(args)
-    elif args.cmd == "same":
-        print(same(Path(args.a), Path(args.b), args.method))
-    else:
-        records = []
-        for item in args.raw:  # PATH, or PATH::TAG to tell its methods apart from another file's
-            path, _, tag = item.partition("::")
-            for line in Path(path).read_text().splitlines():
-                r = json.loads(line) if line.strip() else None
-                if r is not None and (args.seeds is None or r["seed"] < args.seeds):
-                    records.append(dict(r, method=f"{r['method']} {tag}") if tag else r)
-        print(report(records, args.methods, args.at))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,19 +1,17 @@
 """Warm starts and transfer across tasks (issue 43): a search that starts from earlier searches.
 
     # 1. the earlier searches: finished 192-query default searches on each NB201 dataset (200 and 12 epochs)
-    python bench/transfer.py priors --seeds 5 --out bench/results/transfer_priors
+    python -m bench run priors
     # 2. each dataset as the target, the other two datasets' searches as the prior, one query at a time
-    python bench/transfer.py nb201 --methods none prior enqueue zeroshot --seeds 10 --budget 48 \\
-        --raw bench/results/transfer_nb201.jsonl
+    python -m bench run transfer --methods none prior enqueue zeroshot --seeds 10
     #    the 12-epoch search of the same dataset as the prior of the 200-epoch target
-    python bench/transfer.py nb201 --prior-from 12ep --methods none prior enqueue zeroshot --seeds 10 --budget 48 \\
-        --raw bench/results/transfer_nb201_12ep.jsonl
+    python -m bench run transfer --set prior_from=12ep --raw bench/results/transfer_nb201_12ep.jsonl
     #    misleading priors: the prior searches' architectures with the target's own values negated, or random values
-    python bench/transfer.py nb201 --prior-from negated --methods prior --seeds 10 --budget 96 --raw ...
-    # 3. TransNAS-Bench-101, leave one task out: the prior is the other tasks' tables
-    python bench/transfer.py transnas --seeds 3 --budget 50 --q 5 --raw bench/results/transfer_transnas.jsonl
+    python -m bench run transfer/cifar100 --methods prior --set prior_from=negated --set budget=96 --set q=4 --raw ...
+    # 3. TransNAS-Bench-101, leave one task out: the prior is one other task's table, or all six others'
+    python -m bench run transnas --set prior_from=all
     # tables
-    python bench/transfer.py report bench/results/transfer_nb201.jsonl
+    python -m bench report transfer                  # (or transnas, or any result files, --at 16 48 96)
 
 Methods: ``none`` (today's default, no prior), ``prior`` (the default with ``prior=``: all three
 parts), ``prior-initial`` / ``prior-generator`` / ``prior-surrogate`` (one part alone),
@@ -22,27 +20,25 @@ search without a prior) and ``zeroshot`` (the prior's architectures in the order
 rank over the prior tasks, Wistuba et al. 2015, then random ones).
 
 Every row records the commit, versions, cores, load, the full configuration and the seed
-(``bench/_provenance.py``); ``report`` prints the share of seeds at the optimum within
+(``bench/core.py``); ``report`` prints the share of seeds at the optimum within
 16 / 48 / 96 queries, the median queries to the optimum and the mean normalised regret
 ``(best - found) / (best - median)`` at 10 / 16 / 25 / 48 / 50 / 96 queries.
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
+import io
 import json
 import math
 import random as _random
-import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 METRIC = "valid-accuracy"
@@ -161,7 +157,7 @@ def search(space: Any, values: dict[str, float], method: str, seed: int, budget:
 
 
 def run_nb201(dataset: str, method: str, seed: int, budget: int, prior_from: str, priors_dir: str, n_prior_seeds: int, q: int = 1) -> dict:
-    from _provenance import provenance
+    from bench.core import provenance
 
     space, values = _nb201_values(dataset, 200)
     prior = nb201_prior(space, dataset, seed, prior_from, priors_dir, n_prior_seeds) if method != "none" else None
@@ -181,11 +177,9 @@ def run_nb201(dataset: str, method: str, seed: int, budget: int, prior_from: str
 def run_transnas(kind: str, task: str, method: str, prior_kind: str, seed: int, budget: int, q: int) -> dict:
     """Leave ``task`` out: the prior is the table of one other task (``prior_kind="one"``: the next
     task in :data:`TRANSNAS_TASKS`) or of all six others."""
-    import suite
-    import suite_tasks
-    from _provenance import provenance
-
     import agnet_bo as ab
+    from bench import suite, suite_tasks
+    from bench.core import provenance
 
     t = suite.Task(f"transnas-{kind}-{task}", f"transnas-{kind}-{task}", "candidates", budget, q)
     space, values = suite.build(t)
@@ -219,77 +213,26 @@ def search_generic(space: Any, values: dict[str, float], method: str, seed: int,
         METRIC = saved
 
 
-def _run_jobs(jobs: list[tuple], fn: Any, raw: Path, workers: int, label: Any) -> None:
-    done = set()
-    if raw.exists():
-        for line in raw.read_text().splitlines():
-            r = json.loads(line)
-            done.add(label(r))
-    todo = [j for j in jobs if label(j) not in done]
-    print(f"{len(todo)} runs to do ({len(jobs) - len(todo)} already in {raw})", flush=True)
-    raw.parent.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(workers) as pool, open(raw, "a") as fh:
-        futures = {pool.submit(fn, *j): j for j in todo}
-        for fut in as_completed(futures):
-            rec = fut.result()
-            fh.write(json.dumps(rec) + "\n")
-            fh.flush()
-            print(f"{rec['task']:22s} {rec['method']:16s} {rec.get('prior_from')!s:8s} seed {rec['seed']}: "
-                  f"best {max(rec['trace']):.3f} hit {rec['hit']} ({rec['seconds']:.0f} s)", flush=True)
-
-
-def cmd_priors(args: argparse.Namespace) -> None:
-    jobs = [(d, e, 100 + s, args.out) for e in args.epochs for d in DATASETS for s in range(args.seeds)]
-    jobs = [j for j in jobs if not prior_file(Path(args.out), j[0], j[1], j[2]).exists()]
-    print(f"{len(jobs)} prior searches to run", flush=True)
-    with ProcessPoolExecutor(args.workers) as pool:
-        for fut in as_completed([pool.submit(run_prior, *j) for j in jobs]):
-            r = fut.result()
-            print(f"{r['dataset']} {r['epochs']}ep seed {r['seed']}: best {r['best']:.3f} ({r['seconds']:.0f} s)", flush=True)
-
-
-def cmd_nb201(args: argparse.Namespace) -> None:
-    datasets = args.datasets or list(DATASETS)
-    jobs = [(d, m, s, args.budget, args.prior_from, args.priors, args.prior_seeds, args.q)
-            for s in range(args.first_seed, args.first_seed + args.seeds) for d in datasets for m in args.methods]
-
-    def label(x: Any) -> tuple:
-        if isinstance(x, dict):
-            return (x["task"], x["method"], x["seed"], x["prior_from"], len(x["trace"]))
-        return (x[0] if x[7] == 1 else f"{x[0]} q={x[7]}", x[1], x[2], x[4], x[3])
-
-    _run_jobs(jobs, run_nb201, Path(args.raw), args.workers, label)
-
-
-def cmd_transnas(args: argparse.Namespace) -> None:
-    jobs = []
-    for kind in args.kinds:
-        for task in TRANSNAS_TASKS:
-            for s in range(args.first_seed, args.first_seed + args.seeds):
-                jobs.append((kind, task, "none", "none", s, args.budget, args.q))
-                for pk in ("one", "all"):
-                    for m in args.methods:
-                        jobs.append((kind, task, m, pk, s, args.budget, args.q))
-
-    def label(x: Any) -> tuple:
-        if isinstance(x, dict):
-            return (x["task"], x["method"], x["prior_from"] or "none", x["seed"])
-        return (f"{x[0]}-{x[1]}", x[2], x[3], x[4])
-
-    _run_jobs(jobs, run_transnas, Path(args.raw), args.workers, label)
-
-
 def _regret(r: dict, n: int) -> float:
     found = max(r["trace"][:n])
     return (r["best"] - found) / max(r["best"] - r["median"], 1e-12)
 
 
-def cmd_report(args: argparse.Namespace) -> None:
-    rows = [json.loads(line) for p in args.raw for line in Path(p).read_text().splitlines() if line.strip()]
+def report(rows: list[dict], at: Sequence[int] = (16, 48, 96)) -> str:
+    """The tables of transfer rows (NAS-Bench-201 and TransNAS): per task, prior and method, the
+    share of seeds at the optimum by each of ``at`` queries, the median queries to the optimum and
+    the mean normalised regret; for TransNAS also the mean over tasks and the worst task's
+    difference to the search without a prior."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        _print_report(rows, list(at))
+    return buf.getvalue().rstrip()
+
+
+def _print_report(rows: list[dict], at: list[int]) -> None:
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["bench"], r["task"], str(r.get("prior_from")), r["method"]), []).append(r)
-    at = args.at
     print("| bench | task | prior | method | seeds | " + " | ".join(f"optimum by {n}" for n in at) + " | median queries to optimum | "
           + " | ".join(f"regret @{n}" for n in at) + " | commits |")
     print("|" + "---|" * (7 + 2 * len(at)))
@@ -320,48 +263,3 @@ def cmd_report(args: argparse.Namespace) -> None:
                 diffs = [np.mean(v) - np.mean(base[n][t]) for t, v in by[(pf, method, n)].items() if t in base[n]]
                 worst.append(max(diffs) if diffs else float("nan"))
             print(f"| {pf} | {method} | " + " | ".join(f"{x:.3f}" for x in means) + " | " + " | ".join(f"{x:+.3f}" for x in worst) + " |")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("priors", help="run the prior searches")
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--epochs", type=int, nargs="+", default=[200, 12])
-    p.add_argument("--out", default="bench/results/transfer_priors")
-    p.add_argument("--workers", type=int, default=2)
-    p.set_defaults(fn=cmd_priors)
-    p = sub.add_parser("nb201", help="NB201 targets with a prior of the other datasets (or of 12 epochs)")
-    p.add_argument("--methods", nargs="+", default=["none", "prior", "enqueue", "zeroshot"])
-    p.add_argument("--datasets", nargs="+", choices=DATASETS)
-    p.add_argument("--seeds", type=int, default=10)
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--budget", type=int, default=48)
-    p.add_argument("--prior-from", choices=("others", "12ep", "negated", "random"), default="others")
-    p.add_argument("--priors", default="bench/results/transfer_priors")
-    p.add_argument("--prior-seeds", type=int, default=5, help="prior searches per dataset (target seed s uses 100 + s %% this)")
-    p.add_argument("--q", type=int, default=1, help="architectures asked at a time (default 1)")
-    p.add_argument("--raw", required=True)
-    p.add_argument("--workers", type=int, default=2)
-    p.set_defaults(fn=cmd_nb201)
-    p = sub.add_parser("transnas", help="TransNAS-Bench-101 leave one task out")
-    p.add_argument("--kinds", nargs="+", default=["micro", "macro"])
-    p.add_argument("--methods", nargs="+", default=["prior", "enqueue", "zeroshot"])
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--budget", type=int, default=50)
-    p.add_argument("--q", type=int, default=5)
-    p.add_argument("--raw", required=True)
-    p.add_argument("--workers", type=int, default=2)
-    p.set_defaults(fn=cmd_transnas)
-    p = sub.add_parser("report", help="tables of result rows")
-    p.add_argument("raw", nargs="+")
-    p.add_argument("--at", type=int, nargs="+", default=[16, 48, 96])
-    p.set_defaults(fn=cmd_report)
-    args = parser.parse_args(argv)
-    args.fn(args)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,167 @@
+"""The parts every benchmark shares: a registry of task families, methods, and one runner.
+
+A *family* (:class:`Family`) is a set of tasks measured the same way (the suite's tabular tasks,
+the NAS-Bench-201 comparison, multi-objective fronts, real training on MNIST-1D, warm starts):
+it knows its task names, its method names, how to run one ``(task, method, seed)`` and how to
+print its tables from result rows. :func:`run` is the one loop that runs jobs on a process pool,
+skips the rows a results file already has (an interrupted run resumes), and appends one JSON line
+per run with what makes it traceable and rerunnable: the family's own result fields, ``family``,
+``job`` (task, method, seed, options and the ``--config`` of the method: everything the run
+depends on), ``wall_seconds``, and :func:`provenance`: the commit and whether ``agnet_bo/`` or
+``bench/`` had uncommitted edits, the versions of agnet-bo / torch / botorch / gpytorch, the Python version, the
+core count and the load.
+
+``python -m bench`` (``bench/__main__.py``) is the command line over this module.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def provenance() -> dict:
+    """Commit (and whether ``agnet_bo/`` or ``bench/`` had uncommitted edits), versions, Python, cores, load."""
+    from importlib.metadata import version
+
+    import agnet_bo
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(agnet_bo.__file__)))  # the checkout that is imported
+    try:
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(  # the library or the benchmark code (not the results) edited since the commit
+            ["git", "-C", root, "status", "--porcelain", "--", "agnet_bo", "bench", ":!bench/results"],
+            capture_output=True, text=True,
+        ).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = None, None
+    versions = {}
+    for pkg in ("agnet-bo", "torch", "botorch", "gpytorch"):
+        try:
+            versions[pkg] = version(pkg)
+        except Exception:
+            versions[pkg] = None
+    return {"commit": commit, "dirty": dirty, "agnet_bo_imported_from": root, "versions": versions,
+            "python": platform.python_version(), "cpu_count": os.cpu_count(), "load_average": os.getloadavg()[0]}
+
+
+@dataclass(frozen=True)
+class Family:
+    """A set of tasks measured the same way.
+
+    ``run(task, method, seed, options, config)`` returns the row of one search (without the
+    provenance, which :func:`run` adds); ``config`` is the ``--config`` of a method that is not
+    one of ``methods`` (Optimizer keyword arguments on top of the defaults), else ``None``.
+    ``report(rows, options)`` returns the family's tables (markdown) from rows of this family.
+    ``options`` holds the family's settings and their defaults (``budget``, ``q``, ...), each
+    recorded in every row; ``--set KEY=VALUE`` changes them.
+    """
+
+    name: str
+    summary: str
+    tasks: Callable[[], Sequence[str]]
+    methods: Sequence[str]
+    default_methods: Sequence[str]
+    run: Callable[[str, str, int, dict, dict | None], dict]
+    report: Callable[[list[dict], dict], str]
+    options: dict[str, Any] = field(default_factory=dict)
+    first_seed: int = 0
+    seeds: int = 5
+    raw: str = ""
+    accepts_overrides: bool = False  # method names of the form "name:key=value,..." (agnet-bo compare's)
+
+    def task_names(self) -> list[str]:
+        return list(self.tasks())
+
+    def check_method(self, method: str, configs: dict[str, dict]) -> None:
+        base = method.partition(":")[0] if self.accepts_overrides else method
+        if method in configs or base in self.methods:
+            return
+        raise SystemExit(
+            f"error: family {self.name!r} has no method {method!r}; expected one of {', '.join(self.methods)}"
+            + (" (optionally with ':key=value' overrides)" if self.accepts_overrides else "")
+            + ", or a --config NAME=JSON of your own"
+        )
+
+
+def read_rows(paths: Iterable[str | Path]) -> list[dict]:
+    """The JSON lines of result files (gzipped too); blank lines skipped."""
+    rows = []
+    for path in paths:
+        path = Path(path)
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt") as fh:
+            rows += [json.loads(line) for line in fh if line.strip()]
+    return rows
+
+
+def row_key(row: dict) -> tuple | None:
+    """What makes two rows the same run: family, task, method, seed and options (``row["job"]``;
+    rows written before the registry have none and are never taken for a new run)."""
+    job = row.get("job")
+    if job is None:
+        return None
+    return (row.get("family"), job["task"], job["method"], job["seed"], json.dumps(job["options"], sort_keys=True))
+
+
+def _run_job(family_name: str, task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench.registry import FAMILIES
+
+    fam = FAMILIES[family_name]
+    start = time.perf_counter()
+    body = fam.run(task, method, seed, options, config)
+    wall = time.perf_counter() - start
+    row = {"task": task, "method": method, "seed": seed, **body}  # a family's row may label task or method its own way
+    job = {"task": task, "method": method, "seed": seed, "options": options, "config": config}
+    return {**row, "family": family_name, "job": job, "wall_seconds": wall, **provenance()}
+
+
+def run(
+    family: Family, tasks: Sequence[str], methods: Sequence[str], seeds: Sequence[int], options: dict, raw: Path,
+    *, configs: dict[str, dict] | None = None, workers: int = 2, max_minutes: float | None = None,
+    echo: Callable[[str], None] = print,
+) -> list[dict]:
+    """Run every ``(task, method, seed)`` not already in ``raw`` and append its row there; returns the new rows."""
+    configs = configs or {}
+    opts = {**family.options, **options}
+    done = {row_key(r) for r in read_rows([raw])} if raw.exists() else set()
+    jobs = [
+        (family.name, t, m, s, opts, configs.get(m))
+        for t in tasks for s in seeds for m in methods
+        if row_key({"family": family.name, "job": {"task": t, "method": m, "seed": s, "options": opts}}) not in done
+    ]
+    echo(f"{len(jobs)} runs to do ({len(tasks) * len(methods) * len(seeds) - len(jobs)} already in {raw})")
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
+    new: list[dict] = []
+    if not jobs:
+        return new
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    with ProcessPoolExecutor(workers) as pool, open(raw, "a") as fh:
+        futures = {pool.submit(_run_job, *job): job for job in jobs}
+        for fut in as_completed(futures):
+            row = fut.result()
+            fh.write(json.dumps(row) + "\n")
+            fh.flush()
+            new.append(row)
+            err = row.get("error")
+            echo(f"{row['task']:24s} {row['method']:16s} seed {row['seed']}: {row['wall_seconds']:.0f} s"
+                 + (f"  ERROR {err}" if err else ""))
+            if deadline is not None and time.monotonic() > deadline:
+                echo("time is up: cancelling the remaining runs (rerun the command to continue)")
+                for f in futures:
+                    f.cancel()
+                break
+    return new

@@ -1,0 +1,281 @@
+"""The task families of ``python -m bench``: what each runs, its methods, options and tables.
+
+==============  =============================================================  ==========================
+family          tasks                                                          methods
+==============  =============================================================  ==========================
+``suite``       14 tabular tasks on 6 kinds of space (``bench/suite.py``)      agnet, bananas, evolution,
+                                                                               local, random (``:k=v``)
+``nb201``       AG-Net's protocol on NAS-Bench-201: cifar10, cifar100,         default, paper, evolution,
+                ImageNet16-120, batches of 16 (``bench/search_nb201.py``)      random
+``mo``          accuracy vs latency fronts (pareto-pixel3 / -eyeriss /         default, eq4, eq5, random
+                -fpga) and a latency constraint (constrained-edgegpu)
+``real``        real training on MNIST-1D: mnist1d-nb101, mnist1d-darts,       agnet, paper, evolution, ...
+                mnist1d-nb201 (``bench/real_training.py``)                     (``METHODS`` there)
+``transfer``    warm starts on NAS-Bench-201: each dataset as the target        none, prior, prior-initial,
+                (``bench/transfer.py``)                                        -generator, -surrogate,
+                                                                               enqueue, zeroshot
+``transnas``    TransNAS-Bench-101 leave one task out (micro-/macro-<task>)    as ``transfer``
+``priors``      the earlier searches ``transfer`` reads (nb201-<dataset>-<n>ep) default
+==============  =============================================================  ==========================
+
+Every family also takes ``--config NAME=JSON`` methods (Optimizer keyword arguments on top of the
+default's) and records its options (``--set KEY=VALUE``) in every row.
+"""
+
+from __future__ import annotations
+
+from bench.core import Family
+from bench.real_training import METHODS as REAL_METHODS
+
+
+def _relabel(rows: list[dict], family: Family, keep: tuple[str, ...] = ("budget",)) -> list[dict]:
+    """Rows whose options differ from the family's defaults get them in their method label
+    (``agnet batch=1``), so a table never pools runs made with other settings."""
+    out = []
+    for r in rows:
+        opts = (r.get("job") or {}).get("options") or {}
+        extra = [f"{k}={v}" for k, v in opts.items() if k not in keep and family.options.get(k) != v]
+        out.append(dict(r, method=" ".join([r["method"], *extra])) if extra else r)
+    return out
+
+
+# -- suite --------------------------------------------------------------------------------------
+
+def _suite_tasks() -> list[str]:
+    from bench import suite
+
+    return list(suite.TASKS)
+
+
+def _suite_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import suite
+
+    return suite.run_one(task, method, seed, config, options.get("batch"), options.get("budget"))
+
+
+def _suite_report(rows: list[dict], options: dict) -> str:
+    from bench import suite
+
+    return suite.report(_relabel(rows, SUITE, keep=()), options.get("methods"), options.get("at"))
+
+
+# -- NAS-Bench-201, AG-Net's protocol -------------------------------------------------------------
+
+def _nb201_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import search_nb201
+
+    return search_nb201.run((method, task, seed, int(options["budget"]), config))
+
+
+def _nb201_report(rows: list[dict], options: dict) -> str:
+    from bench import search_nb201
+
+    native = [r for r in rows if "best_val" in r]
+    seen = {(r["method"], r["dataset"], r["seed"]) for r in native}
+    for r in rows:  # runs of `agnet-bo compare` (runs.jsonl) count as default / paper
+        if "best_val" not in r:
+            c = search_nb201._from_compare(r)
+            if c is not None and (c["method"], c["dataset"], c["seed"]) not in seen:
+                native.append(c)
+                seen.add((c["method"], c["dataset"], c["seed"]))
+    return search_nb201.report(native)
+
+
+# -- multi-objective --------------------------------------------------------------------------------
+
+MO_TASKS = ("pareto-pixel3", "pareto-eyeriss", "pareto-fpga", "constrained-edgegpu")
+
+
+def _mo_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import search_nb201_mo
+
+    kind, device = task.split("-", 1)
+    dataset = "cifar10" if kind == "pareto" else "ImageNet16-120"
+    row = search_nb201_mo.run((kind, method, dataset, device, seed, int(options["budget"]), config or {}))
+    return dict(row, mo_task=kind)
+
+
+def _mo_report(rows: list[dict], options: dict) -> str:
+    from bench import search_nb201_mo
+
+    rows = [dict(r, task=r.get("mo_task", r["task"])) for r in _relabel(rows, MO)]
+    return search_nb201_mo.report(rows)
+
+
+# -- real training ---------------------------------------------------------------------------------
+
+REAL_TASKS = ("mnist1d-nb101", "mnist1d-darts", "mnist1d-nb201")
+
+
+def _real_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import real_training
+
+    if config is not None:
+        raise SystemExit("error: the real family takes the methods of bench/real_training.py (METHODS there), not --config")
+    return real_training.run(task.split("-", 1)[1], method, seed, int(options["budget"]), int(options["epochs"]))
+
+
+def _real_report(rows: list[dict], options: dict) -> str:
+    import contextlib
+    import io
+
+    from bench import real_training
+
+    view = options.get("view") or "test"
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        if view in ("test", "valid"):
+            real_training.report(rows, "best_valid" if view == "valid" else "best_test")
+        elif view == "paired":
+            real_training.paired(rows)
+        elif view == "spread":
+            real_training.spread(rows)
+        else:
+            raise SystemExit(f"error: the real family's report views are test, valid, paired, spread; got {view!r}")
+    return buf.getvalue().strip()
+
+
+# -- warm starts ------------------------------------------------------------------------------------
+
+def _transfer_tasks() -> list[str]:
+    from bench import transfer
+
+    return list(transfer.DATASETS)
+
+
+def _transfer_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import transfer
+
+    if config is not None:
+        raise SystemExit("error: the transfer families take 'method:key=value' overrides, not --config")
+    return transfer.run_nb201(task, method, seed, int(options["budget"]), options["prior_from"], options["priors"],
+                              int(options["prior_seeds"]), int(options["q"]))
+
+
+def _transnas_tasks() -> list[str]:
+    from bench import transfer
+
+    return [f"{kind}-{t}" for kind in ("micro", "macro") for t in transfer.TRANSNAS_TASKS]
+
+
+def _transnas_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import transfer
+
+    if config is not None:
+        raise SystemExit("error: the transfer families take 'method:key=value' overrides, not --config")
+    kind, name = task.split("-", 1)
+    return transfer.run_transnas(kind, name, method, options["prior_from"], seed, int(options["budget"]), int(options["q"]))
+
+
+def _transfer_report(rows: list[dict], options: dict) -> str:
+    from bench import transfer
+
+    at = options.get("at") or ((10, 25, 50) if any(r.get("bench") == "transnas" for r in rows) else (16, 48))
+    unique: dict[tuple, dict] = {}  # `none` runs do not depend on the prior option: one row per run
+    for r in rows:
+        unique.setdefault((r["bench"], r["task"], r["method"], str(r.get("prior_from")), r["seed"], len(r["trace"])), r)
+    return transfer.report(list(unique.values()), at)
+
+
+def _priors_tasks() -> list[str]:
+    from bench import transfer
+
+    return [f"nb201-{d}-{e}ep" for e in (200, 12) for d in transfer.DATASETS]
+
+
+def _priors_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import transfer
+
+    dataset, _, epochs = task.removeprefix("nb201-").rpartition("-")  # nb201-ImageNet16-120-12ep
+    return transfer.run_prior(dataset, int(epochs.removesuffix("ep")), seed, options["out"])
+
+
+def _priors_report(rows: list[dict], options: dict) -> str:
+    out = ["| task | seed | best | seconds | file |", "|---|---:|---:|---:|---|"]
+    for r in sorted(rows, key=lambda r: (r["task"], r["seed"])):
+        out.append(f"| {r['task']} | {r['seed']} | {r['best']:.3f} | {r['seconds']:.0f} | {r['file']} |")
+    return "\n".join(out)
+
+
+TRANSFER_METHODS = ("none", "prior", "prior-initial", "prior-generator", "prior-surrogate", "enqueue", "zeroshot")
+
+SUITE = Family(
+    "suite", "14 tabular tasks on 6 kinds of space: NB201 tables, a free-edge DAG space, candidate lists "
+    "(NB101, NB301, NB-NLP, TransNAS), chain spaces", _suite_tasks, ("agnet", "bananas", "evolution", "local", "random"),
+    ("agnet", "bananas", "evolution", "local", "random"), _suite_run, _suite_report,
+    options={"budget": None, "batch": None}, raw="bench/results/suite.jsonl", accepts_overrides=True,
+)
+NB201 = Family(
+    "nb201", "AG-Net's protocol on NAS-Bench-201: search on validation, 16 at a time, report test at 96 / 192 / 304",
+    lambda: ("cifar10", "cifar100", "ImageNet16-120"), ("default", "paper", "evolution", "random"),
+    ("default", "evolution", "random"), _nb201_run, _nb201_report, options={"budget": 304},
+    first_seed=1000, seeds=20, raw="bench/results/search_nb201.jsonl.gz",
+)
+MO = Family(
+    "mo", "NB201 with HW-NAS-Bench latencies: accuracy-latency fronts on three devices, and ImageNet16 under "
+    "edgegpu latency <= 5 ms", lambda: MO_TASKS, ("default", "eq4", "eq5", "random"), ("default", "random"),
+    _mo_run, _mo_report, options={"budget": 192}, first_seed=1000, seeds=10, raw="bench/results/pareto.jsonl",
+)
+REAL = Family(
+    "real", "searches that train every network: MNIST-1D with NB101, DARTS or NB201 cells (trainings cached)",
+    lambda: REAL_TASKS, REAL_METHODS, ("agnet", "random"), _real_run, _real_report,
+    options={"budget": 100, "epochs": 8}, first_seed=0, seeds=10, raw="bench/results/real_training.jsonl",
+)
+TRANSFER = Family(
+    "transfer", "warm starts: each NB201 dataset as the target, a prior of earlier searches (the other datasets, "
+    "12 epochs, or misleading)", _transfer_tasks, TRANSFER_METHODS, ("none", "prior", "enqueue", "zeroshot"),
+    _transfer_run, _transfer_report,
+    options={"budget": 48, "q": 1, "prior_from": "others", "priors": "bench/results/transfer_priors", "prior_seeds": 5},
+    first_seed=0, seeds=10, raw="bench/results/transfer_nb201.jsonl", accepts_overrides=True,
+)
+TRANSNAS = Family(
+    "transnas", "TransNAS-Bench-101 leave one task out: the prior is one other task's table or all six others'",
+    _transnas_tasks, TRANSFER_METHODS, ("none", "prior", "enqueue", "zeroshot"), _transnas_run, _transfer_report,
+    options={"budget": 50, "q": 5, "prior_from": "one"}, first_seed=0, seeds=3,
+    raw="bench/results/transfer_transnas.jsonl", accepts_overrides=True,
+)
+PRIORS = Family(
+    "priors", "the earlier searches the transfer family reads: finished 192-query default searches, exported",
+    _priors_tasks, ("default",), ("default",), _priors_run, _priors_report,
+    options={"out": "bench/results/transfer_priors"}, first_seed=100, seeds=5,
+    raw="bench/results/transfer_priors/runs.jsonl",
+)
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (SUITE, NB201, MO, REAL, TRANSFER, TRANSNAS, PRIORS)}
+
+
+def resolve(names: list[str]) -> tuple[Family, list[str]]:
+    """``family``, ``family/task`` or a task name unique across families -> the family and its tasks."""
+    fams: set[str] = set()
+    tasks: list[str] = []
+    for name in names:
+        fam_name, _, task = name.partition("/")
+        if fam_name in FAMILIES and not task:
+            fams.add(fam_name)
+            tasks += FAMILIES[fam_name].task_names()
+            continue
+        if task:
+            if fam_name not in FAMILIES:
+                raise SystemExit(f"error: no family {fam_name!r}; expected one of {', '.join(FAMILIES)}")
+            if task not in FAMILIES[fam_name].task_names():
+                raise SystemExit(f"error: family {fam_name!r} has no task {task!r}; its tasks: "
+                                 f"{', '.join(FAMILIES[fam_name].task_names())}")
+            fams.add(fam_name)
+            tasks.append(task)
+            continue
+        owners = [f for f in FAMILIES.values() if name in f.task_names()]
+        if len(owners) != 1:
+            hint = "no family has it" if not owners else f"it is in {', '.join(f.name for f in owners)}: write FAMILY/{name}"
+            raise SystemExit(f"error: unknown task {name!r} ({hint}); `python -m bench list` shows every task")
+        fams.add(owners[0].name)
+        tasks.append(name)
+    if len(fams) != 1:
+        raise SystemExit(f"error: one family per command; got tasks of {', '.join(sorted(fams))}")
+    return FAMILIES[fams.pop()], list(dict.fromkeys(tasks))
+
+
+def family_of_rows(rows: list[dict]) -> Family | None:
+    """The family recorded in rows (rows written before the registry have none)."""
+    names = {r.get("family") for r in rows} - {None}
+    return FAMILIES[names.pop()] if len(names) == 1 else None
+

@@ -1,0 +1,88 @@
+"""The benchmark suite's entry point (``python -m bench``, bench/__main__.py): registry, rows, reports.
+
+Runs in-process (one worker) on the smallest task, a few queries of random search.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _bench_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    monkeypatch.chdir(ROOT)
+
+
+def bench_main(*argv: str) -> int:
+    from bench.__main__ import main
+
+    return main(list(argv))
+
+
+def test_list_names_every_family_with_its_tasks_and_methods(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_main("list")
+    out = capsys.readouterr().out
+    for family in ("suite", "nb201", "mo", "real", "transfer", "transnas", "priors"):
+        assert f"\n{family}: " in "\n" + out
+    assert "chain-27" in out and "mnist1d-nb101" in out and "constrained-edgegpu" in out
+
+
+def test_run_appends_rows_with_provenance_resumes_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = tmp_path / "rows.jsonl"
+    args = ("run", "suite/chain-27", "--methods", "random", "--seeds", "2", "--workers", "1",
+            "--set", "budget=5", "--raw", str(raw))
+    bench_main(*args)
+    rows = [json.loads(line) for line in raw.read_text().splitlines()]
+    assert sorted(r["seed"] for r in rows) == [0, 1]
+    for r in rows:
+        assert r["family"] == "suite" and r["task"] == "chain-27" and len(r["trace"]) == 5
+        assert r["job"] == {"task": "chain-27", "method": "random", "seed": r["seed"],
+                            "options": {"budget": 5, "batch": None}, "config": None}
+        assert len(r["commit"]) == 40 and r["cpu_count"] >= 1 and r["wall_seconds"] > 0
+        assert set(r["versions"]) == {"agnet-bo", "torch", "botorch", "gpytorch"} and r["versions"]["torch"]
+    capsys.readouterr()
+    bench_main(*args)  # nothing left to run: the rows are there
+    assert "0 runs to do (2 already" in capsys.readouterr().out
+    assert len(raw.read_text().splitlines()) == 2
+    bench_main("run", "suite/chain-27", "--methods", "random", "--seeds", "1", "--workers", "1",
+               "--set", "budget=6", "--raw", str(raw))  # other options: another run
+    assert len(raw.read_text().splitlines()) == 3
+    capsys.readouterr()
+    bench_main("report", str(raw), "--at", "5")  # the family is read off the rows
+    out = capsys.readouterr().out
+    assert "| chain-27 | random budget=5 | 2 |" in out and "| chain-27 | random budget=6 | 1 |" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("run", "nosuchtask"), "unknown task 'nosuchtask'"),
+        (("run", "suite/nosuch"), "family 'suite' has no task 'nosuch'"),
+        (("run", "cifar10"), "write FAMILY/cifar10"),  # in nb201 and transfer
+        (("run", "chain-27", "--methods", "agnett"), "has no method 'agnett'"),
+        (("run", "chain-27", "--set", "budgett=3"), "has no option budgett; its options: budget, batch"),
+        (("run", "chain-27", "--config", "x=3"), "NAME=JSON with a JSON object"),
+        (("run", "chain-27", "nb201/cifar10"), "one family per command"),
+        (("run", "nb201/cifar10", "--raw", "rows.jsonl.gz"), "is compressed"),
+        (("report", "bench/results/suite.jsonl"), "give it first"),
+    ],
+)
+def test_bad_input_says_what_was_expected(argv: tuple[str, ...], message: str) -> None:
+    with pytest.raises(SystemExit, match=message):
+        bench_main(*argv)
+
+
+def test_report_reproduces_committed_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    """Headline figures of bench/RESULTS.md, regenerated from the committed rows."""
+    bench_main("report", "transnas", "--seeds-below", "2")
+    out = capsys.readouterr().out
+    assert "| one | prior | 0.196 | 0.077 | 0.024 |" in out
+    bench_main("report", "nb201", "--methods", "default")
+    out = capsys.readouterr().out
+    assert "| cifar10 | default | 20 | 192 | 94.36 ± 0.05 | 0.011 | 95% |" in out
