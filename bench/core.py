@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -81,6 +82,7 @@ class Family:
     seeds: int = 5
     raw: str = ""
     accepts_overrides: bool = False  # method names of the form "name:key=value,..." (agnet-bo compare's)
+    parallel: bool = True  # False: timings are the measure, so runs go one at a time whatever --workers says
 
     def task_names(self) -> list[str]:
         return list(self.tasks())
@@ -148,6 +150,9 @@ def run(
     new: list[dict] = []
     if not jobs:
         return new
+    if not family.parallel and workers != 1:
+        echo(f"{family.name}: its timings are the measure, so its runs go one at a time (--workers {workers} ignored)")
+        workers = 1
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(workers) as pool, open(raw, "a") as fh:
         futures = {pool.submit(_run_job, *job): job for job in jobs}
@@ -165,3 +170,24 @@ def run(
                     f.cancel()
                 break
     return new
+
+
+def in_child(target: str, spec: dict) -> dict:
+    """``bench.<module>.<function>(spec)`` (``target="module:function"``) in a fresh Python process
+    under ``-X faulthandler``: its row, plus ``returncode``. A crash is counted, not hidden: its row
+    holds the spec, the exit code and the end of stderr. The child imports the same checkout
+    (the working directory is this repository's root, the environment is inherited)."""
+    cmd = [sys.executable, "-X", "faulthandler", "-m", "bench.core", target, json.dumps(spec)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    found = [line[4:] for line in proc.stdout.splitlines() if line.startswith("ROW ")]
+    row = json.loads(found[-1]) if found and proc.returncode == 0 else {**spec, "stderr_tail": proc.stderr[-2000:]}
+    row["returncode"] = proc.returncode
+    return row
+
+
+if __name__ == "__main__":  # the child of in_child
+    import importlib
+
+    module, _, function = sys.argv[1].partition(":")
+    result = getattr(importlib.import_module(f"bench.{module}"), function)(json.loads(sys.argv[2]))
+    print("ROW " + json.dumps(result), flush=True)

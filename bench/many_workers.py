@@ -1,27 +1,25 @@
 """Many workers asking one architecture at a time: ask latency, model rounds, search quality.
 
-An asynchronous schedule on NAS-Bench-201 (CIFAR-10 validation accuracy): ``--workers`` trials
+An asynchronous schedule on NAS-Bench-201 (CIFAR-10 validation accuracy): ``pending`` trials
 are kept pending; each step one pending trial, chosen at random (random completion order),
 is told its result and its worker asks for one new architecture. Per configuration it reports the
 median latency of an ``ask(1)`` right after a tell and of an ``ask(1)`` with nothing new told
 (a second worker asking at the same moment), the number of model rounds per 100 suggestions, and
 the best validation accuracy found at the budget (mean over seeds; the NB201 optimum is 91.607).
 
-    python bench/many_workers.py --workers 64 --budget 192 --seeds 0 1 2 3 4 --configs default reuse
-    python bench/many_workers.py --workers 256 --budget 384 --seeds 0 1 --configs reuse default
-    python bench/many_workers.py --workers 64 --budget 192 --seeds 0 1 2 3 4 --configs background --gap 0.1
-    python bench/many_workers.py --report bench/results/many_workers.jsonl
+    python -m bench run workers/async-nb201 --methods default reuse --seeds 5 --workers 1 --set pending=64 --set budget=192
+    python -m bench run workers/async-nb201 --methods reuse default --seeds 2 --workers 1 --set pending=256 --set budget=384
+    python -m bench report workers
 
-Real threads (``--threads N``): N threads share one optimizer; each asks one architecture, "trains" it
-(sleeps a time drawn uniformly from ``--train-time LO HI`` seconds, the table gives the value), reports
-an intermediate value, tells, and asks again, until ``--budget`` trials were asked. Each repetition
-runs in its own process under ``python -X faulthandler``, so a crash is counted, not hidden. Per run:
-the process's exit code, architectures asked twice, told values missing after ``save`` -> ``load``,
-the ask latency (p50, p90, max over every ask of every thread) and the best value at the budget:
+Real threads (``threads-nb201``): ``threads`` threads share one optimizer; each asks one architecture,
+"trains" it (sleeps a time drawn uniformly from ``train_time`` = [LO, HI] seconds, the table gives the
+value), reports an intermediate value, tells, and asks again, until ``budget`` trials were asked. Each
+repetition runs in its own process under ``python -X faulthandler``, so a crash is counted, not hidden.
+Per run: the process's exit code, architectures asked twice, told values missing after ``save`` ->
+``load``, the ask latency (p50, p90, max over every ask of every thread) and the best value at the budget:
 
-    python bench/many_workers.py --threads 32 --budget 300 --seeds 0 1 2 3 4 --configs background reuse default
-    python bench/many_workers.py --threads 1 --budget 300 --seeds 0 1 2 3 4 --configs default   # the single-thread reference
-    python bench/many_workers.py --report-threads bench/results/many_workers_threads.jsonl
+    python -m bench run workers/threads-nb201 --methods background reuse default --seeds 5 --workers 1 --set threads=32 --set budget=300
+    python -m bench run workers/threads-nb201 --methods default --seeds 5 --workers 1 --set threads=1 --set budget=300   # one thread
 
 With threads, ``reuse`` and ``background`` keep ``prefetch`` at the thread count (32 picks per round
 for 32 threads: one round serves every worker once).
@@ -34,12 +32,8 @@ reports the 90th percentile and the maximum of the ask latency (the asks that pa
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -169,8 +163,7 @@ def run_threads(config: str, threads: int, budget: int, seed: int, train_time: t
     }
 
 
-def report_threads(path: str) -> None:
-    rows = [json.loads(line) for line in open(path)]
+def report_threads(rows: list[dict]) -> None:
     def key(r: dict) -> tuple:
         return r["threads"], r["config"], "-".join(f"{x:g}" for x in r["train_time"]), r["budget"], str(r.get("commit"))[:7]
 
@@ -194,8 +187,7 @@ def report_threads(path: str) -> None:
               f"{med('seconds'):.0f} |")
 
 
-def report(path: str) -> None:
-    rows = [json.loads(line) for line in open(path)]
+def report(rows: list[dict]) -> None:
     keys = sorted({(r["workers"], r["config"]) for r in rows}, key=lambda k: (k[0], list(CONFIGS).index(k[1])))
     print("| pending | config | seeds | ask after a tell (median s) | ask, nothing new (median s) | ask p90 (s) | "
           "ask max (s) | rounds / 100 asks | best at budget |")
@@ -213,72 +205,10 @@ def report(path: str) -> None:
               f"{statistics.mean(r['rounds_per_100'] for r in rs):.1f} | {statistics.mean(bests):.3f} ± {sd:.3f} |")
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--workers", type=int, nargs="+", default=[64])
-    p.add_argument("--budget", type=int, nargs="+", default=[192], help="one per --workers value")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
-    p.add_argument("--gap", type=float, default=0.0, help="seconds between two completions (training time / workers)")
-    p.add_argument("--out", default="bench/results/many_workers.jsonl")
-    p.add_argument("--report")
-    p.add_argument("--threads", type=int, help="real threads sharing one optimizer (each run in its own process)")
-    p.add_argument("--train-time", type=float, nargs=2, default=[2.0, 4.0], metavar=("LO", "HI"),
-                   help="with --threads: seconds a worker 'trains' each architecture, uniform in [LO, HI]")
-    p.add_argument("--report-threads")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = p.parse_args()
-    if args.report:
-        report(args.report)
-        return
-    if args.report_threads:
-        report_threads(args.report_threads)
-        return
-    if args.threads:
-        threaded(args)
-        return
+def measure_threads(spec: dict) -> dict:
+    """:func:`run_threads` of one spec (run in a fresh process by ``bench.core.in_child``)."""
     import torch
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
-    for w, budget in zip(args.workers, args.budget * len(args.workers) if len(args.budget) == 1 else args.budget, strict=True):
-        for seed in args.seeds:
-            for c in args.configs:
-                r = run(c, w, budget, seed, args.gap)
-                print(json.dumps(r), flush=True)
-                with open(args.out, "a") as fh:
-                    fh.write(json.dumps(r) + "\n")
-
-
-def threaded(args: argparse.Namespace) -> None:
-    """Each (config, seed) in a child process under -X faulthandler; the parent records its exit code."""
-    budget = args.budget[0]
-    if args.child:
-        import torch
-
-        torch.set_num_threads(1)
-        warnings.simplefilter("ignore")
-        row = run_threads(args.configs[0], args.threads, budget, args.seeds[0], tuple(args.train_time))
-        print("RESULT " + json.dumps(row), flush=True)
-        return
-    out = args.out if args.out != "bench/results/many_workers.jsonl" else "bench/results/many_workers_threads.jsonl"
-    for seed in args.seeds:
-        for c in args.configs:
-            cmd = [sys.executable, "-X", "faulthandler", __file__, "--child", "--threads", str(args.threads),
-                   "--budget", str(budget), "--seeds", str(seed), "--configs", c,
-                   "--train-time", *map(str, args.train_time)]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            found = [line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-            row = json.loads(found[-1]) if found else {
-                "mode": "threads", "config": c, "threads": args.threads, "budget": budget, "seed": seed,
-                "train_time": args.train_time, "stderr_tail": proc.stderr[-2000:], **provenance(),
-            }
-            row["returncode"] = proc.returncode
-            row["command"] = " ".join(["python", *cmd[1:]])
-            print(json.dumps({k: v for k, v in row.items() if k not in ("errors",)})[:400], flush=True)
-            with open(out, "a") as fh:
-                fh.write(json.dumps(row) + "\n")
-
-
-if __name__ == "__main__":
-    main()
+    return run_threads(spec["config"], spec["threads"], spec["budget"], spec["seed"], tuple(spec["train_time"]))

@@ -10,24 +10,19 @@ Per run: whether the 200-epoch validation optimum of the space was found (traine
 epochs), the best 200-epoch validation accuracy reached at 25 / 50 / 100 % of the budget, the
 number of architectures screened and completed.
 
-    python bench/multi_fidelity_nb201.py --seeds 0 1 2 3 4 --budget 192
-    python bench/multi_fidelity_nb201.py --seeds 0 1 2 3 4 --budget 192 --batch 8   # 8 workers
-    python bench/multi_fidelity_nb201.py --report bench/results/multi_fidelity_nb201.jsonl
-    python bench/multi_fidelity_nb201.py --spearman 2000   # rank agreement of the two fidelities
-    python bench/multi_fidelity_nb201.py --methods asha --seeds 0 1 2 3 4 5 6 7 8 9 --batch 8   # issue 42's ten seeds
+    python -m bench run fidelity --seeds 5 --set budget=192
+    python -m bench run fidelity --seeds 5 --set batch=8          # 8 workers
+    python -m bench report fidelity
+    python -c "from bench.multi_fidelity_nb201 import spearman; spearman(2000, 'cifar10')"   # rank agreement
 
-``--max-model-trials N`` sets the optimizer's bound on the results a round's models train on
+``--set max_model_trials=N`` sets the optimizer's bound on the results a round's models train on
 (default: the optimizer's). Rows record the commit, versions, cores, load and the settings.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import sys
 import time
-import warnings
 
 from bench.core import provenance
 
@@ -91,9 +86,8 @@ def _commit(r: dict) -> str:
     return (r.get("commit") or "before")[:7]
 
 
-def report(path: str) -> None:
+def report(rows: list[dict]) -> None:
     """Per (batch, method, commit): rows from before the rows recorded their commit are "before"."""
-    rows = [json.loads(line) for line in open(path)]
     print("| method | batch | commit | seeds | optimum found | best valid at 25 % | 50 % | 100 % of the epochs | screened | trained to 200"
           " | epochs to the optimum (mean, found runs) | s / run (median) | s / run (max) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -133,39 +127,3 @@ def spearman(n: int, dataset: str) -> None:
     v12 = [low.evaluate(a, "valid-accuracy")["valid-accuracy"] for a in archs]
     v200 = [full.evaluate(a, "valid-accuracy")["valid-accuracy"] for a in archs]
     print(f"NB201 {dataset}, {n} cells: Spearman(valid at {LOW}, valid at {FULL}) = {spearmanr(v12, v200).statistic:.3f}")
-
-
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--methods", nargs="+", default=["full", "asha"], choices=["full", "asha"])
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--budget", type=int, default=192, help="full trainings' worth of epochs")
-    p.add_argument("--dataset", default="cifar10")
-    p.add_argument("--batch", type=int, default=1, help="architectures asked per round (parallel workers)")
-    p.add_argument("--max-model-trials", type=int, default=None)
-    p.add_argument("--out", default="bench/results/multi_fidelity_nb201.jsonl")
-    p.add_argument("--report")
-    p.add_argument("--spearman", type=int, metavar="N", help="rank agreement of the two fidelities over N cells")
-    args = p.parse_args()
-    if args.report:
-        report(args.report)
-        return
-    if args.spearman:
-        spearman(args.spearman, args.dataset)
-        return
-    import torch
-
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore")
-    for seed in args.seeds:
-        for method in args.methods:
-            r = run(method, seed, args.budget, args.dataset, args.batch, args.max_model_trials)
-            r["command"] = "python bench/multi_fidelity_nb201.py " + " ".join(sys.argv[1:])
-            print(f"{method} seed {seed}: best {r['best']:.3f} (optimum {r['optimum']:.3f}, found {r['found']}), "
-                  f"{r['screened']} screened, {r['completed']} to 200 epochs, {r['seconds']:.0f} s", flush=True)
-            with open(args.out, "a") as fh:
-                fh.write(json.dumps(r) + "\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -197,6 +197,87 @@ def _priors_report(rows: list[dict], options: dict) -> str:
     return "\n".join(out)
 
 
+# -- many workers, scale, multi-fidelity -----------------------------------------------------------
+
+def _workers_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import core, many_workers
+
+    if config is not None:
+        raise SystemExit("error: the workers family takes its configurations (default, reuse, background), not --config")
+    if task == "async-nb201":
+        import torch
+
+        torch.set_num_threads(1)
+        return many_workers.run(method, int(options["pending"]), int(options["budget"]), seed, float(options["gap"]))
+    spec = {"config": method, "threads": int(options["threads"]), "budget": int(options["budget"]), "seed": seed,
+            "train_time": list(options["train_time"])}
+    return core.in_child("many_workers:measure_threads", spec)
+
+
+def _workers_report(rows: list[dict], options: dict) -> str:
+    import contextlib
+    import io
+
+    from bench import many_workers
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        sim = [r for r in rows if r.get("mode") != "threads"]
+        threads = [r for r in rows if r.get("mode") == "threads"]
+        if sim:
+            many_workers.report(sim)
+        if sim and threads:
+            print()
+        if threads:
+            many_workers.report_threads(threads)
+    return buf.getvalue().strip()
+
+
+def _scale_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    from bench import core
+
+    if config is not None:
+        raise SystemExit("error: the scale family takes --set options (told, rounds, io, max_model_trials, ...), not --config")
+    mode, space = task.split("-", 1)
+    spec = {"mode": mode, "space": space, "told": int(options["told"]), "seed": seed,
+            "max_model_trials": options["max_model_trials"]}
+    if mode == "rounds":
+        spec.update(rounds=int(options["rounds"]), io=bool(options["io"]))
+    else:
+        spec.update(pending=int(options["pending"]), steps=int(options["steps"]), gap=float(options["gap"]))
+    return core.in_child("scale:measure", spec)
+
+
+def _scale_report(rows: list[dict], options: dict) -> str:
+    from bench import scale
+
+    return scale.report([r for r in rows if r.get("returncode", 0) == 0])
+
+
+def _fidelity_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
+    import warnings
+
+    from bench import multi_fidelity_nb201
+
+    if config is not None:
+        raise SystemExit("error: the fidelity family takes full or asha, not --config")
+    warnings.simplefilter("ignore")
+    return multi_fidelity_nb201.run(method, seed, int(options["budget"]), task.removeprefix("nb201-"), int(options["batch"]),
+                                    options["max_model_trials"])
+
+
+def _fidelity_report(rows: list[dict], options: dict) -> str:
+    import contextlib
+    import io
+
+    from bench import multi_fidelity_nb201
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        multi_fidelity_nb201.report(rows)
+    return buf.getvalue().strip()
+
+
 TRANSFER_METHODS = ("none", "prior", "prior-initial", "prior-generator", "prior-surrogate", "enqueue", "zeroshot")
 
 SUITE = Family(
@@ -241,7 +322,32 @@ PRIORS = Family(
     raw="bench/results/transfer_priors/runs.jsonl",
 )
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (SUITE, NB201, MO, REAL, TRANSFER, TRANSNAS, PRIORS)}
+WORKERS = Family(
+    "workers", "many workers on one optimizer (NB201 CIFAR-10): a simulated asynchronous schedule (async-nb201) and "
+    "real threads (threads-nb201, each run in its own process): ask latency, rounds, duplicates, lost results",
+    lambda: ("async-nb201", "threads-nb201"), ("default", "reuse", "background"), ("default", "reuse", "background"),
+    _workers_run, _workers_report,
+    options={"budget": 192, "pending": 64, "gap": 0.0, "threads": 32, "train_time": [2.0, 4.0]},
+    first_seed=0, seeds=5, raw="bench/results/many_workers.jsonl", parallel=False,
+)
+SCALE = Family(
+    "scale", "thousands of told trials: model rounds, peak memory, state files (rounds-<space>), and asks while "
+    "rounds refit in the background (background-<space>); each run in a fresh process",
+    lambda: tuple(f"{m}-{s}" for m in ("rounds", "background") for s in ("nb201", "nb101", "darts")), ("default",),
+    ("default",), _scale_run, _scale_report,
+    options={"told": 1000, "rounds": 3, "io": False, "max_model_trials": None, "pending": 64, "steps": 200, "gap": 0.25},
+    first_seed=0, seeds=1, raw="bench/results/scale.jsonl", parallel=False,
+)
+FIDELITY = Family(
+    "fidelity", "multi-fidelity on NB201's 12 and 200 epochs: full training against successive halving, the same "
+    "total epochs", lambda: ("nb201-cifar10", "nb201-cifar100", "nb201-ImageNet16-120"), ("full", "asha"),
+    ("full", "asha"), _fidelity_run, _fidelity_report, options={"budget": 192, "batch": 1, "max_model_trials": None},
+    first_seed=0, seeds=5, raw="bench/results/multi_fidelity_nb201.jsonl",
+)
+
+FAMILIES: dict[str, Family] = {
+    f.name: f for f in (SUITE, NB201, MO, REAL, TRANSFER, TRANSNAS, PRIORS, WORKERS, SCALE, FIDELITY)
+}
 
 
 def resolve(names: list[str]) -> tuple[Family, list[str]]:

@@ -2,22 +2,22 @@
 
 For each space and history size ``n`` (a fresh process each, so the peak memory is its own): an
 optimizer with the default preset is given ``n`` evaluated architectures (``add_evaluated``),
-then runs ``--rounds`` model rounds after one warm-up round, each an ``ask(1)`` right after a
+then runs ``rounds`` model rounds after one warm-up round, each an ``ask(1)`` right after a
 ``tell`` (a refit, a pool, a pick). Targets: NAS-Bench-201 CIFAR-10 validation accuracy from the
 bundled table; on NAS-Bench-101 and DARTS cells a fixed synthetic function of the encoding (a
 random linear score plus a pairwise term, seeded), which costs the model the same as real data.
-With ``--io`` the row also times ``save``, ``load``, ``records()`` and ``trials_dataframe()``
+With ``io`` the row also times ``save``, ``load``, ``records()`` and ``trials_dataframe()``
 of the optimizer and gives the state file's size.
 
-    python bench/scale.py --spaces nb201 nb101 darts --sizes 1000 3000 10000 --rounds 3 --io
-    python bench/scale.py --background --told 5000 --pending 64 --steps 200 --gap 0.25
-    python bench/scale.py --report bench/results/scale.jsonl
+    python -m bench run scale/rounds-nb201 scale/rounds-nb101 scale/rounds-darts --seeds 1 --workers 1 --set told=10000 --set io=true
+    python -m bench run scale/background-nb201 --seeds 1 --workers 1 --set told=5000 --set pending=64 --set steps=200 --set gap=0.25
+    python -m bench report scale
 
-``--max-model-trials N`` overrides the optimizer's bound (``0``: every result, the exact path).
+``--set max_model_trials=N`` overrides the optimizer's bound (``0``: every result, the exact path).
 
-``--background``: ``--told`` evaluated architectures, then ``prefetch=--pending`` and
-``refit_in_background=True``; ``--pending`` trials are asked and kept pending, then each step
-tells one pending trial (at random) and asks one, ``--steps`` times, one step every ``--gap``
+``background-<space>``: ``told`` evaluated architectures, then ``prefetch=pending`` and
+``refit_in_background=True``; ``pending`` trials are asked and kept pending, then each step
+tells one pending trial (at random) and asks one, ``steps`` times, one step every ``gap``
 seconds (64 workers whose trainings take 16 s: a result every 0.25 s): the latency of every ask
 after the first ``--pending`` (median and 90th percentile), the duration of every background
 round (refit to installed picks) and where the asked architectures came from (``proposed``:
@@ -30,21 +30,14 @@ average, the settings and the seed.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-
-from bench.core import provenance
 
 SPACES = ("nb201", "nb101", "darts")
 
@@ -175,34 +168,17 @@ def measure_background(name: str, told: int, pending: int, steps: int, seed: int
     }
 
 
-def _child(spec: dict) -> None:
+def measure(spec: dict) -> dict:
+    """One measurement (run in a fresh process by ``bench.core.in_child``, so the peak memory is its own)."""
     warnings.simplefilter("ignore")
     if spec["mode"] == "rounds":
-        row = measure_rounds(spec["space"], spec["told"], spec["rounds"], spec["seed"], spec["max_model_trials"], spec["io"])
-    else:
-        row = measure_background(
-            spec["space"], spec["told"], spec["pending"], spec["steps"], spec["seed"], spec["max_model_trials"], spec["gap"]
-        )
-    print("ROW " + json.dumps(row), flush=True)
+        return measure_rounds(spec["space"], spec["told"], spec["rounds"], spec["seed"], spec["max_model_trials"], spec["io"])
+    return measure_background(
+        spec["space"], spec["told"], spec["pending"], spec["steps"], spec["seed"], spec["max_model_trials"], spec["gap"]
+    )
 
 
-def _run(spec: dict, out: Path) -> dict | None:
-    cmd = [sys.executable, __file__, "--child", json.dumps(spec)]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("ROW ")]
-    if proc.returncode != 0 or not lines:
-        print(f"{spec}: failed (exit {proc.returncode})\n{proc.stderr[-3000:]}", flush=True)
-        return None
-    row = {**json.loads(lines[-1][4:]), **provenance(), "wall_seconds": time.perf_counter() - start,
-           "command": "python bench/scale.py " + " ".join(sys.argv[1:])}
-    with open(out, "a") as fh:
-        fh.write(json.dumps(row) + "\n")
-    return row
-
-
-def report(path: Path) -> str:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def report(rows: list[dict]) -> str:
     out = []
     rr = [r for r in rows if r["mode"] == "rounds"]
     if rr:
@@ -234,52 +210,3 @@ def report(path: Path) -> str:
                 f"{r['sources'].get('initial', 0)} | {r['load_average']:.1f} | {r['peak_rss_mib']:.0f} |"
             )
     return "\n".join(out)
-
-
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--spaces", nargs="+", choices=SPACES, default=list(SPACES))
-    p.add_argument("--sizes", nargs="+", type=int, default=[1000, 3000, 10000])
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-model-trials", type=int, default=None)
-    p.add_argument("--io", action="store_true", help="also time save / load / records() / trials_dataframe()")
-    p.add_argument("--background", action="store_true")
-    p.add_argument("--told", type=int, default=5000)
-    p.add_argument("--pending", type=int, default=64)
-    p.add_argument("--steps", type=int, default=200)
-    p.add_argument("--gap", type=float, default=0.25, help="seconds between two results (--background)")
-    p.add_argument("--out", default="bench/results/scale.jsonl")
-    p.add_argument("--report", default=None)
-    p.add_argument("--child", default=None, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.child:
-        _child(json.loads(args.child))
-        return
-    if args.report:
-        print(report(Path(args.report)))
-        return
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if args.background:
-        for space in args.spaces:
-            spec = {"mode": "background", "space": space, "told": args.told, "pending": args.pending, "steps": args.steps,
-                    "gap": args.gap, "seed": args.seed, "max_model_trials": args.max_model_trials}
-            row = _run(spec, out)
-            if row:
-                print(f"{space} background: ask p50 {row['ask_p50_ms']:.2f} ms, p90 {row['ask_p90_ms']:.2f} ms, "
-                      f"{row['rounds']} rounds, median {row['round_median']} s, max {row['round_max']} s", flush=True)
-        return
-    for space in args.spaces:
-        for n in args.sizes:
-            spec = {"mode": "rounds", "space": space, "told": n, "rounds": args.rounds, "seed": args.seed,
-                    "max_model_trials": args.max_model_trials, "io": args.io}
-            row = _run(spec, out)
-            if row:
-                print(f"{space} {n}: rounds {[round(x, 2) for x in row['round_seconds']]} s (warm-up {row['warmup_seconds']:.2f} s), "
-                      f"peak {row['peak_rss_mib']:.0f} MiB" + (f", save {row['save_seconds']:.2f} s, load {row['load_seconds']:.2f} s"
-                                                             if args.io else ""), flush=True)
-
-
-if __name__ == "__main__":
-    main()

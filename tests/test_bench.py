@@ -86,3 +86,23 @@ def test_report_reproduces_committed_tables(capsys: pytest.CaptureFixture[str]) 
     bench_main("report", "nb201", "--methods", "default")
     out = capsys.readouterr().out
     assert "| cifar10 | default | 20 | 192 | 94.36 ± 0.05 | 0.011 | 95% |" in out
+
+
+def test_a_crashing_child_is_a_row_with_its_exit_code() -> None:
+    from bench.core import in_child
+
+    row = in_child("core:no_such_function", {"seed": 3})
+    assert row["returncode"] != 0 and row["seed"] == 3
+    assert "no_such_function" in row["stderr_tail"]
+
+
+@pytest.mark.slow
+def test_timed_families_run_one_at_a_time_in_their_own_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = tmp_path / "threads.jsonl"
+    bench_main("run", "workers/threads-nb201", "--methods", "reuse", "--seeds", "1", "--set", "threads=2",
+               "--set", "budget=6", "--set", "train_time=[0, 0.01]", "--raw", str(raw))
+    assert "go one at a time (--workers 2 ignored)" in capsys.readouterr().out
+    (row,) = [json.loads(line) for line in raw.read_text().splitlines()]
+    assert row["returncode"] == 0 and row["asked"] == 6 and row["duplicates"] == 0 and row["lost"] == 0
+    bench_main("report", str(raw))
+    assert "| 2 | reuse | 0-0.01 | 6 |" in capsys.readouterr().out
