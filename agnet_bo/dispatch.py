@@ -18,7 +18,7 @@ call it:
   then the rest of its pool (:meth:`Strategy.spares <agnet_bo.strategy.Strategy.spares>`), then
   more of the initial design: nobody waits for a round (a bounded allowance of random draws made
   askers wait seconds for the first round under load and found nothing better, measured in
-  bench/RESULTS.md, "Many workers: real threads"). The thread installs its picks itself,
+  bench/topics/many-workers.md, "Real threads"). The thread installs its picks itself,
   and an error it raises reaches the next asker.
 """
 

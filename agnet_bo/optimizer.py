@@ -108,7 +108,7 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             the models are small, so 1 is fastest. ``None`` leaves torch's setting.
         refit_every: Refit the models once this many new results were told since the last
             round (default 1: after every result). With many workers asking one architecture at
-            a time, a larger value saves most model rounds (bench/RESULTS.md, "Many workers").
+            a time, a larger value saves most model rounds (bench/topics/many-workers.md, "A simulated asynchronous schedule").
         prefetch: When a round runs for fewer picks than this, pick ``prefetch`` and keep the
             rest for the next asks, until the models are refitted: the sequential greedy batch
             that one ``ask(prefetch)`` would return, handed out one ask at a time (pending trials
@@ -138,8 +138,8 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
             but a quarter of ``n_initial``, at least one random, a hedge against a misleading
             prior). With a prior whose ``"initial"`` part is on, ``n_initial`` defaults to half
             the preset's (8 instead of 16): the model takes over sooner, and a search of 16
-            trainings found NAS-Bench-201's optimum in 12 instead of 20 (bench/RESULTS.md,
-            "Warm starts and transfer (issue 43)").
+            trainings found NAS-Bench-201's optimum in 12 instead of 20 (bench/topics/transfer.md;
+            bench/notes/transfer.md, "How long the initial design is, with a prior").
         initial_design: What fills the initial design (besides a prior's part), one of
             :data:`agnet_bo.strategy.INITIAL_DESIGNS`: ``"random"`` (uniform draws), ``"space-filling"``
             (architectures of a large random sample that lie farthest apart) or ``"generator"``

@@ -59,18 +59,19 @@ DEFAULT_MAX_MODEL_TRIALS = 300
 <agnet_bo.strategy.Strategy.max_model_trials>`): past it the surrogate is fitted on a subset
 (half the best results, half drawn at random from the rest) and the generator draws at most this
 many per retraining epoch, so a round costs about the same at 10,000 results as at 500. Below it
-every result is used, as before. Chosen by measurement (bench/RESULTS.md, "10,000 trials")."""
+every result is used, as before. Chosen by measurement (bench/topics/speed.md, "Thousands of told trials")."""
 
 DEFAULT_KAPPA: tuple[float, ...] = (0.5, 2.0, 3.5)
 """UCB's exploration weights in the default preset, one per pick in turn: a greedy pick, a
 balanced one and an exploratory one in every three (on NB201 it found the CIFAR-100 optimum
-within 96 queries more often than a constant 2.0, bench/RESULTS.md). Every ``"ucb"`` a preset
+within 96 queries more often than a constant 2.0, bench/notes/search-quality.md, "Early rounds:
+per-pick kappa and Thompson sampling"). Every ``"ucb"`` a preset
 resolves gets it; :class:`~agnet_bo.acquisition.UCB` itself defaults to 2.0."""
 
 DEFAULT_ANCHOR_SHARE = 0.25
 """The default preset's ParEGO ``anchor_share``: a quarter of the picks maximise one objective
 alone (on NB201 accuracy vs latency it lowered the hypervolume shortfall on pixel3 and fpga,
-bench/RESULTS.md). :class:`~agnet_bo.acquisition.ParEGO` itself defaults to ``0``."""
+bench/notes/multi-objective.md, "Accuracy vs latency with a quarter anchors"). :class:`~agnet_bo.acquisition.ParEGO` itself defaults to ``0``."""
 
 AGNET_RETRAIN_EPOCHS = 10
 """Retraining epochs per round of the autoregressive generator when a preset builds the
@@ -78,7 +79,7 @@ AGNET_RETRAIN_EPOCHS = 10
 Retrained for 30 epochs on the first 16-32 results with sharp rank weights, it memorises the best
 few cells and its pools become their neighbourhoods: on NB201 tuning seeds 10-29 the optimum was
 found at 96 queries in 45 % / 20 % of seeds (CIFAR-10 / CIFAR-100) with 30 epochs and 75 % / 60 %
-with 10 (bench/RESULTS.md)."""
+with 10 (bench/notes/search-quality.md, "Early rounds: generator retraining epochs")."""
 
 AGNET_LOCAL_FRACTION = 0.25
 """Share of single edits of the best architectures in each pool of the default preset's
@@ -90,7 +91,7 @@ without, and 100 % at 192 on all three with it). With several objectives (and a 
 acquisition) the parents are the front found so far; on NB201 accuracy vs latency, together with
 ParEGO's anchors, it lowered the mean hypervolume shortfall at 192 queries on two devices of
 three, on tuning seeds 0-9 and on evaluation seeds 1000-1009 alike, and at 96 queries on pixel3
-and fpga both times (bench/RESULTS.md)."""
+and fpga both times (bench/notes/multi-objective.md, "Accuracy vs latency with anchors and front edits")."""
 
 
 def _proposer_names() -> tuple[str, ...]:
@@ -132,8 +133,8 @@ def make_proposer(name: str | Proposer, space: SearchSpace, seed: int = 0, **kwa
 
 def default_n_initial(space: SearchSpace) -> int:
     """16 random architectures, or in a space of known size below 160 a tenth of it (at least 2),
-    so that a small space is not mostly spent at random (bench/RESULTS.md, "Your own search
-    spaces": chains of 27-256 architectures)."""
+    so that a small space is not mostly spent at random (bench/topics/search-quality.md,
+    "The suite": chains of 27-256 architectures)."""
     size = space.size
     return 16 if size is None or size >= 160 else max(2, size // 10)
 
@@ -189,7 +190,7 @@ def _surrogate(name_or_obj: Component, space: SearchSpace, seed: int, multi: boo
         return "paper"
     if isinstance(sur, str):
         # with several objectives the GP also sees cells as spelled: costs such as latency depend
-        # on every operation the hardware runs, dead ones included (bench/RESULTS.md)
+        # on every operation the hardware runs, dead ones included (bench/notes/multi-objective.md, "the GP sees cells as spelled")
         extra = {"spelled": True} if multi and sur == "gp" else {}
         return make_surrogate(sur, space, seed=seed, **extra)
     raise InputError(
@@ -229,7 +230,7 @@ def agnet(
       :data:`DEFAULT_KAPPA` for one objective, qLogNEI with constraints,
       ParEGO with a quarter of anchor picks (:data:`DEFAULT_ANCHOR_SHARE`)
       for several objectives (it left a smaller hypervolume shortfall than qLogEHVI on NB201
-      accuracy vs latency, bench/RESULTS.md).
+      accuracy vs latency, bench/topics/multi-objective.md).
     - Proposer ``"agnet"``: the generator, retrained 10 epochs per round
       (:data:`AGNET_RETRAIN_EPOCHS`); with a surrogate, a quarter of each pool
       is single edits of the best architectures (of the front, with ParEGO)

@@ -176,7 +176,7 @@ class _Keys:
 
     A key is a pure function of the architecture, and mutation pools meet the same graphs over and
     over (a parent's key on every edit, a child's twice, the same single edit many times), while
-    the canonical labelling behind a key dominates the cost of a mutation pool (bench/RESULTS.md,
+    the canonical labelling behind a key dominates the cost of a mutation pool (bench/notes/speed.md,
     "Mutation pools"). Held only for one :meth:`Proposer.propose` call.
     """
 
@@ -320,7 +320,8 @@ class MutationProposer(Proposer):
         incumbent_share: Share of the mutations reserved for the single best architecture
             (default 0: parents drawn uniformly). Where its neighbourhood is small it is then
             covered completely (NB201: all 24 single edits). As part of AG-Net's pools on NB201
-            CIFAR-100 it did not find the optimum sooner (bench/RESULTS.md); it is there for
+            CIFAR-100 it did not find the optimum sooner (bench/notes/search-quality.md, "Early rounds:
+            single edits of the best in each pool"); it is there for
             ablations and for local search on spaces where it may.
 
     When the parents' mutations yield fewer than ``n`` new architectures (their neighbourhoods

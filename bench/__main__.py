@@ -7,6 +7,7 @@
     python -m bench report suite bench/results/suite.jsonl --at 10 20 40
     python -m bench report nb201                           # the family's committed rows
     python -m bench same OLD.jsonl NEW.jsonl --method agnet  # the same picks, run by run?
+    python -m bench pages                                  # regenerate the topic pages' tables
 
 ``run`` takes tasks as ``FAMILY`` (all its tasks), ``FAMILY/TASK`` or a task name that only one
 family has; every ``(task, method, seed)`` not yet in ``--raw`` (default: the family's results
@@ -14,12 +15,18 @@ file) is run on ``--workers`` processes, and each appends one JSON line with the
 versions of agnet-bo / torch / botorch / gpytorch, the core count, the load, the method and its
 configuration, the options (``--set``), the seed and the wall time (``bench/core.py``).
 ``report`` prints the family's tables from rows: the files given, or the family's own results file.
+``pages`` rewrites every ``<!-- bench: report ... -->`` block of ``bench/topics/*.md`` with that
+report's output (``--check``: exit 1 if a page is out of date).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import re
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,6 +112,36 @@ def cmd_report(args: argparse.Namespace) -> None:
     print(family.report(rows, {"at": args.at, "methods": args.methods, "view": args.view}))
 
 
+BLOCK = re.compile(r"(<!-- bench: (?P<args>[^\n]*?) -->\n)(?P<body>.*?)(<!-- /bench -->)", re.S)
+
+
+def _report_text(argv: str) -> str:
+    words = shlex.split(argv)
+    if not words or words[0] != "report":
+        raise SystemExit(f"error: a page block runs `report ...`, got {argv!r}")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        main(words)
+    return buf.getvalue().rstrip() + "\n"
+
+
+def cmd_pages(args: argparse.Namespace) -> None:
+    """Regenerate the tables of the topic pages (bench/topics/*.md) from the result rows: every
+    block between ``<!-- bench: report ... -->`` and ``<!-- /bench -->`` is that report's output."""
+    stale = []
+    pages = sorted(Path(args.dir).glob("*.md"))
+    for page in pages:
+        text = page.read_text()
+        new = BLOCK.sub(lambda m: m.group(1) + "\n" + _report_text(m.group("args")) + "\n" + m.group(4), text)
+        if new != text:
+            stale.append(page)
+            if not args.check:
+                page.write_text(new)
+    if args.check and stale:
+        raise SystemExit("error: out of date (regenerate with `python -m bench pages`): " + ", ".join(map(str, stale)))
+    print(f"{len(pages)} pages, {len(stale)} {'out of date' if args.check else 'regenerated'}")
+
+
 def cmd_same(args: argparse.Namespace) -> None:
     from bench import suite
 
@@ -137,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeds-below", type=int, default=None, help="only seeds below this")
     p.add_argument("--view", default=None, help="real: test (default), valid, paired, spread")
     p.set_defaults(fn=cmd_report)
+    p = sub.add_parser("pages", help="regenerate the tables of the topic pages from the rows")
+    p.add_argument("--dir", default=str(core.ROOT / "bench" / "topics"))
+    p.add_argument("--check", action="store_true", help="only say whether a page is out of date (exit 1 if so)")
+    p.set_defaults(fn=cmd_pages)
     p = sub.add_parser("same", help="compare the traces of one method in two suite files, run by run")
     p.add_argument("a")
     p.add_argument("b")

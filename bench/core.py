@@ -98,14 +98,28 @@ class Family:
         )
 
 
+def _parts(path: Path) -> list[Path]:
+    """The files that hold a results file's rows: ``X.jsonl`` is read together with ``X.jsonl.gz``
+    (its compressed, frozen part: large files are gzipped once final and new rows go to ``X.jsonl``)."""
+    parts = []
+    if path.suffix == ".jsonl" and path.with_name(path.name + ".gz").exists():
+        parts.append(path.with_name(path.name + ".gz"))
+    if path.exists():
+        parts.append(path)
+    return parts
+
+
 def read_rows(paths: Iterable[str | Path]) -> list[dict]:
-    """The JSON lines of result files (gzipped too); blank lines skipped."""
+    """The JSON lines of result files (``X.jsonl`` with its ``X.jsonl.gz``, see :func:`_parts`)."""
     rows = []
-    for path in paths:
-        path = Path(path)
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt") as fh:
-            rows += [json.loads(line) for line in fh if line.strip()]
+    for path in map(Path, paths):
+        parts = _parts(path)
+        if not parts:
+            raise SystemExit(f"error: no results file {path} (nor {path}.gz)")
+        for part in parts:
+            opener = gzip.open if part.suffix == ".gz" else open
+            with opener(part, "rt") as fh:
+                rows += [json.loads(line) for line in fh if line.strip()]
     return rows
 
 
@@ -138,7 +152,7 @@ def run(
     """Run every ``(task, method, seed)`` not already in ``raw`` and append its row there; returns the new rows."""
     configs = configs or {}
     opts = {**family.options, **options}
-    done = {row_key(r) for r in read_rows([raw])} if raw.exists() else set()
+    done = {row_key(r) for r in read_rows([raw])} if _parts(raw) else set()
     jobs = [
         (family.name, t, m, s, opts, configs.get(m))
         for t in tasks for s in seeds for m in methods

@@ -1,9 +1,9 @@
 """Measurements of the AG-Net generator (issue 3). Run from the project root:
 
-    python bench/generator.py quality            # validity, diversity, op frequencies, speed
-    python bench/generator.py concentration      # edit-distance-1 share after an update, update time
-    python bench/generator.py search --seeds 10  # generator-only search on NB201, both modes
-    python bench/generator.py speed --against REV  # draw / update times, this tree and commit REV interleaved
+    python -m bench.generator quality            # validity, diversity, op frequencies, speed
+    python -m bench.generator concentration      # edit-distance-1 share after an update, update time
+    python -m bench.generator search --seeds 10  # generator-only search on NB201, both modes
+    python -m bench.generator speed --against REV  # draw / update times, this tree and commit REV interleaved
 
 Each prints a Markdown table. torch uses one thread (the model is tiny; thread start-up costs
 more than it saves, and the machine is shared).

@@ -14,8 +14,8 @@ by construction).
 ``--profile``: instead, the torch profiler's table of one fit with the new kernel on the largest
 ``--sizes`` cells of the first of ``--spaces`` (where the time goes once the kernel is cheap).
 
-    python bench/gp_fit.py --repeats 3
-    python bench/gp_fit.py --profile --sizes 900 --spaces nb201
+    python -m bench.gp_fit --repeats 3
+    python -m bench.gp_fit --profile --sizes 900 --spaces nb201
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""How much of each HW-NAS-Bench latency a model of the cell can explain (issue 5; bench/RESULTS.md).
+"""How much of each HW-NAS-Bench latency a model of the cell can explain (issue 5; bench/notes/multi-objective.md, "Where pixel3's shortfall lies").
 
-    python bench/latency_noise.py
+    python -m bench.latency_noise
 
 Fits, by least squares on 12,500 of the 15,625 NB201 cells (split seeded), the latency as a sum
 of terms over the operations on every single edge (order 1), every pair of edges (order 2) and

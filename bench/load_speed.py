@@ -1,6 +1,6 @@
 """Building an optimizer for a user space, first time vs from the cache vs Optimizer.load (issue 24).
 
-    python bench/load_speed.py --runs 5
+    python -m bench.load_speed --runs 5
 
 A custom ``DAGSpace`` (tree-shaped cells, 6 nodes, 4 ops: 1,499 networks) with the default
 optimizer. Per run, in one process: (1) build with an empty cache (lists the space's members

@@ -1,7 +1,7 @@
 """Cold-import time of agnet_bo and load time of each bundled benchmark, each run in a fresh process.
 
-    python bench/load_times.py                                  # print a Markdown table
-    python bench/load_times.py --append bench/RESULTS.md        # also write it to RESULTS.md
+    python -m bench.load_times                                  # print a Markdown table
+    python -m bench.load_times --append bench/notes/speed.md  # also append it to the speed notes
 
 Every measurement runs in a new ``python`` subprocess, so nothing is cached in the interpreter
 (the operating system's file cache is warm after the first run). Timings are taken inside the
@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--append", type=Path, default=None, help="Markdown file to add the section to")
     args = parser.parse_args()
     table, where = measure(args.runs)
-    command = "python bench/load_times.py" + (f" --runs {args.runs}" if args.runs != 5 else "")
+    command = "python -m bench.load_times" + (f" --runs {args.runs}" if args.runs != 5 else "")
     if args.append is not None:
         command += f" --append {args.append}"
     body = "\n".join(

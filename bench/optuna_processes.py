@@ -8,9 +8,9 @@ NAS-Bench-201 CIFAR-10 lookup (``valid-accuracy``) plus ``time.sleep(--sleep)``,
 processes' trials overlap as they would with real training. The workers wait for a common start
 time (after their imports), so they start together.
 
-    python bench/optuna_processes.py --storages journal sqlite --repetitions 5
-    python bench/optuna_processes.py --storages journal --repetitions 3 --seed-mode distinct
-    python bench/optuna_processes.py --report bench/results/optuna_processes.jsonl
+    python -m bench.optuna_processes --storages journal sqlite --repetitions 5
+    python -m bench.optuna_processes --storages journal --repetitions 3 --seed-mode distinct
+    python -m bench.optuna_processes --report bench/results/optuna_processes.jsonl
 
 To measure other code (e.g. the sampler before a fix) while this checkout is edited, run a copy:
 ``git archive <commit> agnet_bo | tar -x -C /tmp/old``, then from another directory

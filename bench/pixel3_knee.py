@@ -1,7 +1,7 @@
-"""Where the pixel3 hypervolume shortfall comes from (issue 5; bench/RESULTS.md).
+"""Where the pixel3 hypervolume shortfall comes from (issue 5; bench/notes/multi-objective.md, "Where pixel3's shortfall lies").
 
-    python bench/pixel3_knee.py bench/results/pareto_parego.jsonl --seeds 1000 1010
-    python bench/pixel3_knee.py bench/results/pareto_tuning.jsonl --seeds 0 5
+    python -m bench.pixel3_knee bench/results/pareto_parego.jsonl --seeds 1000 1010
+    python -m bench.pixel3_knee bench/results/pareto_tuning.jsonl --seeds 0 5
 
 Per method, the lowest pixel3 latency of a cell above 80 % CIFAR-10 validation accuracy found in
 the first 192 queries of each run (the front's knee is 1.055 ms), and the latency spread of the

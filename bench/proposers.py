@@ -6,7 +6,7 @@ and of an :class:`~agnet_bo.proposers.EvolutionProposer`, with the per-call key 
 ``agnet_bo.proposers._Keys`` and without it (``space.key`` on every call, as before it), the two
 interleaved in one process. Both must give the same pool (checked): the memo only saves work.
 
-    python bench/proposers.py --repeats 5
+    python -m bench.proposers --repeats 5
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Speed-up of the Ray parallel driver (issue 7): ``run_parallel`` with 1, 2 and 4 workers.
 
-    python bench/ray_driver.py                                  # 32 trials x 3 seeds, workers 1 2 4
-    python bench/ray_driver.py --trials 16 --seeds 1 --workers 1 2   # quick look
+    python -m bench.ray_driver                                  # 32 trials x 3 seeds, workers 1 2 4
+    python -m bench.ray_driver --trials 16 --seeds 1 --workers 1 2   # quick look
 
 Every trial looks up an NAS-Bench-201 cell (CIFAR-10 validation accuracy) and sleeps
 ``--eval-seconds`` (1 s) to stand in for training. Each configuration runs ``--seeds`` searches

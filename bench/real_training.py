@@ -16,7 +16,8 @@ best-validation architecture after 25 / 50 / 100 trainings. Methods:
   design (8 random; 16 or 8 space-filling; 8 diverse generator draws).
 
 Trainings are deterministic per (space, architecture, epochs), so they are cached in
-``bench/results/real_training_cache.jsonl`` and shared by methods and processes.
+``bench/results/real_training_cache.jsonl.gz`` (frozen) and ``real_training_cache.jsonl`` (new
+trainings, appended) and shared by methods and processes.
 
     python -m bench run real/mnist1d-nb101 --methods agnet random --seeds 3
     python -m bench report real                      # test accuracy of the best-validation cells
@@ -26,6 +27,7 @@ Trainings are deterministic per (space, architecture, epochs), so they are cache
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import statistics
@@ -56,20 +58,31 @@ class CachedTrainer:
         self.bench = ab.benchmarks.MNIST1D(self.space, epochs=epochs)
         self.curves: dict[str, list[dict]] = {}
         self.train_seconds = 0.0
+        self._frozen_loaded = False
         self._load()
 
     def _load(self) -> None:
-        if not os.path.exists(CACHE):
-            return
-        with open(CACHE) as fh:
-            for line in fh:
-                try:
-                    r = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut by a killed process
-                if r.get("space") == self.name and r.get("epochs") == self.epochs:
-                    if len(r["curve"]) > len(self.curves.get(r["key"], [])):
-                        self.curves[r["key"]] = r["curve"]
+        """Curves from the cache: its compressed, frozen part (``CACHE + ".gz"``, read once) and the
+        trainings appended since (``CACHE``, read again when a key is missing: another process may
+        have trained it)."""
+        if not self._frozen_loaded:
+            self._frozen_loaded = True
+            if os.path.exists(CACHE + ".gz"):
+                with gzip.open(CACHE + ".gz", "rt") as fh:
+                    self._read(fh)
+        if os.path.exists(CACHE):
+            with open(CACHE) as fh:
+                self._read(fh)
+
+    def _read(self, lines) -> None:
+        for line in lines:
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by a killed process
+            if r.get("space") == self.name and r.get("epochs") == self.epochs:
+                if len(r["curve"]) > len(self.curves.get(r["key"], [])):
+                    self.curves[r["key"]] = r["curve"]
 
     def steps(self, arch):
         """Yield the per-epoch metrics of ``arch``'s training, from the cache as far as it goes,
@@ -189,8 +202,9 @@ def _at(trace: list[dict], n: int, *, by_epochs: int | None = None, field: str =
 def _runs(rows_or_path: str | list[dict]) -> list[dict]:
     """The runs of a results file (or rows); of a run repeated with the same settings, the first."""
     if isinstance(rows_or_path, str):
-        with open(rows_or_path) as fh:
-            all_rows = [json.loads(line) for line in fh if line.strip()]
+        from bench.core import read_rows
+
+        all_rows = read_rows([rows_or_path])
     else:
         all_rows = rows_or_path
     rows, seen = [], set()

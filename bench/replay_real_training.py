@@ -1,13 +1,13 @@
-"""Replay a search of ``bench/real_training.py`` from its training cache, recording every asked cell.
+"""Replay a search of the ``real`` family (``bench/real_training.py``) from its training cache, recording every asked cell.
 
 Searches are deterministic given their seed and the values told, and every training is in
-``bench/results/real_training_cache.jsonl``, so a replay trains nothing (it prints the seconds
+the training cache (``bench/real_training.py``), so a replay trains nothing (it prints the seconds
 spent training, 0 when the cache covers the run) and shows what a method asked: each cell's
 key, validation and test accuracy. It prints the best validation accuracy and the mean
 validation accuracy of the cells asked after the 16 random ones. It runs ``real_training.run`` itself, whose trace records every trial.
 
-    python bench/replay_real_training.py nb101 agnet 0
-    python bench/replay_real_training.py nb101 random 0
+    python -m bench.replay_real_training nb101 agnet 0
+    python -m bench.replay_real_training nb101 random 0
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The parts of a model round that issue 42 made cheaper, each measured on its own.
 
-    python bench/round_parts.py --out bench/results/round_parts.jsonl
-    python bench/round_parts.py --report bench/results/round_parts.jsonl
+    python -m bench.round_parts --out bench/results/round_parts.jsonl
+    python -m bench.round_parts --report bench/results/round_parts.jsonl
 
 One row per measurement (commit, versions, cores and load recorded), one process, one torch thread:
 
@@ -133,7 +133,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     rows = gp_fit("nb201") + gp_fit("darts") + pending_picks() + random_proposal() + architecture_json()
-    prov = {**provenance(), "command": "python bench/round_parts.py " + " ".join(sys.argv[1:])}
+    prov = {**provenance(), "command": "python -m bench.round_parts " + " ".join(sys.argv[1:])}
     with open(args.out, "a") as fh:
         for r in rows:
             fh.write(json.dumps({**r, **prov}) + "\n")

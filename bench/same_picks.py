@@ -3,9 +3,9 @@
 Runs four searches (CIFAR-10 validation accuracy; HW-NAS-Bench Pixel 3 latency) with the API that
 both versions share, and writes the keys asked, in order, as JSON:
 
-    python bench/same_picks.py --out new.json                                   # this checkout
-    git worktree add /tmp/old <commit> && PYTHONPATH=/tmp/old python bench/same_picks.py --out old.json
-    python bench/same_picks.py --compare old.json new.json
+    python -m bench.same_picks --out new.json                                   # this checkout
+    git worktree add /tmp/old <commit> && PYTHONPATH=/tmp/old python -m bench.same_picks --out old.json
+    python -m bench.same_picks --compare old.json new.json
 
 The scenarios: the single-objective default, the multi-objective default (accuracy vs latency),
 a latency-constrained search (latency <= 8 ms) and the paper preset; 192 queries in batches of 16.

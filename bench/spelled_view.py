@@ -1,6 +1,6 @@
 """Does the GP see what the hardware runs? Kendall tau of the functional and spelled views (issue 5).
 
-    python bench/spelled_view.py --reps 5 --train 32 96
+    python -m bench.spelled_view --reps 5 --train 32 96
 
 NAS-Bench-201 CIFAR-10 validation accuracy and HW-NAS-Bench latency on pixel3, eyeriss and fpga.
 Per repetition, ``train`` random cells fit a two-output GP (accuracy, minus latency) and 2,000

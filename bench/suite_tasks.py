@@ -1,7 +1,7 @@
 """Tabular search tasks for the benchmark suite: real benchmark data on several search spaces.
 
-    python bench/suite_tasks.py                       # self-check: load every task and validate it
-    python bench/suite_tasks.py --rebuild <benchdata folder>   # regenerate bench/data from the sources
+    python -m bench.suite_tasks                       # self-check: load every task and validate it
+    python -m bench.suite_tasks --rebuild <benchdata folder>   # regenerate bench/data from the sources
 
 Every task is a finite set of architectures of one search space with a known value each, so a
 search run can be scored without training anything. ``load(name)`` returns a :class:`TaskData`;
@@ -141,7 +141,7 @@ def _read_csv(filename: str) -> list[dict[str, str]]:
     if not path.exists():
         raise FileNotFoundError(
             f"{path} is missing; it ships with the repository (bench/data). "
-            "Regenerate it with `python bench/suite_tasks.py --rebuild <benchdata folder>`."
+            "Regenerate it with `python -m bench.suite_tasks --rebuild <benchdata folder>`."
         )
     with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))

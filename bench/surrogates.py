@@ -14,10 +14,10 @@ Data:
 
 Usage (from the project root)::
 
-    python bench/surrogates.py                        # everything, 10 seeds (slow: tens of minutes)
-    python bench/surrogates.py --seeds 2 --sizes 32 128 --configs gp-wl gnn   # quick look
-    python bench/surrogates.py --fit-time             # GNN-ensemble fit time on 300 NB201 cells
-    python bench/surrogates.py --markdown out.md --json out.json
+    python -m bench.surrogates                        # everything, 10 seeds (slow: tens of minutes)
+    python -m bench.surrogates --seeds 2 --sizes 32 128 --configs gp-wl gnn   # quick look
+    python -m bench.surrogates --fit-time             # GNN-ensemble fit time on 300 NB201 cells
+    python -m bench.surrogates --markdown out.md --json out.json
 
 Every configuration runs with ``--threads`` torch threads (default 1; the models are small and a
 loaded 2-core machine makes more threads slower).

@@ -1,6 +1,6 @@
 """Tuning runs for the optimizer's defaults on NAS-Bench-201 (issue 5), on tuning seeds only.
 
-    python bench/tune_nb201.py --config base='{}' --config mixed='{"proposer": {"type": "agnet", "params": {"random_fraction": 0.5, "epochs": 10}}}'
+    python -m bench.tune_nb201 --config base='{}' --config mixed='{"proposer": {"type": "agnet", "params": {"random_fraction": 0.5, "epochs": 10}}}'
 
 Each ``--config NAME=JSON`` is a dict of ``Optimizer`` keyword arguments on top of the defaults;
 components as names or descriptions (``agnet_bo.experiment.optimizer_settings``).

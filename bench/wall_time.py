@@ -1,6 +1,6 @@
 """Wall time of one full default search on NAS-Bench-201 (issue 5): 304 queries in batches of 16.
 
-    python bench/wall_time.py --runs 3 --budget 304
+    python -m bench.wall_time --runs 3 --budget 304
 
 Runs the default ``Optimizer`` on the CIFAR-10 table ``--runs`` times in a row (seeds 0, 1, ...)
 in this process with one torch thread, and prints the median wall time and the median CPU time of

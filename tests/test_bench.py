@@ -79,7 +79,7 @@ def test_bad_input_says_what_was_expected(argv: tuple[str, ...], message: str) -
 
 
 def test_report_reproduces_committed_tables(capsys: pytest.CaptureFixture[str]) -> None:
-    """Headline figures of bench/RESULTS.md, regenerated from the committed rows."""
+    """Headline figures of the topic pages (bench/topics), regenerated from the committed rows."""
     bench_main("report", "transnas", "--seeds-below", "2")
     out = capsys.readouterr().out
     assert "| one | prior | 0.196 | 0.077 | 0.024 |" in out
@@ -106,3 +106,23 @@ def test_timed_families_run_one_at_a_time_in_their_own_process(tmp_path: Path, c
     assert row["returncode"] == 0 and row["asked"] == 6 and row["duplicates"] == 0 and row["lost"] == 0
     bench_main("report", str(raw))
     assert "| 2 | reuse | 0-0.01 | 6 |" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_topic_pages_are_generated_from_the_committed_rows() -> None:
+    """Every table of bench/topics/*.md is what its `report` block prints from the rows in the
+    repository (`python -m bench pages` regenerates them after new rows are committed)."""
+    bench_main("pages", "--check")
+
+
+def test_pages_regenerates_a_block_and_check_sees_stale_pages(tmp_path: Path) -> None:
+    page = tmp_path / "topic.md"
+    block = "<!-- bench: report transnas bench/results/transfer_transnas.jsonl --seeds-below 2 -->\n"
+    page.write_text("# A topic\n\nProse.\n\n" + block + "stale table\n<!-- /bench -->\n\nMore prose.\n")
+    with pytest.raises(SystemExit, match="out of date"):
+        bench_main("pages", "--dir", str(tmp_path), "--check")
+    bench_main("pages", "--dir", str(tmp_path))
+    text = page.read_text()
+    assert "stale table" not in text and "| one | prior | 0.196 | 0.077 | 0.024 |" in text
+    assert text.startswith("# A topic\n\nProse.\n\n" + block) and text.endswith("<!-- /bench -->\n\nMore prose.\n")
+    bench_main("pages", "--dir", str(tmp_path), "--check")  # up to date now

@@ -400,7 +400,7 @@ class MNIST1D(TrainingBenchmark):
 
     The defaults (8 epochs, the small networks of :func:`default_network_options`) make one
     training take about 1-3 s on one core for NAS-Bench-101 cells and about 8 s for DARTS
-    cells (depthwise convolutions are slow on a CPU); bench/RESULTS.md, "Real training on
+    cells (depthwise convolutions are slow on a CPU); bench/notes/real-training.md, "Real training on
     MNIST-1D", measures the time and the spread of accuracies over random cells.
 
     Args:

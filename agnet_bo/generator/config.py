@@ -40,7 +40,8 @@ class GeneratorConfig:
         beta1: Adam's first beta (0.5; the second is 0.999).
         batch_size: Training batch size (16).
         epochs: Epochs of each weighted retraining (:meth:`Generator.update`; 30 as in the paper,
-            measured better than 10 for the autoregressive mode, see bench/RESULTS.md).
+            measured better than 10 for the autoregressive mode, see bench/notes/generator.md,
+            "Which mode is the default").
         rank_k: ``k`` of the rank weights ``w_i = 1 / (k N + rank_i)``.
         label_smoothing: Label smoothing of the node-type and edge targets (0: none).
     """

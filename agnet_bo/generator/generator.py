@@ -74,7 +74,7 @@ class Generator:
 
     Two training modes (``config.mode``):
 
-    * ``"autoregressive"`` (default, see ``bench/RESULTS.md``): maximum likelihood with teacher
+    * ``"autoregressive"`` (default, see ``bench/notes/generator.md``, "Which mode is the default"): maximum likelihood with teacher
       forcing; at sampling time the sampled node types and edges are fed back. The latent is not
       used (``z = 0``).
     * ``"paper"``: the published objective without the reference code's defects: every target is

@@ -103,7 +103,7 @@ class GNNSurrogate(Surrogate):
     Adam ``steps`` (full batch up to ``batch_size`` graphs) on the mean squared error of the
     transformed targets: with the few
     points of a search, holding out data for early stopping costs more than it saves, and the
-    budget was chosen by measurement on NAS-Bench-201 (bench/RESULTS.md).
+    budget was chosen by measurement on NAS-Bench-201 (bench/notes/surrogates.md).
 
     Prediction: the mean of the members' outputs; variance: their unbiased variance plus
     :attr:`noise_`, the error variance their spread misses, estimated per output from

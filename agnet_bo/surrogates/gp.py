@@ -64,7 +64,7 @@ class HammingKernel(CategoricalKernel):
     the lengthscale, so it is computed once per call without gradients
     (:func:`mismatch_counts`) instead of through an ``n x n x d`` tensor in the autograd graph:
     fitting the default GP on 900 NAS-Bench-201 cells takes about 11 s instead of 65 s, on 900
-    DARTS cells 16 s instead of 403 s (bench/RESULTS.md, "GP fit time"). With one lengthscale per
+    DARTS cells 16 s instead of 403 s (bench/notes/speed.md, "GP fit time"). With one lengthscale per
     column (``ard_num_dims``) or ``last_dim_is_batch`` it is BoTorch's computation. Like BoTorch's,
     not differentiable with respect to the inputs.
     """
@@ -102,7 +102,7 @@ class GPSurrogate(Surrogate):
     * ``"wl+hamming"`` (default): the sum of the two, each with its own output scale and
       lengthscale (gpytorch ``active_dims`` on the concatenated encoding and WL features), so
       the marginal likelihood decides how much each view counts. Alone, the WL kernel ranks
-      random held-out cells better (bench/RESULTS.md, surrogates), but in AG-Net searches on
+      random held-out cells better (bench/notes/surrogates.md), but in AG-Net searches on
       NAS-Bench-201 (tuning seeds) the sum found the optimum far more often in early rounds on
       CIFAR (95 % of seeds at 96 queries against 75 / 60 % with WL and 85 / 90 % with Hamming).
 
@@ -133,7 +133,7 @@ class GPSurrogate(Surrogate):
             depends on the function a cell computes, hardware cost on every operation it runs:
             each output's marginal likelihood decides how much each view counts (on
             NAS-Bench-201, 96 cells, it raised the Kendall tau of eyeriss and fpga latency from
-            0.71-0.72 to 0.96 and left accuracy's unchanged, bench/RESULTS.md). Not with ``"rbf"``.
+            0.71-0.72 to 0.96 and left accuracy's unchanged, bench/notes/multi-objective.md, "the GP sees cells as spelled"). Not with ``"rbf"``.
         target_transform: ``"copula"`` (default), ``"standardize"`` or ``None``; see :class:`Surrogate`.
         seed: Seed of the fit's random restarts.
         num_threads: Torch threads while computing (``None``: leave torch's setting alone).

@@ -26,7 +26,7 @@ DEFAULT_ENSEMBLE: tuple[MemberSpec, ...] = (("gp", {"kernel": "wl"}), ("gnn", {}
 """Members of ``make_surrogate("ensemble", ...)`` unless ``members=`` is given: the WL-kernel GP and
 the GIN deep ensemble. Of the combinations measured on NAS-Bench-201 it ranked best at every
 training size (Kendall tau 0.70 at n = 32, 0.78 at n = 128) with 74-78 % of held-out points within
-one standard deviation; it costs about a GNN fit (bench/RESULTS.md). The cheaper pair
+one standard deviation; it costs about a GNN fit (bench/notes/surrogates.md, "Conclusions"). The cheaper pair
 ``[("gp", {"kernel": "wl"}), ("gp", {"kernel": "hamming"})]`` ranks like the WL GP alone."""
 
 

@@ -4,7 +4,7 @@ Each example runs as a subprocess (``sys.executable``, working directory a tempo
 test sees what a user sees: exit code 0 and the key line of the output. The fast modes take 5 to
 35 s each (two cores), so every test here is marked ``slow`` and left out of the default run: run
 them with ``pytest -m slow`` (or everything with ``pytest -m ""``). The full modes and their timings
-are in ``bench/RESULTS.md``.
+are in ``bench/notes/speed.md``, "Examples".
 """
 
 from __future__ import annotations
