@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--at", type=int, nargs="+", default=None, help="query counts to report at (suite, transfer)")
     p.add_argument("--methods", nargs="+", default=None, help="only these methods (rows' labels)")
     p.add_argument("--seeds-below", type=int, default=None, help="only seeds below this")
-    p.add_argument("--view", default=None, help="real: test (default), valid, paired, spread")
+    p.add_argument("--view", default=None, help="real: test (default), valid, paired, spread; transfer: optimum-positions")
     p.set_defaults(fn=cmd_report)
     p = sub.add_parser("pages", help="regenerate the tables of the topic pages from the rows")
     p.add_argument("--dir", default=str(core.ROOT / "bench" / "topics"))

@@ -170,6 +170,9 @@ def _transnas_run(task: str, method: str, seed: int, options: dict, config: dict
 def _transfer_report(rows: list[dict], options: dict) -> str:
     from bench import transfer
 
+    if options.get("view") == "optimum-positions":  # read off the prior searches, not the rows
+        return transfer.optimum_positions()
+
     at = options.get("at") or ((10, 25, 50) if any(r.get("bench") == "transnas" for r in rows) else (16, 48))
     unique: dict[tuple, dict] = {}  # `none` runs do not depend on the prior option: one row per run
     for r in rows:

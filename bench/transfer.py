@@ -115,6 +115,32 @@ def nb201_prior(space: Any, target: str, seed: int, prior_from: str, priors_dir:
     return prior
 
 
+def optimum_positions(priors_dir: str = "bench/results/transfer_priors", n_prior_seeds: int = 5) -> str:
+    """Where each NAS-Bench-201 target's validation optimum stands in each prior's own order: its
+    position in the zero-shot average-rank order of the prior (what ``zeroshot`` and ``enqueue``
+    follow) and in each prior task's order, for every prior seed. A method that trusts the prior
+    reaches the optimum no sooner than this position unless the target's own results move it up."""
+    space, _ = _nb201_values("cifar10", 200)
+    out = ["| target | prior | position of the target's optimum in the zero-shot order (per prior seed) | in each prior task's order |",
+           "|---|---|---|---|"]
+    for prior_from in ("others", "12ep"):
+        for target in DATASETS:
+            _, values = _nb201_values(target, 200)
+            best = max(values, key=values.__getitem__)
+            zs, per_task = [], {}
+            for seed in range(n_prior_seeds):
+                prior = nb201_prior(space, target, seed, prior_from, priors_dir, n_prior_seeds)
+                order = [k for k, _, _ in prior.keyed_ranked(space)]
+                zs.append(str(order.index(best) + 1) if best in order else "-")
+                for t in prior.tasks:
+                    ks = [space.key(space.simplify(a)) for a in t.archs]
+                    ranked = [ks[j] for j in np.argsort(-np.asarray(t.quantiles()), kind="stable")]
+                    per_task.setdefault(t.name, []).append(str(ranked.index(best) + 1) if best in ranked else "-")
+            tasks = "; ".join(f"{name}: {' / '.join(v)}" for name, v in per_task.items())
+            out.append(f"| {target} | {prior_from} | {' / '.join(zs)} | {tasks} |")
+    return "\n".join(out)
+
+
 def search(space: Any, values: dict[str, float], method: str, seed: int, budget: int, q: int, prior: Any) -> tuple[list[float], list[str], dict]:
     """One search of ``budget`` queries; the values and keys in query order, and its settings."""
     import agnet_bo as ab
