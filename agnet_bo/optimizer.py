@@ -143,7 +143,9 @@ class Optimizer(ResultsMixin, LoopMixin, SavingMixin):
         initial_design: What fills the initial design (besides a prior's part), one of
             :data:`agnet_bo.strategy.INITIAL_DESIGNS`: ``"random"`` (uniform draws), ``"space-filling"``
             (architectures of a large random sample that lie farthest apart) or ``"generator"``
-            (the same over the generator's draws). Default: the preset's (``"random"``).
+            (the same over the generator's draws). Default: the preset's (``"random"``; the other
+            two did no better than random draws on the benchmark suite, bench/topics/transfer.md,
+            "The initial design without a prior").
 
     Finite spaces run to exhaustion: once fewer new architectures are left than a pool holds,
     every one of them is scored, and :meth:`ask` returns what is left (with a
