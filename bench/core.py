@@ -124,12 +124,13 @@ def read_rows(paths: Iterable[str | Path]) -> list[dict]:
 
 
 def row_key(row: dict) -> tuple | None:
-    """What makes two rows the same run: family, task, method, seed and options (``row["job"]``;
-    rows written before the registry have none and are never taken for a new run)."""
+    """What makes two rows the same run: family, task, method, its ``--config``, seed and options
+    (``row["job"]``; rows written before the registry have none and are never taken for a new run)."""
     job = row.get("job")
     if job is None:
         return None
-    return (row.get("family"), job["task"], job["method"], job["seed"], json.dumps(job["options"], sort_keys=True))
+    return (row.get("family"), job["task"], job["method"], json.dumps(job.get("config"), sort_keys=True), job["seed"],
+            json.dumps(job["options"], sort_keys=True))
 
 
 def _run_job(family_name: str, task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
@@ -156,7 +157,8 @@ def run(
     jobs = [
         (family.name, t, m, s, opts, configs.get(m))
         for t in tasks for s in seeds for m in methods
-        if row_key({"family": family.name, "job": {"task": t, "method": m, "seed": s, "options": opts}}) not in done
+        if row_key({"family": family.name, "job": {"task": t, "method": m, "config": configs.get(m), "seed": s,
+                                                    "options": opts}}) not in done
     ]
     echo(f"{len(jobs)} runs to do ({len(tasks) * len(methods) * len(seeds) - len(jobs)} already in {raw})")
     raw.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,11 @@ def test_run_appends_rows_with_provenance_resumes_and_reports(tmp_path: Path, ca
     bench_main("run", "suite/chain-27", "--methods", "random", "--seeds", "1", "--workers", "1",
                "--set", "budget=6", "--raw", str(raw))  # other options: another run
     assert len(raw.read_text().splitlines()) == 3
+    for text in ('{"n_initial": 2}', '{"n_initial": 2}', '{"n_initial": 3}'):  # a name's config is part of the run
+        bench_main("run", "suite/chain-27", "--methods", "mine", "--config", f"mine={text}", "--seeds", "1",
+                   "--workers", "1", "--set", "budget=5", "--raw", str(raw))
+    mine = [json.loads(line) for line in raw.read_text().splitlines()][3:]
+    assert [r["job"]["config"] for r in mine] == [{"n_initial": 2}, {"n_initial": 3}]
     capsys.readouterr()
     bench_main("report", str(raw), "--at", "5")  # the family is read off the rows
     out = capsys.readouterr().out
