@@ -56,7 +56,7 @@ def _suite_run(task: str, method: str, seed: int, options: dict, config: dict | 
 def _suite_report(rows: list[dict], options: dict) -> str:
     from bench import suite
 
-    return suite.report(_relabel(rows, SUITE, keep=()), options.get("methods"), options.get("at"))
+    return suite.report(_relabel(rows, SUITE, keep=()), None, options.get("at"))  # rows already filtered by method
 
 
 # -- NAS-Bench-201, AG-Net's protocol -------------------------------------------------------------

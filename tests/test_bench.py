@@ -131,3 +131,12 @@ def test_pages_regenerates_a_block_and_check_sees_stale_pages(tmp_path: Path) ->
     assert "stale table" not in text and "| one | prior | 0.196 | 0.077 | 0.024 |" in text
     assert text.startswith("# A topic\n\nProse.\n\n" + block) and text.endswith("<!-- /bench -->\n\nMore prose.\n")
     bench_main("pages", "--dir", str(tmp_path), "--check")  # up to date now
+
+
+def test_report_methods_filter_keeps_rows_labelled_with_their_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = tmp_path / "rows.jsonl"
+    bench_main("run", "suite/chain-27", "--methods", "random", "--seeds", "1", "--workers", "1",
+               "--set", "budget=4", "--raw", str(raw))
+    capsys.readouterr()
+    bench_main("report", "suite", str(raw), "--methods", "random", "--at", "4")
+    assert "| chain-27 | random budget=4 | 1 |" in capsys.readouterr().out
