@@ -22,8 +22,6 @@ report's output (``--check``: exit 1 if a page is out of date).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import re
 import shlex
@@ -119,10 +117,7 @@ def _report_text(argv: str) -> str:
     words = shlex.split(argv)
     if not words or words[0] != "report":
         raise SystemExit(f"error: a page block runs `report ...`, got {argv!r}")
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        main(words)
-    return buf.getvalue().rstrip() + "\n"
+    return core.printed(main, words) + "\n"
 
 
 def cmd_pages(args: argparse.Namespace) -> None:

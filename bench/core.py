@@ -16,7 +16,9 @@ core count and the load.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
 import os
 import platform
@@ -30,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 
 
 def provenance() -> dict:
@@ -83,12 +84,16 @@ class Family:
     raw: str = ""
     accepts_overrides: bool = False  # method names of the form "name:key=value,..." (agnet-bo compare's)
     parallel: bool = True  # False: timings are the measure, so runs go one at a time whatever --workers says
+    takes_config: bool = True  # False: methods are the family's own names, no --config of Optimizer arguments
 
     def task_names(self) -> list[str]:
         return list(self.tasks())
 
     def check_method(self, method: str, configs: dict[str, dict]) -> None:
         base = method.partition(":")[0] if self.accepts_overrides else method
+        if method in configs and not self.takes_config:
+            raise SystemExit(f"error: family {self.name!r} takes its own methods ({', '.join(self.methods)})"
+                             + (" with ':key=value' overrides" if self.accepts_overrides else "") + ", not --config")
         if method in configs or base in self.methods:
             return
         raise SystemExit(
@@ -96,6 +101,14 @@ class Family:
             + (" (optionally with ':key=value' overrides)" if self.accepts_overrides else "")
             + ", or a --config NAME=JSON of your own"
         )
+
+
+def printed(fn: Callable[..., object], *args: object) -> str:
+    """What ``fn(*args)`` prints (the studies' table printers), as a string."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        fn(*args)
+    return buf.getvalue().strip()
 
 
 def _parts(path: Path) -> list[Path]:

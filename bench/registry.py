@@ -16,15 +16,22 @@ family          tasks                                                          m
                                                                                enqueue, zeroshot
 ``transnas``    TransNAS-Bench-101 leave one task out (micro-/macro-<task>)    as ``transfer``
 ``priors``      the earlier searches ``transfer`` reads (nb201-<dataset>-<n>ep) default
+``workers``     many workers on one optimizer: async-nb201 (simulated),         default, reuse, background
+                threads-nb201 (real threads, own process) (``many_workers.py``)
+``scale``       thousands of told trials: rounds-<space>, background-<space>   default
+                (``bench/scale.py``, each run in a fresh process)
+``fidelity``    NB201 at 12 and 200 epochs: nb201-<dataset>                    full, asha
+                (``bench/multi_fidelity_nb201.py``)
 ==============  =============================================================  ==========================
 
-Every family also takes ``--config NAME=JSON`` methods (Optimizer keyword arguments on top of the
-default's) and records its options (``--set KEY=VALUE``) in every row.
+``suite``, ``nb201`` and ``mo`` also take ``--config NAME=JSON`` methods (Optimizer keyword
+arguments on top of the default's); every family records its options (``--set KEY=VALUE``) in
+every row.
 """
 
 from __future__ import annotations
 
-from bench.core import Family
+from bench.core import Family, printed
 from bench.real_training import METHODS as REAL_METHODS
 
 
@@ -91,15 +98,13 @@ def _mo_run(task: str, method: str, seed: int, options: dict, config: dict | Non
 
     kind, device = task.split("-", 1)
     dataset = "cifar10" if kind == "pareto" else "ImageNet16-120"
-    row = search_nb201_mo.run((kind, method, dataset, device, seed, int(options["budget"]), config or {}))
-    return dict(row, mo_task=kind)
+    return search_nb201_mo.run((kind, method, dataset, device, seed, int(options["budget"]), config or {}))
 
 
 def _mo_report(rows: list[dict], options: dict) -> str:
     from bench import search_nb201_mo
 
-    rows = [dict(r, task=r.get("mo_task", r["task"])) for r in _relabel(rows, MO)]
-    return search_nb201_mo.report(rows)
+    return search_nb201_mo.report(_relabel(rows, MO))  # a row's task is its kind: pareto / constrained
 
 
 # -- real training ---------------------------------------------------------------------------------
@@ -110,29 +115,18 @@ REAL_TASKS = ("mnist1d-nb101", "mnist1d-darts", "mnist1d-nb201")
 def _real_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
     from bench import real_training
 
-    if config is not None:
-        raise SystemExit("error: the real family takes the methods of bench/real_training.py (METHODS there), not --config")
     return real_training.run(task.split("-", 1)[1], method, seed, int(options["budget"]), int(options["epochs"]))
 
 
 def _real_report(rows: list[dict], options: dict) -> str:
-    import contextlib
-    import io
-
     from bench import real_training
 
     view = options.get("view") or "test"
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        if view in ("test", "valid"):
-            real_training.report(rows, "best_valid" if view == "valid" else "best_test")
-        elif view == "paired":
-            real_training.paired(rows)
-        elif view == "spread":
-            real_training.spread(rows)
-        else:
-            raise SystemExit(f"error: the real family's report views are test, valid, paired, spread; got {view!r}")
-    return buf.getvalue().strip()
+    if view in ("test", "valid"):
+        return printed(real_training.report, rows, "best_valid" if view == "valid" else "best_test")
+    if view in ("paired", "spread"):
+        return printed(getattr(real_training, view), rows)
+    raise SystemExit(f"error: the real family's report views are test, valid, paired, spread; got {view!r}")
 
 
 # -- warm starts ------------------------------------------------------------------------------------
@@ -146,8 +140,6 @@ def _transfer_tasks() -> list[str]:
 def _transfer_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
     from bench import transfer
 
-    if config is not None:
-        raise SystemExit("error: the transfer families take 'method:key=value' overrides, not --config")
     return transfer.run_nb201(task, method, seed, int(options["budget"]), options["prior_from"], options["priors"],
                               int(options["prior_seeds"]), int(options["q"]))
 
@@ -161,8 +153,6 @@ def _transnas_tasks() -> list[str]:
 def _transnas_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
     from bench import transfer
 
-    if config is not None:
-        raise SystemExit("error: the transfer families take 'method:key=value' overrides, not --config")
     kind, name = task.split("-", 1)
     return transfer.run_transnas(kind, name, method, options["prior_from"], seed, int(options["budget"]), int(options["q"]))
 
@@ -205,8 +195,6 @@ def _priors_report(rows: list[dict], options: dict) -> str:
 def _workers_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
     from bench import core, many_workers
 
-    if config is not None:
-        raise SystemExit("error: the workers family takes its configurations (default, reuse, background), not --config")
     if task == "async-nb201":
         import torch
 
@@ -218,29 +206,18 @@ def _workers_run(task: str, method: str, seed: int, options: dict, config: dict 
 
 
 def _workers_report(rows: list[dict], options: dict) -> str:
-    import contextlib
-    import io
-
     from bench import many_workers
 
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        sim = [r for r in rows if r.get("mode") != "threads"]
-        threads = [r for r in rows if r.get("mode") == "threads"]
-        if sim:
-            many_workers.report(sim)
-        if sim and threads:
-            print()
-        if threads:
-            many_workers.report_threads(threads)
-    return buf.getvalue().strip()
+    sim = [r for r in rows if r.get("mode") != "threads"]
+    threads = [r for r in rows if r.get("mode") == "threads"]
+    parts = [printed(many_workers.report, sim)] if sim else []
+    parts += [printed(many_workers.report_threads, threads)] if threads else []
+    return "\n\n".join(parts)
 
 
 def _scale_run(task: str, method: str, seed: int, options: dict, config: dict | None) -> dict:
     from bench import core
 
-    if config is not None:
-        raise SystemExit("error: the scale family takes --set options (told, rounds, io, max_model_trials, ...), not --config")
     mode, space = task.split("-", 1)
     spec = {"mode": mode, "space": space, "told": int(options["told"]), "seed": seed,
             "max_model_trials": options["max_model_trials"]}
@@ -262,23 +239,15 @@ def _fidelity_run(task: str, method: str, seed: int, options: dict, config: dict
 
     from bench import multi_fidelity_nb201
 
-    if config is not None:
-        raise SystemExit("error: the fidelity family takes full or asha, not --config")
     warnings.simplefilter("ignore")
     return multi_fidelity_nb201.run(method, seed, int(options["budget"]), task.removeprefix("nb201-"), int(options["batch"]),
                                     options["max_model_trials"])
 
 
 def _fidelity_report(rows: list[dict], options: dict) -> str:
-    import contextlib
-    import io
-
     from bench import multi_fidelity_nb201
 
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        multi_fidelity_nb201.report(rows)
-    return buf.getvalue().strip()
+    return printed(multi_fidelity_nb201.report, rows)
 
 
 TRANSFER_METHODS = ("none", "prior", "prior-initial", "prior-generator", "prior-surrogate", "enqueue", "zeroshot")
@@ -303,26 +272,26 @@ MO = Family(
 REAL = Family(
     "real", "searches that train every network: MNIST-1D with NB101, DARTS or NB201 cells (trainings cached)",
     lambda: REAL_TASKS, REAL_METHODS, ("agnet", "random"), _real_run, _real_report,
-    options={"budget": 100, "epochs": 8}, first_seed=0, seeds=10, raw="bench/results/real_training.jsonl",
+    options={"budget": 100, "epochs": 8}, first_seed=0, seeds=10, raw="bench/results/real_training.jsonl", takes_config=False,
 )
 TRANSFER = Family(
     "transfer", "warm starts: each NB201 dataset as the target, a prior of earlier searches (the other datasets, "
     "12 epochs, or misleading)", _transfer_tasks, TRANSFER_METHODS, ("none", "prior", "enqueue", "zeroshot"),
     _transfer_run, _transfer_report,
     options={"budget": 48, "q": 1, "prior_from": "others", "priors": "bench/results/transfer_priors", "prior_seeds": 5},
-    first_seed=0, seeds=10, raw="bench/results/transfer_nb201.jsonl", accepts_overrides=True,
+    first_seed=0, seeds=10, raw="bench/results/transfer_nb201.jsonl", accepts_overrides=True, takes_config=False,
 )
 TRANSNAS = Family(
     "transnas", "TransNAS-Bench-101 leave one task out: the prior is one other task's table or all six others'",
     _transnas_tasks, TRANSFER_METHODS, ("none", "prior", "enqueue", "zeroshot"), _transnas_run, _transfer_report,
     options={"budget": 50, "q": 5, "prior_from": "one"}, first_seed=0, seeds=3,
-    raw="bench/results/transfer_transnas.jsonl", accepts_overrides=True,
+    raw="bench/results/transfer_transnas.jsonl", accepts_overrides=True, takes_config=False,
 )
 PRIORS = Family(
     "priors", "the earlier searches the transfer family reads: finished 192-query default searches, exported",
     _priors_tasks, ("default",), ("default",), _priors_run, _priors_report,
     options={"out": "bench/results/transfer_priors"}, first_seed=100, seeds=5,
-    raw="bench/results/transfer_priors/runs.jsonl",
+    raw="bench/results/transfer_priors/runs.jsonl", takes_config=False,
 )
 
 WORKERS = Family(
@@ -331,7 +300,7 @@ WORKERS = Family(
     lambda: ("async-nb201", "threads-nb201"), ("default", "reuse", "background"), ("default", "reuse", "background"),
     _workers_run, _workers_report,
     options={"budget": 192, "pending": 64, "gap": 0.0, "threads": 32, "train_time": [2.0, 4.0]},
-    first_seed=0, seeds=5, raw="bench/results/many_workers.jsonl", parallel=False,
+    first_seed=0, seeds=5, raw="bench/results/many_workers.jsonl", parallel=False, takes_config=False,
 )
 SCALE = Family(
     "scale", "thousands of told trials: model rounds, peak memory, state files (rounds-<space>), and asks while "
@@ -339,13 +308,13 @@ SCALE = Family(
     lambda: tuple(f"{m}-{s}" for m in ("rounds", "background") for s in ("nb201", "nb101", "darts")), ("default",),
     ("default",), _scale_run, _scale_report,
     options={"told": 1000, "rounds": 3, "io": False, "max_model_trials": None, "pending": 64, "steps": 200, "gap": 0.25},
-    first_seed=0, seeds=1, raw="bench/results/scale.jsonl", parallel=False,
+    first_seed=0, seeds=1, raw="bench/results/scale.jsonl", parallel=False, takes_config=False,
 )
 FIDELITY = Family(
     "fidelity", "multi-fidelity on NB201's 12 and 200 epochs: full training against successive halving, the same "
     "total epochs", lambda: ("nb201-cifar10", "nb201-cifar100", "nb201-ImageNet16-120"), ("full", "asha"),
     ("full", "asha"), _fidelity_run, _fidelity_report, options={"budget": 192, "batch": 1, "max_model_trials": None},
-    first_seed=0, seeds=5, raw="bench/results/multi_fidelity_nb201.jsonl",
+    first_seed=0, seeds=5, raw="bench/results/multi_fidelity_nb201.jsonl", takes_config=False,
 )
 
 FAMILIES: dict[str, Family] = {

@@ -147,22 +147,22 @@ def _constrained_report(results: list[dict], dataset: str, device: str, methods:
 
 def report(results: list[dict]) -> str:
     """The tables of pareto and constrained runs (rows of :func:`run`)."""
-    import contextlib
-    import io
+    from bench.core import printed
 
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        for task in ("pareto", "constrained"):
-            rs = [r for r in results if r["task"] == task]
-            if not rs:
-                continue
-            seeds = sorted({r["seed"] for r in rs})
-            methods = list(dict.fromkeys(r["method"] for r in rs))
-            print(f"{task}: {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}), batches of 16.\n")
-            if task == "pareto":
-                devices = tuple(d for d in DEVICES if any(r["device"] == d for r in rs))
-                _pareto_report(rs, "cifar10", methods, devices)
-            else:
-                _constrained_report(rs, "ImageNet16-120", "edgegpu", methods)
-            print()
-    return buf.getvalue().rstrip()
+    return printed(_print_report, results)
+
+
+def _print_report(results: list[dict]) -> None:
+    for task in ("pareto", "constrained"):
+        rs = [r for r in results if r["task"] == task]
+        if not rs:
+            continue
+        seeds = sorted({r["seed"] for r in rs})
+        methods = list(dict.fromkeys(r["method"] for r in rs))
+        print(f"{task}: {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}), batches of 16.\n")
+        if task == "pareto":
+            devices = tuple(d for d in DEVICES if any(r["device"] == d for r in rs))
+            _pareto_report(rs, "cifar10", methods, devices)
+        else:
+            _constrained_report(rs, "ImageNet16-120", "edgegpu", methods)
+        print()

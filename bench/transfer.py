@@ -27,8 +27,6 @@ Every row records the commit, versions, cores, load, the full configuration and 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import random as _random
@@ -249,10 +247,9 @@ def report(rows: list[dict], at: Sequence[int] = (16, 48, 96)) -> str:
     share of seeds at the optimum by each of ``at`` queries, the median queries to the optimum and
     the mean normalised regret; for TransNAS also the mean over tasks and the worst task's
     difference to the search without a prior."""
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        _print_report(rows, list(at))
-    return buf.getvalue().rstrip()
+    from bench.core import printed
+
+    return printed(_print_report, rows, list(at))
 
 
 def _print_report(rows: list[dict], at: list[int]) -> None:

@@ -74,6 +74,7 @@ def test_run_appends_rows_with_provenance_resumes_and_reports(tmp_path: Path, ca
         (("run", "chain-27", "--set", "budgett=3"), "has no option budgett; its options: budget, batch"),
         (("run", "chain-27", "--config", "x=3"), "NAME=JSON with a JSON object"),
         (("run", "chain-27", "nb201/cifar10"), "one family per command"),
+        (("run", "real/mnist1d-nb101", "--config", "x={}"), "family 'real' takes its own methods .*not --config"),
         (("run", "nb201/cifar10", "--raw", "rows.jsonl.gz"), "is compressed"),
         (("report", "bench/results/suite.jsonl"), "give it first"),
     ],
