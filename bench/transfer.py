@@ -269,7 +269,9 @@ def _print_report(rows: list[dict], at: list[int]) -> None:
               + f" | {'>' + str(max(len(r['trace']) for r in rs)) if math.isinf(med) else int(med)} | " + " | ".join(reg) + f" | {commits} |")
     if any(r["bench"] == "transnas" for r in rows):
         print()
-        print("TransNAS mean normalised regret over the 14 tasks (and the worst task's difference to `none`):")
+        n_tasks = len({task for bench, task, _, _ in groups if bench == "transnas"})
+        print(f"TransNAS mean normalised regret over the {n_tasks} task{'s' if n_tasks != 1 else ''} "
+              "(and the worst task's difference to `none`):")
         by: dict[tuple, dict[str, list[float]]] = {}
         for (bench, task, pf, method), rs in groups.items():
             if bench != "transnas":
