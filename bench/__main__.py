@@ -7,6 +7,7 @@
     python -m bench report suite bench/results/suite.jsonl --at 10 20 40
     python -m bench report nb201                           # the family's committed rows
     python -m bench same OLD.jsonl NEW.jsonl --method agnet  # the same picks, run by run?
+    python -m bench same OLD.jsonl NEW.jsonl --family nb201 --method agnet=default
     python -m bench pages                                  # regenerate the topic pages' tables
 
 ``run`` takes tasks as ``FAMILY`` (all its tasks), ``FAMILY/TASK`` or a task name that only one
@@ -138,9 +139,10 @@ def cmd_pages(args: argparse.Namespace) -> None:
 
 
 def cmd_same(args: argparse.Namespace) -> None:
-    from bench import suite
-
-    print(suite.same(Path(args.a), Path(args.b), args.method))
+    family = FAMILIES.get(args.family)
+    if family is None:
+        raise SystemExit(f"error: no family {args.family!r}; expected one of {', '.join(FAMILIES)}")
+    print(core.same(family, core.read_rows([args.a]), core.read_rows([args.b]), args.method))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -173,10 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--dir", default=str(core.ROOT / "bench" / "topics"))
     p.add_argument("--check", action="store_true", help="only say whether a page is out of date (exit 1 if so)")
     p.set_defaults(fn=cmd_pages)
-    p = sub.add_parser("same", help="compare the traces of one method in two suite files, run by run")
-    p.add_argument("a")
-    p.add_argument("b")
-    p.add_argument("--method", default="agnet")
+    p = sub.add_parser("same", help="did a change keep the picks? one method's traces in two files, run by run")
+    p.add_argument("a", help="the old rows")
+    p.add_argument("b", help="the new rows")
+    p.add_argument("--family", default="suite", help="suite (default), nb201, mo or real")
+    p.add_argument("--method", default="agnet", help="the method, or OLD=NEW if it was renamed (agnet=default)")
     p.set_defaults(fn=cmd_same)
     args = parser.parse_args(argv)
     args.fn(args)

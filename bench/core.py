@@ -85,6 +85,9 @@ class Family:
     accepts_overrides: bool = False  # method names of the form "name:key=value,..." (agnet-bo compare's)
     parallel: bool = True  # False: timings are the measure, so runs go one at a time whatever --workers says
     takes_config: bool = True  # False: methods are the family's own names, no --config of Optimizer arguments
+    # For `python -m bench same`: the run a row is (what was searched, without method and seed) and
+    # its per-query trace, comparable across commits; None: the family's runs are not compared so.
+    same: Callable[[dict], tuple[tuple, list]] | None = None
 
     def task_names(self) -> list[str]:
         return list(self.tasks())
@@ -220,3 +223,48 @@ if __name__ == "__main__":  # the child of in_child
     module, _, function = sys.argv[1].partition(":")
     result = getattr(importlib.import_module(f"bench.{module}"), function)(json.loads(sys.argv[2]))
     print("ROW " + json.dumps(result), flush=True)
+
+
+def same(family: Family, old: list[dict], new: list[dict], method: str) -> str:
+    """Run by run, whether ``old`` and ``new`` rows of ``family`` hold the same trace for
+    ``method`` (``OLD=NEW`` when the method was renamed): a table of ``(run, seed)`` with both
+    commits and "identical" or the first query where the traces part, then a count."""
+    if family.same is None:
+        raise SystemExit(f"error: family {family.name!r} has no per-query trace to compare; "
+                         "`same` takes " + ", ".join(f.name for f in _families() if f.same is not None))
+    m_old, _, m_new = method.partition("=")
+    m_new = m_new or m_old
+
+    def runs(rows: list[dict], m: str) -> dict[tuple, tuple[dict, list]]:
+        out = {}
+        for r in rows:
+            if r.get("method") == m:
+                ident, trace = family.same(r)
+                out[(*ident, r["seed"])] = (r, trace)
+        return out
+
+    ra, rb = runs(old, m_old), runs(new, m_new)
+    both = sorted(set(ra) & set(rb), key=str)
+    if not both:
+        raise SystemExit(f"error: no run of method {m_old!r} in the old rows matches one of {m_new!r} in the new rows "
+                         f"(old: {len(ra)} runs, new: {len(rb)}); check --method (OLD=NEW if it was renamed)")
+    out = ["| run | seed | old commit | new commit | traces |", "|---|---|---|---|---|"]
+    n_same = 0
+    for k in both:
+        (row_a, ta), (row_b, tb) = ra[k], rb[k]
+        part = next((i for i, (x, y) in enumerate(zip(ta, tb, strict=False)) if x != y), None)
+        if ta == tb:
+            verdict, n_same = "identical", n_same + 1
+        else:
+            verdict = f"part at query {(part if part is not None else min(len(ta), len(tb))) + 1}"
+        out.append(f"| {' '.join(map(str, k[:-1]))} | {k[-1]} | {(row_a.get('commit') or '?')[:7]} "
+                   f"| {(row_b.get('commit') or '?')[:7]} | {verdict} |")
+    out.append(f"\n{n_same} of {len(both)} runs identical ({len(ra)} old, {len(rb)} new runs of the method).")
+    return "\n".join(out)
+
+
+def _families() -> list[Family]:
+    from bench.registry import FAMILIES
+
+    return list(FAMILIES.values())
+

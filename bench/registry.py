@@ -250,29 +250,47 @@ def _fidelity_report(rows: list[dict], options: dict) -> str:
     return printed(multi_fidelity_nb201.report, rows)
 
 
+def _same_suite(row: dict) -> tuple[tuple, list]:
+    return (row["task"],), row["trace"]
+
+
+def _same_nb201(row: dict) -> tuple[tuple, list]:  # the running best validation accuracy, query by query
+    return (row["dataset"],), row["best_val"] if "best_val" in row else row["best"]  # else a run of `agnet-bo compare`
+
+
+def _same_mo(row: dict) -> tuple[tuple, list]:  # the table rows picked, query by query
+    return (row["task"], row["device"]), row["rows"]
+
+
+def _same_real(row: dict) -> tuple[tuple, list]:  # the running best validation accuracy, training by training
+    return (row["space"],), [t.get("best_valid") for t in row["trace"]]
+
+
 TRANSFER_METHODS = ("none", "prior", "prior-initial", "prior-generator", "prior-surrogate", "enqueue", "zeroshot")
 
 SUITE = Family(
     "suite", "14 tabular tasks on 6 kinds of space: NB201 tables, a free-edge DAG space, candidate lists "
     "(NB101, NB301, NB-NLP, TransNAS), chain spaces", _suite_tasks, ("agnet", "bananas", "evolution", "local", "random"),
     ("agnet", "bananas", "evolution", "local", "random"), _suite_run, _suite_report,
-    options={"budget": None, "batch": None}, raw="bench/results/suite.jsonl", accepts_overrides=True,
+    options={"budget": None, "batch": None}, raw="bench/results/suite.jsonl", accepts_overrides=True, same=_same_suite,
 )
 NB201 = Family(
     "nb201", "AG-Net's protocol on NAS-Bench-201: search on validation, 16 at a time, report test at 96 / 192 / 304",
     lambda: ("cifar10", "cifar100", "ImageNet16-120"), ("default", "paper", "evolution", "random"),
     ("default", "evolution", "random"), _nb201_run, _nb201_report, options={"budget": 304},
-    first_seed=1000, seeds=20, raw="bench/results/search_nb201.jsonl.gz",
+    first_seed=1000, seeds=20, raw="bench/results/search_nb201.jsonl.gz", same=_same_nb201,
 )
 MO = Family(
     "mo", "NB201 with HW-NAS-Bench latencies: accuracy-latency fronts on three devices, and ImageNet16 under "
     "edgegpu latency <= 5 ms", lambda: MO_TASKS, ("default", "eq4", "eq5", "random"), ("default", "random"),
     _mo_run, _mo_report, options={"budget": 192}, first_seed=1000, seeds=10, raw="bench/results/pareto.jsonl",
+    same=_same_mo,
 )
 REAL = Family(
     "real", "searches that train every network: MNIST-1D with NB101, DARTS or NB201 cells (trainings cached)",
     lambda: REAL_TASKS, REAL_METHODS, ("agnet", "random"), _real_run, _real_report,
     options={"budget": 100, "epochs": 8}, first_seed=0, seeds=10, raw="bench/results/real_training.jsonl", takes_config=False,
+    same=_same_real,
 )
 TRANSFER = Family(
     "transfer", "warm starts: each NB201 dataset as the target, a prior of earlier searches (the other datasets, "

@@ -31,12 +31,10 @@ The tasks, by how the space is given to the optimizer:
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -241,24 +239,4 @@ def report(records: Sequence[dict], methods: Sequence[str] | None = None, at: Se
         rk = [np.mean(ranks[m][c]) if ranks[m][c] else np.nan for c in points]
         out.append(f"| {m} | " + " | ".join(f"{x:.3f}" for x in reg) + " | " + " | ".join(f"{x:.2f}" for x in rk) + f" | {np.nanmean(rk):.2f} |")
     out += ["", f"Worse than random search (mean regret) at {' or '.join(names[-2:])}: " + (", ".join(below_random) if below_random else "none") + "."]
-    return "\n".join(out)
-
-
-def same(a: Path, b: Path, method: str) -> str:
-    """Per (task, seed) run of ``method`` in both files: whether the two traces are identical
-    (the same architectures' values, query by query), else the first query where they part."""
-    def runs(path: Path) -> dict:
-        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        return {(r["task"], r["seed"]): r for r in rows if r["method"] == method}
-
-    ra, rb = runs(a), runs(b)
-    out = [f"| task | seed | {a.name} commit | {b.name} commit | traces |", "|---|---|---|---|---|"]
-    both = sorted(set(ra) & set(rb), key=lambda k: ([t.name for t in SUITE].index(k[0]) if k[0] in TASKS else 99, k[1]))
-    for k in both:
-        ta, tb = ra[k]["trace"], rb[k]["trace"]
-        part = next((i for i, (x, y) in enumerate(zip(ta, tb, strict=False)) if x != y), None)
-        verdict = "identical" if ta == tb else f"differ from query {part if part is not None else min(len(ta), len(tb))}"
-        out.append(f"| {k[0]} | {k[1]} | {(ra[k].get('commit') or '?')[:7]} | {(rb[k].get('commit') or '?')[:7]} | {verdict} |")
-    n_same = sum(ra[k]["trace"] == rb[k]["trace"] for k in both)
-    out.append(f"\n{n_same} of {len(both)} runs identical.")
     return "\n".join(out)

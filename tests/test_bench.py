@@ -77,11 +77,32 @@ def test_run_appends_rows_with_provenance_resumes_and_reports(tmp_path: Path, ca
         (("run", "real/mnist1d-nb101", "--config", "x={}"), "family 'real' takes its own methods .*not --config"),
         (("run", "nb201/cifar10", "--raw", "rows.jsonl.gz"), "is compressed"),
         (("report", "bench/results/suite.jsonl"), "give it first"),
+        (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--family", "workers"), "no per-query trace"),
+        (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--family", "nope"), "no family 'nope'"),
+        (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--method", "agnett"), "OLD=NEW if it was renamed"),
     ],
 )
 def test_bad_input_says_what_was_expected(argv: tuple[str, ...], message: str) -> None:
     with pytest.raises(SystemExit, match=message):
         bench_main(*argv)
+
+
+def test_same_finds_the_first_query_where_two_runs_part(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "old.jsonl"
+    bench_main("run", "suite/chain-27", "--methods", "random", "--seeds", "2", "--workers", "1",
+               "--set", "budget=6", "--raw", str(old))
+    rows = [json.loads(line) for line in old.read_text().splitlines()]
+    rows[1]["trace"][3] += 1.0  # seed 1 parts at its 4th query
+    for r in rows:
+        r["method"] = "mine"  # renamed since
+    new = tmp_path / "new.jsonl"
+    new.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    capsys.readouterr()
+    bench_main("same", str(old), str(new), "--method", "random=mine")
+    out = capsys.readouterr().out
+    assert "| chain-27 | 0 |" in out and out.count("identical") == 2  # the row of seed 0, and the count
+    assert "| chain-27 | 1 |" in out and "part at query 4 |" in out
+    assert "1 of 2 runs identical" in out
 
 
 def test_report_reproduces_committed_tables(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,8 +11,8 @@ from agnet_bo.exceptions import InputError, InvalidArchitectureError, UnknownNam
 from agnet_bo.spaces import DAGSpace, NB201Space
 
 
-@pytest.fixture
-def cell_space():
+@pytest.fixture(scope="module")
+def cell_space():  # one per module: listing the small space (its members, for sample()) takes about a second
     return DAGSpace(ops=["conv3x3", "conv1x1", "pool"], num_nodes=(3, 5), max_edges=6, name="tiny-cells")
 
 
