@@ -278,7 +278,7 @@ NB201 = Family(
     "nb201", "AG-Net's protocol on NAS-Bench-201: search on validation, 16 at a time, report test at 96 / 192 / 304",
     lambda: ("cifar10", "cifar100", "ImageNet16-120"), ("default", "paper", "evolution", "random"),
     ("default", "evolution", "random"), _nb201_run, _nb201_report, options={"budget": 304},
-    first_seed=1000, seeds=20, raw="bench/results/search_nb201.jsonl.gz", same=_same_nb201,
+    first_seed=1000, seeds=20, raw="bench/results/search_nb201_rerun.jsonl", same=_same_nb201,
 )
 MO = Family(
     "mo", "NB201 with HW-NAS-Bench latencies: accuracy-latency fronts on three devices, and ImageNet16 under "

@@ -112,8 +112,8 @@ def report(results: list[dict], budget: int | None = None) -> str:
     seeds = sorted({r["seed"] for r in results})
     n = budget or min(len(r["best_val"]) for r in results)
     out = [f"NAS-Bench-201, 200 epochs, {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}), batches of 16.", "",
-           "| dataset | method | seeds | queries | test acc of best-valid (mean ± std) | valid regret (mean) | optimum found | wall s (median) |",
-           "|---|---|---:|---:|---:|---:|---:|---:|"]
+           "| dataset | method | seeds | queries | test acc of best-valid (mean ± std) | valid regret (mean) | optimum found | wall s (median) | commits |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     methods = sorted(dict.fromkeys(r["method"] for r in results), key=lambda m: (METHODS.index(m) if m in METHODS else 99, m))
     for d in [x for x in DATASETS if any(r["dataset"] == x for r in results)]:
         opt_v = ab.benchmarks.NB201(d).optimum("valid-accuracy")
@@ -122,11 +122,12 @@ def report(results: list[dict], budget: int | None = None) -> str:
             if not rs:
                 continue
             secs = np.median([r["seconds"] for r in rs])
+            commits = ",".join(sorted({r["commit"][:7] for r in rs if r.get("commit")})) or "not recorded"
             for c in CHECKPOINTS:
                 if c > n:
                     continue
                 bv = np.array([r["best_val"][c - 1] for r in rs])
                 bt = np.array([r["best_test"][c - 1] for r in rs])
                 hit = np.mean(bv >= opt_v - 1e-9)
-                out.append(f"| {d} | {m} | {len(rs)} | {c} | {bt.mean():.2f} ± {bt.std():.2f} | {np.mean(opt_v - bv):.3f} | {hit:.0%} | {secs:.0f} |")
+                out.append(f"| {d} | {m} | {len(rs)} | {c} | {bt.mean():.2f} ± {bt.std():.2f} | {np.mean(opt_v - bv):.3f} | {hit:.0%} | {secs:.0f} | {commits} |")
     return "\n".join(out)

@@ -110,9 +110,10 @@ def test_report_reproduces_committed_tables(capsys: pytest.CaptureFixture[str]) 
     bench_main("report", "transnas", "--seeds-below", "2")
     out = capsys.readouterr().out
     assert "| one | prior | 0.196 | 0.077 | 0.024 |" in out
-    bench_main("report", "nb201", "--methods", "default")
+    bench_main("report", "nb201", "--methods", "default")  # the rerun of issue 44
     out = capsys.readouterr().out
-    assert "| cifar10 | default | 20 | 192 | 94.36 ± 0.05 | 0.011 | 95% |" in out
+    assert "| cifar10 | default | 20 | 96 | 94.37 ± 0.00 | 0.005 | 90% |" in out
+    assert "| ImageNet16-120 | default | 20 | 96 | 46.51 ± 0.35 | 0.167 | 40% |" in out
 
 
 def test_a_crashing_child_is_a_row_with_its_exit_code() -> None:
