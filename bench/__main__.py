@@ -1,7 +1,7 @@
 """The benchmark suite's one entry point (run from the repository root).
 
     python -m bench list                                   # families, their tasks, methods, options
-    python -m bench run suite --methods agnet evolution --seeds 5 --raw bench/results/suite.jsonl
+    python -m bench run suite --methods agnet evolution --seeds 5 --raw bench/results/mine.jsonl
     python -m bench run nb201/cifar10 --methods default --seeds 20 --first-seed 1000
     python -m bench run suite --methods agnet --config n8='{"n_initial": 8}' --set budget=40
     python -m bench report suite bench/results/suite.jsonl --at 10 20 40

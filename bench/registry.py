@@ -272,7 +272,7 @@ SUITE = Family(
     "suite", "14 tabular tasks on 6 kinds of space: NB201 tables, a free-edge DAG space, candidate lists "
     "(NB101, NB301, NB-NLP, TransNAS), chain spaces", _suite_tasks, ("agnet", "bananas", "evolution", "local", "random"),
     ("agnet", "bananas", "evolution", "local", "random"), _suite_run, _suite_report,
-    options={"budget": None, "batch": None}, raw="bench/results/suite.jsonl", accepts_overrides=True, same=_same_suite,
+    options={"budget": None, "batch": None}, raw="bench/results/suite_rerun.jsonl", accepts_overrides=True, same=_same_suite,
 )
 NB201 = Family(
     "nb201", "AG-Net's protocol on NAS-Bench-201: search on validation, 16 at a time, report test at 96 / 192 / 304",

@@ -1,7 +1,7 @@
 """The benchmark suite: search methods on many spaces, not NAS-Bench-201 alone (issue 24).
 
-    python -m bench run suite --seeds 5 --workers 2 --raw bench/results/suite.jsonl
-    python -m bench report suite bench/results/suite.jsonl
+    python -m bench run suite --seeds 5 --workers 2 --raw bench/results/mine.jsonl
+    python -m bench report suite bench/results/suite_rerun.jsonl
     python -m bench same OLD.jsonl NEW.jsonl --method agnet   # same picks, run by run?
 
 The ``suite`` family of ``python -m bench`` (``bench/registry.py``). ``run`` searches every task
