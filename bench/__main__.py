@@ -105,7 +105,11 @@ def cmd_report(args: argparse.Namespace) -> None:
     if args.seeds_below is not None:
         rows = [r for r in rows if r["seed"] < args.seeds_below]
     if args.methods:
+        present = sorted({str(r["method"]) for r in rows})
         rows = [r for r in rows if r["method"] in args.methods]
+        if not rows:
+            raise SystemExit(f"error: no {family.name} rows of the methods {', '.join(args.methods)} in {', '.join(files)}; "
+                             f"its methods: {', '.join(present) or 'none'}")
     if not rows:
         raise SystemExit(f"error: no {family.name} rows in {', '.join(files)}")
     print(family.report(rows, {"at": args.at, "methods": args.methods, "view": args.view}))

@@ -77,6 +77,7 @@ def test_run_appends_rows_with_provenance_resumes_and_reports(tmp_path: Path, ca
         (("run", "real/mnist1d-nb101", "--config", "x={}"), "family 'real' takes its own methods .*not --config"),
         (("run", "nb201/cifar10", "--raw", "rows.jsonl.gz"), "is compressed"),
         (("report", "bench/results/suite.jsonl"), "give it first"),
+        (("report", "nb201", "bench/results/compare-nb201/runs.jsonl.gz", "--methods", "paper"), "its methods: .*agnet-paper"),
         (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--family", "workers"), "no per-query trace"),
         (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--family", "nope"), "no family 'nope'"),
         (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--method", "agnett"), "OLD=NEW if it was renamed"),
