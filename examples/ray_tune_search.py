@@ -125,7 +125,7 @@ def train(config: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fast", action="store_true", help="8 trials of 3 epochs (seconds)")
+    parser.add_argument("--fast", action="store_true", help="8 trials of 3 epochs on 600 digits (seconds)")
     parser.add_argument("--samples", type=int, default=32, help="Tune trials (architectures)")
     parser.add_argument("--concurrent", type=int, default=2, help="trials at once")
     parser.add_argument("--epochs", type=int, default=8)
@@ -134,7 +134,7 @@ def main() -> None:
     parser.add_argument("--storage", default=None, help="Tune's storage path (default: a temporary directory)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    samples, epochs, n_max = (8, 3, None) if args.fast else (args.samples, args.epochs, None)
+    samples, epochs, n_max = (8, 3, 600) if args.fast else (args.samples, args.epochs, None)
 
     ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
     space = ab.spaces.NB201Space()
