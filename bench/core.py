@@ -139,6 +139,16 @@ def read_rows(paths: Iterable[str | Path]) -> list[dict]:
     return rows
 
 
+def rows_provenance(rows: Sequence[dict]) -> str:
+    """One line on where a table's rows come from: how many rows each commit made (``+dirty`` with
+    uncommitted edits), and how many record none (rows older than ``python -m bench``)."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        label = str(r["commit"])[:7] + ("+dirty" if r.get("dirty") else "") if r.get("commit") else "no commit recorded"
+        counts[label] = counts.get(label, 0) + 1
+    return f"Rows: {len(rows)}, by commit: " + ", ".join(f"{c} ({n})" for c, n in sorted(counts.items())) + "."
+
+
 def row_key(row: dict) -> tuple | None:
     """What makes two rows the same run: family, task, method, its ``--config``, seed and options
     (``row["job"]``; rows written before the registry have none and are never taken for a new run)."""
