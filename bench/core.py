@@ -146,7 +146,7 @@ def rows_provenance(rows: Sequence[dict]) -> str:
     for r in rows:
         label = str(r["commit"])[:7] + ("+dirty" if r.get("dirty") else "") if r.get("commit") else "no commit recorded"
         counts[label] = counts.get(label, 0) + 1
-    return f"Rows: {len(rows)}, by commit: " + ", ".join(f"{c} ({n})" for c, n in sorted(counts.items())) + "."
+    return f"Rows read: {len(rows)}, by commit: " + ", ".join(f"{c} ({n})" for c, n in sorted(counts.items())) + "."
 
 
 def row_key(row: dict) -> tuple | None:
