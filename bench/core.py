@@ -227,14 +227,6 @@ def in_child(target: str, spec: dict) -> dict:
     return row
 
 
-if __name__ == "__main__":  # the child of in_child
-    import importlib
-
-    module, _, function = sys.argv[1].partition(":")
-    result = getattr(importlib.import_module(f"bench.{module}"), function)(json.loads(sys.argv[2]))
-    print("ROW " + json.dumps(result), flush=True)
-
-
 def same(family: Family, old: list[dict], new: list[dict], method: str) -> str:
     """Run by run, whether ``old`` and ``new`` rows of ``family`` hold the same trace for
     ``method`` (``OLD=NEW`` when the method was renamed): a table of ``(run, seed)`` with both
@@ -249,7 +241,11 @@ def same(family: Family, old: list[dict], new: list[dict], method: str) -> str:
         out = {}
         for r in rows:
             if r.get("method") == m:
-                ident, trace = family.same(r)
+                try:
+                    ident, trace = family.same(r)
+                except KeyError as exc:
+                    raise SystemExit(f"error: a row of method {m!r} has no field {exc}: are these {family.name} rows? "
+                                     "(--family names the family of both files)") from None
                 out[(*ident, r["seed"])] = (r, trace)
         return out
 
@@ -278,3 +274,10 @@ def _families() -> list[Family]:
 
     return list(FAMILIES.values())
 
+
+if __name__ == "__main__":  # the child of in_child
+    import importlib
+
+    module, _, function = sys.argv[1].partition(":")
+    result = getattr(importlib.import_module(f"bench.{module}"), function)(json.loads(sys.argv[2]))
+    print("ROW " + json.dumps(result), flush=True)

@@ -81,6 +81,7 @@ def test_run_appends_rows_with_provenance_resumes_and_reports(tmp_path: Path, ca
         (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--family", "workers"), "no per-query trace"),
         (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--family", "nope"), "no family 'nope'"),
         (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--method", "agnett"), "OLD=NEW if it was renamed"),
+        (("same", "bench/results/suite.jsonl", "bench/results/suite.jsonl", "--family", "nb201"), "are these nb201 rows"),
     ],
 )
 def test_bad_input_says_what_was_expected(argv: tuple[str, ...], message: str) -> None:
