@@ -107,6 +107,19 @@ def test_sixteen_threads_call_everything_at_random(setting, tmp_path):
     assert back.ask(1)[0].key not in set(keys)  # and the search goes on
 
 
+def test_threads_share_one_space_filling_initial_design(tmp_path):
+    """The design is chosen lazily on the first ask: threads asking at once hand out each of its
+    architectures once, and the first trials are exactly that design."""
+    opt = _optimizer(initial_design="space-filling")
+    errors, asked, _ = _hammer(opt, tmp_path, n_ops=2, seed=2)
+    assert errors == [] and len(asked) == len(set(asked))
+    space = opt.space
+    design = {space.key(a) for a in opt.strategy.filled_design(space)}
+    assert len(design) == 6
+    first = {t.key for t in sorted(opt.trials, key=lambda t: t.id)[:6]}
+    assert first == design
+
+
 def test_an_optimizer_copies_and_pickles_without_its_locks_and_goes_on(tmp_path):
     """Ray Tune pickles its searcher, and the searcher holds an optimizer: locks and the refit
     thread are left out and made anew (``copy.deepcopy`` goes through the same
