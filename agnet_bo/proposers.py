@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import math
 import threading
 import weakref
@@ -94,6 +95,16 @@ class Proposer(Configurable, ABC):
             archs: The prior's best architectures, best first.
             utilities: Their scores in ``[0, 1]`` (average rank over the prior tasks), larger is better.
         """
+
+    def forget_prior(self) -> bool:
+        """Undo :meth:`fit_prior`, once the search's own results have dismissed the prior
+        (:meth:`Strategy.fit <agnet_bo.strategy.Strategy.fit>` refits on them right after).
+        The default has nothing to undo.
+
+        Returns:
+            Whether anything was undone (``False`` without a :meth:`fit_prior`, or the second time).
+        """
+        return False
 
     def state_dict(self) -> dict[str, Any]:
         """State to save (tensors, numbers, strings, lists, dicts)."""
@@ -560,6 +571,7 @@ class GeneratorProposer(Proposer):
                 "pretrain one for this space (Generator.for_space(space))."
             )
         self.generator = generator
+        self._before_prior: dict[str, Any] | None = None  # the generator's state before fit_prior
         self.random_fraction, self.local_fraction = float(random_fraction), float(local_fraction)
         self._local = MutationProposer(space, n_parents=n_parents, incumbent_share=incumbent_share)
         self._params: dict[str, Any] = {
@@ -592,7 +604,18 @@ class GeneratorProposer(Proposer):
         diverse (the 10 epochs of a retraining concentrated them on a few cells, so that pools
         filled slowly; a one-off check, not yet a benchmark of its own)."""
         u = np.asarray(utilities, dtype=float).reshape(-1)
+        if self._before_prior is None:  # what forget_prior goes back to
+            self._before_prior = copy.deepcopy(self.generator.state_dict())
         self.generator.update(archs, u, weights=rank_weights(u, self.generator.config.rank_k), epochs=PRIOR_EPOCHS)
+
+    def forget_prior(self) -> bool:
+        """Put the generator back as it was before :meth:`fit_prior` (the caller refits it on the
+        search's own results): a prior the search has dismissed no longer steers its draws."""
+        if self._before_prior is None:
+            return False
+        self.generator.load_state_dict(self._before_prior)
+        self._before_prior = None
+        return True
 
     def _finite_members(self) -> list[tuple[str, Architecture]] | None:
         """``(key, arch)`` of every member when the space lists at most FINITE_POOL_LIMIT, else None."""
@@ -620,11 +643,18 @@ class GeneratorProposer(Proposer):
         return out
 
     def state_dict(self) -> dict[str, Any]:
-        return {"generator": self.generator.state_dict(), "local": self._local.state_dict()}
+        """The generator's weights, the local edits' parents and, between :meth:`fit_prior` and
+        :meth:`forget_prior`, the generator's weights from before the prior."""
+        state = {"generator": self.generator.state_dict(), "local": self._local.state_dict()}
+        if self._before_prior is not None:
+            state["before_prior"] = self._before_prior
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.load_state_dict(state["generator"])
         self._local.load_state_dict(state.get("local", {}))
+        before = state.get("before_prior")
+        self._before_prior = None if before is None else copy.deepcopy(before)
 
 
 _PRETRAIN: contextvars.ContextVar[bool] = contextvars.ContextVar("agnet_bo_pretrain", default=True)

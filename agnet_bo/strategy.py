@@ -43,7 +43,7 @@ from agnet_bo.spaces.base import SearchSpace
 from agnet_bo.surrogates import JointMLPSurrogate, Surrogate
 from agnet_bo.surrogates.transfer import TransferSurrogate
 
-__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS", "INITIAL_DESIGNS", "PRIOR_TUNE", "PRIOR_POOL", "farthest_points"]
+__all__ = ["Strategy", "Models", "RoundData", "MODEL_SUBSETS", "INITIAL_DESIGNS", "PRIOR_TUNE", "PRIOR_POOL", "PRIOR_DISMISSED", "farthest_points"]
 
 MODEL_SUBSETS: tuple[str, ...] = ("best+random", "best+recent", "best", "random")
 """The rules :meth:`Strategy.model_data` can choose a bounded subset of the results by."""
@@ -62,6 +62,12 @@ its first fit, with ``"generator"`` among the prior's parts."""
 PRIOR_POOL = 64
 """How many of a prior's best architectures not asked yet each pool holds (at most a quarter of
 it), with ``"generator"`` among the prior's parts and a surrogate (:meth:`Strategy.prior_candidates`)."""
+
+PRIOR_DISMISSED = 0.05
+"""The surrogate's total weight on the prior tasks (:attr:`TransferSurrogate.weights_
+<agnet_bo.surrogates.TransferSurrogate.weights_>`, averaged over the metrics) at or below which
+the search's own results have dismissed the prior: its architectures leave the pools and the
+generator forgets what it learnt from them (:meth:`Strategy.prior_dismissed`)."""
 
 logger = logging.getLogger("agnet_bo.optimizer")  # the round summary keeps the optimizer's logger name
 
@@ -281,14 +287,30 @@ class Strategy:
             self._prior_ranked = self.prior.keyed_ranked(space)
         return self._prior_ranked
 
-    def prior_candidates(self, space: SearchSpace, exclude: frozenset[str] | set[str], n: int) -> list[Architecture]:
+    def prior_dismissed(self, surrogate: Surrogate | None) -> bool:
+        """Whether the search's own results have dismissed the prior: ``surrogate`` is a fitted
+        :class:`~agnet_bo.surrogates.TransferSurrogate` whose weights on the prior tasks sum to
+        at most :data:`PRIOR_DISMISSED` (averaged over the metrics). A prior the surrogate
+        ignores should not keep steering the pools and the generator either: a broadly right
+        prior that ranks the new task's best low would otherwise keep the search in its own
+        best region (bench/topics/transfer.md, "Macro class_object")."""
+        weights = getattr(surrogate, "weights_", None) if isinstance(surrogate, TransferSurrogate) else None
+        if not weights:
+            return False
+        prior = sum(float(np.mean(w)) for name, w in weights.items() if name != "target")
+        return prior <= PRIOR_DISMISSED
+
+    def prior_candidates(
+        self, space: SearchSpace, exclude: frozenset[str] | set[str], n: int, surrogate: Surrogate | None = None
+    ) -> list[Architecture]:
         """Up to :data:`PRIOR_POOL` (and a quarter of a pool of ``n``) of the prior's best
         architectures by average rank that are not in ``exclude``, best first (none without a prior or its ``"generator"``
-        part): the surrogate, which knows the prior tasks and the new results, re-ranks them
+        part, or once ``surrogate`` has dismissed the prior, :meth:`prior_dismissed`): the
+        surrogate, which knows the prior tasks and the new results, re-ranks them
         with the proposer's candidates, so the search walks down the prior's list only as far
         as the new results agree with it."""
         limit = min(PRIOR_POOL, n // 4)
-        if self.prior is None or "generator" not in self.prior_parts or limit <= 0:
+        if self.prior is None or "generator" not in self.prior_parts or limit <= 0 or self.prior_dismissed(surrogate):
             return []
         out = []
         for k, a, _ in self.prior_ranked(space):
@@ -391,6 +413,9 @@ class Strategy:
         if models.surrogate is not None:
             models.surrogate.warm_start = len(model_data.archs) < len(data.archs)  # past the bound
             models.surrogate.fit(model_data.archs, model_data.Y)
+            if self.prior_dismissed(models.surrogate) and models.proposer.forget_prior():
+                logger.info("round %d: the surrogate dismissed the prior; the proposer forgot it and refits", data.round)
+                models.proposer.fit(data.archs, util)
         n, m = len(data.archs), len(model_data.archs)
         path = "every result" if m == n else f"a subset of {m} ({self.model_subset}, max_model_trials={self.max_model_trials})"
         logger.info(
@@ -409,7 +434,7 @@ class Strategy:
         members = space.keyed_members() if size is not None and size - len(exclude) <= n else None
         if members is not None:
             return [a for k, a in members if k not in exclude]
-        pool = self.prior_candidates(space, exclude, n) if models.surrogate is not None else []
+        pool = self.prior_candidates(space, exclude, n, models.surrogate) if models.surrogate is not None else []
         seen = set(exclude) | {space.key(a) for a in pool}
         try:
             proposed = models.proposer.propose(n - len(pool), seed=seed, exclude=seen) if len(pool) < n else []

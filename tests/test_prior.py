@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 import agnet_bo as ab
 from agnet_bo.exceptions import InputError, InvalidArchitectureError
@@ -313,3 +314,40 @@ def test_each_scored_pool_holds_the_prior_best_not_asked_yet_and_a_surrogate_fre
     top = {SPACE.key(a) for a, _ in prior.ranked(SPACE)[:20]}
     assert len(plain.strategy.prior_candidates(SPACE, frozenset(), 40)) == 10  # the list exists ...
     assert sum(t.key in top for t in plain.trials if t.source == "proposed") <= 1  # ... but without a surrogate nothing re-ranks it
+
+
+def test_a_dismissed_prior_leaves_the_pools_and_the_generator_forgets_it(caplog):
+    archs = SPACE.sample(150, seed=5)
+    negated = Prior(space=SPACE).add(archs, [-_acc(C10, a) for a in archs], name="negated")
+    opt = ab.Optimizer(SPACE, {METRIC: "maximize"}, prior=negated, seed=0, n_initial=4, pool_size=40)
+    proposer = opt.proposer
+    with warnings.catch_warnings(), caplog.at_level("INFO", logger="agnet_bo.optimizer"):
+        warnings.simplefilter("ignore")
+        _search(opt, C10, 16, q=2)
+    assert opt.strategy.prior_dismissed(opt.surrogate)  # the prior's weight is gone ...
+    assert proposer._before_prior is None  # ... the generator went back to its weights before the prior
+    assert any("dismissed the prior" in r.getMessage() for r in caplog.records)
+    _, data, pool = opt.strategy._last_pool
+    assert opt.strategy.prior_candidates(SPACE, data.exclude, 40, opt.surrogate) == []
+    top = {SPACE.key(a) for a, _ in negated.ranked(SPACE)[:10]}
+    assert not top & {SPACE.key(a) for a in pool[:10]}  # the pool no longer opens with the prior's best
+
+
+def test_forget_prior_restores_the_generator_and_its_snapshot_is_saved_until_then():
+    good = [a for a, _ in _c100_prior(200).ranked(SPACE)[:40]]
+    prop = ab.proposers.GeneratorProposer(SPACE, seed=0)
+    pretrained = {k: v.clone() for k, v in prop.generator.state_dict()["model"].items()}
+    before = prop.generator.log_likelihood(good).mean()
+    assert prop.forget_prior() is False  # nothing learnt yet
+    prop.fit_prior(good, np.linspace(1, 0, len(good)))
+    assert prop.generator.log_likelihood(good).mean() > before + 0.5
+    state = prop.state_dict()
+    assert "before_prior" in state
+    assert all(torch.equal(state["before_prior"]["model"][k], v) for k, v in pretrained.items())
+    copy = ab.proposers.GeneratorProposer(SPACE, seed=0, pretrain=False)
+    copy.load_state_dict(state)
+    for p in (prop, copy):
+        assert p.forget_prior() is True and p.forget_prior() is False
+        assert float(p.generator.log_likelihood(good).mean()) == pytest.approx(float(before), abs=1e-5)
+        assert "before_prior" not in p.state_dict()
+    assert ab.proposers.RandomProposer(SPACE).forget_prior() is False
