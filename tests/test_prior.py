@@ -351,3 +351,18 @@ def test_forget_prior_restores_the_generator_and_its_snapshot_is_saved_until_the
         assert float(p.generator.log_likelihood(good).mean()) == pytest.approx(float(before), abs=1e-5)
         assert "before_prior" not in p.state_dict()
     assert ab.proposers.RandomProposer(SPACE).forget_prior() is False
+
+
+def test_a_search_saved_before_its_prior_is_dismissed_resumes_as_if_never_stopped(tmp_path):
+    archs = SPACE.sample(150, seed=5)
+    negated = Prior(space=SPACE).add(archs, [-_acc(C10, a) for a in archs], name="negated")
+    kwargs = {"prior": negated, "seed": 1, "n_initial": 4, "pool_size": 30}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = _search(ab.Optimizer(SPACE, {METRIC: "maximize"}, **kwargs), C10, 12, q=2)
+        first = _search(ab.Optimizer(SPACE, {METRIC: "maximize"}, **kwargs), C10, 6, q=2)
+        assert first.proposer._before_prior is not None  # fitted on the prior, not yet dismissed
+        first.save(tmp_path / "s.json")
+        resumed = _search(ab.Optimizer.load(tmp_path / "s.json"), C10, 12, q=2)
+    assert whole.proposer._before_prior is None and resumed.proposer._before_prior is None
+    assert [t.key for t in resumed.trials] == [t.key for t in whole.trials]
