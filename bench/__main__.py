@@ -113,7 +113,8 @@ def cmd_report(args: argparse.Namespace) -> None:
     if not rows:
         raise SystemExit(f"error: no {family.name} rows in {', '.join(files)}")
     print(family.report(rows, {"at": args.at, "methods": args.methods, "view": args.view}))
-    print("\n" + core.rows_provenance(rows))
+    if args.view not in family.views_without_rows:
+        print("\n" + core.rows_provenance(rows))
 
 
 BLOCK = re.compile(r"(<!-- bench: (?P<args>[^\n]*?) -->\n)(?P<body>.*?)(<!-- /bench -->)", re.S)

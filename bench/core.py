@@ -88,6 +88,9 @@ class Family:
     # For `python -m bench same`: the run a row is (what was searched, without method and seed) and
     # its per-query trace, comparable across commits; None: the family's runs are not compared so.
     same: Callable[[dict], tuple[tuple, list]] | None = None
+    # Views (``report --view``) read from elsewhere than the rows given (they say where themselves),
+    # so ``report`` does not end them with the rows' commits.
+    views_without_rows: Sequence[str] = ()
 
     def task_names(self) -> list[str]:
         return list(self.tasks())

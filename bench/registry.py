@@ -298,6 +298,7 @@ TRANSFER = Family(
     _transfer_run, _transfer_report,
     options={"budget": 48, "q": 1, "prior_from": "others", "priors": "bench/results/transfer_priors", "prior_seeds": 5},
     first_seed=0, seeds=10, raw="bench/results/transfer_nb201.jsonl", accepts_overrides=True, takes_config=False,
+    views_without_rows=("optimum-positions",),
 )
 TRANSNAS = Family(
     "transnas", "TransNAS-Bench-101 leave one task out: the prior is one other task's table or all six others'",

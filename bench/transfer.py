@@ -136,6 +136,10 @@ def optimum_positions(priors_dir: str = "bench/results/transfer_priors", n_prior
                     per_task.setdefault(t.name, []).append(str(ranked.index(best) + 1) if best in ranked else "-")
             tasks = "; ".join(f"{name}: {' / '.join(v)}" for name, v in per_task.items())
             out.append(f"| {target} | {prior_from} | {' / '.join(zs)} | {tasks} |")
+    manifest = Path(priors_dir) / "MANIFEST.json"
+    commit = json.loads(manifest.read_text()).get("commit") if manifest.exists() else None
+    out.append(f"\nRead from the prior searches in {priors_dir} (made at {commit or 'no recorded commit'}, "
+               f"{manifest.name if manifest.exists() else 'no manifest'}), not from result rows.")
     return "\n".join(out)
 
 

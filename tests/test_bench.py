@@ -165,3 +165,11 @@ def test_report_methods_filter_keeps_rows_labelled_with_their_options(tmp_path: 
     capsys.readouterr()
     bench_main("report", "suite", str(raw), "--methods", "random", "--at", "4")
     assert "| chain-27 | random budget=4 | 1 |" in capsys.readouterr().out
+
+
+def test_a_view_read_off_the_prior_searches_names_them_not_the_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_main("report", "transfer", "--view", "optimum-positions")
+    out = capsys.readouterr().out
+    assert "| ImageNet16-120 | 12ep | 33 / 33 / 33 / 33 / 33 |" in out
+    assert "Read from the prior searches in bench/results/transfer_priors (made at ed6fcfd" in out
+    assert "Rows read" not in out
