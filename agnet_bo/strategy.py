@@ -65,7 +65,7 @@ it), with ``"generator"`` among the prior's parts and a surrogate (:meth:`Strate
 
 PRIOR_DISMISSED = 0.05
 """The surrogate's total weight on the prior tasks (:attr:`TransferSurrogate.weights_
-<agnet_bo.surrogates.TransferSurrogate.weights_>`, averaged over the metrics) at or below which
+<agnet_bo.surrogates.TransferSurrogate.weights_>`, on every metric) at or below which
 the search's own results have dismissed the prior: its architectures leave the pools and the
 generator forgets what it learnt from them (:meth:`Strategy.prior_dismissed`)."""
 
@@ -290,15 +290,16 @@ class Strategy:
     def prior_dismissed(self, surrogate: Surrogate | None) -> bool:
         """Whether the search's own results have dismissed the prior: ``surrogate`` is a fitted
         :class:`~agnet_bo.surrogates.TransferSurrogate` whose weights on the prior tasks sum to
-        at most :data:`PRIOR_DISMISSED` (averaged over the metrics). A prior the surrogate
+        at most :data:`PRIOR_DISMISSED` on every metric (a prior still trusted on one metric of
+        several is not dismissed). A prior the surrogate
         ignores should not keep steering the pools and the generator either: a broadly right
         prior that ranks the new task's best low would otherwise keep the search in its own
         best region (bench/topics/transfer.md, "Macro class_object")."""
         weights = getattr(surrogate, "weights_", None) if isinstance(surrogate, TransferSurrogate) else None
         if not weights:
             return False
-        prior = sum(float(np.mean(w)) for name, w in weights.items() if name != "target")
-        return prior <= PRIOR_DISMISSED
+        prior = [w for name, w in weights.items() if name != "target"]
+        return bool(prior) and float(np.sum(prior, axis=0).max()) <= PRIOR_DISMISSED  # on every metric
 
     def prior_candidates(
         self, space: SearchSpace, exclude: frozenset[str] | set[str], n: int, surrogate: Surrogate | None = None

@@ -366,3 +366,22 @@ def test_a_search_saved_before_its_prior_is_dismissed_resumes_as_if_never_stoppe
         resumed = _search(ab.Optimizer.load(tmp_path / "s.json"), C10, 12, q=2)
     assert whole.proposer._before_prior is None and resumed.proposer._before_prior is None
     assert [t.key for t in resumed.trials] == [t.key for t in whole.trials]
+
+
+def test_a_prior_is_dismissed_only_when_every_metric_gives_it_no_weight():
+    from agnet_bo.strategy import PRIOR_DISMISSED, Strategy
+
+    ts = ab.surrogates.TransferSurrogate(ab.surrogates.GPSurrogate(SPACE), _c100_prior(20))
+    strategy = Strategy(surrogate=None, proposer=ab.proposers.RandomProposer(SPACE), acquisition=None)
+    assert not strategy.prior_dismissed(ts)  # not fitted: no weights yet
+    cases = [
+        ({"target": [1.0], "c100": [0.0]}, True),
+        ({"target": [1.0 - PRIOR_DISMISSED], "c100": [PRIOR_DISMISSED]}, True),
+        ({"target": [0.9], "a": [0.05], "b": [0.05]}, False),  # the prior tasks' weights add up
+        ({"target": [1.0, 0.9], "c100": [0.0, 0.1]}, False),  # still trusted on the second metric
+        ({"target": [1.0, 1.0], "c100": [0.0, 0.0]}, True),
+    ]
+    for weights, dismissed in cases:
+        ts.weights_ = weights
+        assert strategy.prior_dismissed(ts) is dismissed, weights
+    assert not strategy.prior_dismissed(ab.surrogates.GPSurrogate(SPACE))  # no transfer surrogate, no prior to dismiss
