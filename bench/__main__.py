@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("same", help="did a change keep the picks? one method's traces in two files, run by run")
     p.add_argument("a", help="the old rows")
     p.add_argument("b", help="the new rows")
-    p.add_argument("--family", default="suite", help="suite (default), nb201, mo or real")
+    p.add_argument("--family", default="suite", help="suite (default), nb201, mo, real, transfer or transnas")
     p.add_argument("--method", default="agnet", help="the method, or OLD=NEW if it was renamed (agnet=default)")
     p.set_defaults(fn=cmd_same)
     args = parser.parse_args(argv)

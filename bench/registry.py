@@ -262,6 +262,10 @@ def _same_mo(row: dict) -> tuple[tuple, list]:  # the table rows picked, query b
     return (row["task"], row["device"]), row["rows"]
 
 
+def _same_transfer(row: dict) -> tuple[tuple, list]:  # the values asked, query by query, per target and prior
+    return (row["task"], str(row.get("prior_from"))), row["trace"]
+
+
 def _same_real(row: dict) -> tuple[tuple, list]:  # the running best validation accuracy, training by training
     return (row["space"],), [t.get("best_valid") for t in row["trace"]]
 
@@ -298,13 +302,13 @@ TRANSFER = Family(
     _transfer_run, _transfer_report,
     options={"budget": 48, "q": 1, "prior_from": "others", "priors": "bench/results/transfer_priors", "prior_seeds": 5},
     first_seed=0, seeds=10, raw="bench/results/transfer_nb201.jsonl", accepts_overrides=True, takes_config=False,
-    views_without_rows=("optimum-positions",),
+    views_without_rows=("optimum-positions",), same=_same_transfer,
 )
 TRANSNAS = Family(
     "transnas", "TransNAS-Bench-101 leave one task out: the prior is one other task's table or all six others'",
     _transnas_tasks, TRANSFER_METHODS, ("none", "prior", "enqueue", "zeroshot"), _transnas_run, _transfer_report,
     options={"budget": 50, "q": 5, "prior_from": "one"}, first_seed=0, seeds=3,
-    raw="bench/results/transfer_transnas.jsonl", accepts_overrides=True, takes_config=False,
+    raw="bench/results/transfer_transnas.jsonl", accepts_overrides=True, takes_config=False, same=_same_transfer,
 )
 PRIORS = Family(
     "priors", "the earlier searches the transfer family reads: finished 192-query default searches, exported",

@@ -173,3 +173,11 @@ def test_a_view_read_off_the_prior_searches_names_them_not_the_rows(capsys: pyte
     assert "| ImageNet16-120 | 12ep | 33 / 33 / 33 / 33 / 33 |" in out
     assert "Read from the prior searches in bench/results/transfer_priors (made at ed6fcfd" in out
     assert "Rows read" not in out
+
+
+def test_same_compares_transfer_runs_per_target_and_prior(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_main("same", "bench/results/transfer_nb201_12ep.jsonl", "bench/results/transfer_nb201_12ep_reset.jsonl",
+               "--family", "transfer", "--method", "prior")
+    out = capsys.readouterr().out
+    assert "| ImageNet16-120 12ep | 1 | 88ad944 | 2dc8d22 | part at query 43 |" in out
+    assert "4 of 5 runs identical" in out
