@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -385,3 +386,34 @@ def test_a_prior_is_dismissed_only_when_every_metric_gives_it_no_weight():
         ts.weights_ = weights
         assert strategy.prior_dismissed(ts) is dismissed, weights
     assert not strategy.prior_dismissed(ab.surrogates.GPSurrogate(SPACE))  # no transfer surrogate, no prior to dismiss
+
+
+def test_threads_with_background_refits_forget_a_dismissed_prior_and_hand_out_each_architecture_once(caplog):
+    archs = SPACE.sample(150, seed=5)
+    negated = Prior(space=SPACE).add(archs, [-_acc(C10, a) for a in archs], name="negated")
+    opt = ab.Optimizer(SPACE, {METRIC: "maximize"}, prior=negated, seed=0, n_initial=4, pool_size=8,
+                       prefetch=4, refit_every=2, refit_in_background=True)  # a small pool: few spares, so rounds run
+    errors, keys, lock = [], [], threading.Lock()
+
+    def worker():
+        try:
+            for _ in range(6):
+                (t,) = opt.ask(1)
+                time.sleep(0.5)  # training: the background rounds keep up, as they do with real trainings
+                opt.tell(t, {METRIC: _acc(C10, t.arch)})
+                with lock:
+                    keys.append(t.key)
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    with warnings.catch_warnings(), caplog.at_level("INFO", logger="agnet_bo.optimizer"):
+        warnings.simplefilter("ignore")
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        opt._dispatch.wait()  # a refit still running in the background lands
+    assert not errors and len(keys) == 24 and len(set(keys)) == 24
+    assert any("dismissed the prior" in r.getMessage() for r in caplog.records)  # in a background round
+    assert opt.proposer._before_prior is None  # the installed models are the ones that forgot it
