@@ -50,7 +50,9 @@ def provenance() -> dict:
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = None, None
     versions = {}
-    for pkg in ("agnet-bo", "torch", "botorch", "gpytorch"):
+    # every package whose release can move a search's picks (numpy's and scipy's included: a
+    # search rerun in a new environment with the same four versions above picked otherwise)
+    for pkg in ("agnet-bo", "torch", "botorch", "gpytorch", "numpy", "scipy", "torch-geometric", "pymoo", "networkx"):
         try:
             versions[pkg] = version(pkg)
         except Exception:

@@ -45,7 +45,7 @@ def test_run_appends_rows_with_provenance_resumes_and_reports(tmp_path: Path, ca
         assert r["job"] == {"task": "chain-27", "method": "random", "seed": r["seed"],
                             "options": {"budget": 5, "batch": None}, "config": None}
         assert len(r["commit"]) == 40 and r["cpu_count"] >= 1 and r["wall_seconds"] > 0
-        assert set(r["versions"]) == {"agnet-bo", "torch", "botorch", "gpytorch"} and r["versions"]["torch"]
+        assert set(r["versions"]) == {"agnet-bo", "torch", "botorch", "gpytorch", "numpy", "scipy", "torch-geometric", "pymoo", "networkx"} and r["versions"]["torch"] and r["versions"]["numpy"]
     capsys.readouterr()
     bench_main(*args)  # nothing left to run: the rows are there
     assert "0 runs to do (2 already" in capsys.readouterr().out
