@@ -400,7 +400,11 @@ class Strategy:
         jointly trained surrogate learns there; :attr:`Proposer.max_fit_size
         <agnet_bo.proposers.Proposer.max_fit_size>` bounds what it trains on per pass), then the
         surrogate on :meth:`model_data` (past the bound starting from its last fit's
-        hyperparameters, :attr:`Surrogate.warm_start <agnet_bo.surrogates.Surrogate.warm_start>`)."""
+        hyperparameters, :attr:`Surrogate.warm_start <agnet_bo.surrogates.Surrogate.warm_start>`).
+        With a prior, the proposer learns from it before the first fit (``"generator"`` part), and
+        once the fitted surrogate dismisses the prior (:meth:`prior_dismissed`) the proposer
+        forgets it (:meth:`Proposer.forget_prior <agnet_bo.proposers.Proposer.forget_prior>`, once)
+        and is fitted again on the results."""
         start = time.perf_counter()
         util = self.utilities(data)
         models.proposer.max_fit_size = self.max_model_trials or None

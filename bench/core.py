@@ -50,8 +50,9 @@ def provenance() -> dict:
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = None, None
     versions = {}
-    # every package whose release can move a search's picks (numpy's and scipy's included: a
-    # search rerun in a new environment with the same four versions above picked otherwise)
+    # every package whose release can move a search's picks: a rerun in a new environment with the
+    # same first four versions picked otherwise in 8 of 70 suite runs, and which package moved them
+    # was not recorded (bench/topics/search-quality.md, "A new environment moves a few runs too")
     for pkg in ("agnet-bo", "torch", "botorch", "gpytorch", "numpy", "scipy", "torch-geometric", "pymoo", "networkx"):
         try:
             versions[pkg] = version(pkg)
